@@ -1,0 +1,93 @@
+"""The ``rsemon`` command line.
+
+Each subcommand lives with the code it drives; this module only parses arguments,
+turns expected failures into a one-line reason on stderr and an exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from pipeline.engine import EngineConfig
+    from pipeline.replay import run_replay
+
+    config = EngineConfig(notch_hz=None if args.notch == 0 else args.notch)
+    summary = run_replay(args.path, args.out, config, progress=not args.quiet)
+    out = args.out or Path("out") / Path(args.path).stem
+    print(
+        f"{summary['n_seizures']} seizure(s), {summary['input']['duration_s']:.0f} s at "
+        f"{summary['real_time_factor']:,.0f}x real time -> {out}"
+    )
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from detectors.scoring import score_main
+
+    return score_main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rsemon",
+        description="EEG monitoring for refractory status epilepticus.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("replay", help="run one EDF/BDF file offline as fast as possible")
+    p.add_argument("path", help="EDF, EDF+ or BDF file")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default ./out/<stem>)")
+    p.add_argument("--notch", type=float, default=50.0, help="line frequency, 50 or 60 (0: off)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_replay)
+
+    p = sub.add_parser(
+        "score", help="SzCORE event scoring: rsemon score REF HYP [REF HYP ...]",
+        add_help=False,
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_cmd_score)
+
+    for module in _EXTRA_COMMANDS:
+        __import__(module, fromlist=["add_parser"]).add_parser(sub)
+    return parser
+
+
+#: Modules that add their own subcommands with ``add_parser(subparsers)``.
+_EXTRA_COMMANDS: tuple[str, ...] = ()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from pipeline.ingest import IngestError
+
+    try:
+        return int(args.func(args) or 0)
+    except IngestError as exc:
+        print(f"rsemon: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, FileNotFoundError, PermissionError) as exc:
+        print(f"rsemon {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rsemon: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
