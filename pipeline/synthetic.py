@@ -418,6 +418,15 @@ def _spatial_mixing(ch_names: tuple[str, ...]) -> FloatArray:
     return m / np.linalg.norm(m, axis=1, keepdims=True)
 
 
+def _field_distance(ch_names: tuple[str, ...]) -> FloatArray:
+    """Scalp distance of each channel from the frontocentral midline (Fz-Cz), 0 if unknown."""
+    pos = _positions(ch_names)
+    centre = np.array([0.0, 0.2])
+    return np.array(
+        [0.0 if p is None else float(np.hypot(p[0] - centre[0], p[1] - centre[1])) for p in pos]
+    )
+
+
 def _posterior_weight(ch_names: tuple[str, ...]) -> FloatArray:
     """Alpha-rhythm weight, ~1 at O1/O2, ~0.75 at P3/Pz/P4, ~0.07 at Cz, ~0 frontally."""
     weights = []
@@ -735,16 +744,26 @@ def make_seizure_recording(
         phase = rng.uniform(0, 2 * np.pi) + 2 * np.pi * np.cumsum(freq) / fs
         gain = rng.uniform(3.5, 5.5)
         env = amp * (1.0 + (gain - 1.0) * _smoothstep(u / 0.4)) * _taper(seg_n, int(fs))
-        wave = env * _spike_wave(phase)
         ch_gain = rng.uniform(0.85, 1.15, n_ch)
         if dist is None:
-            weight = np.broadcast_to(ch_gain[:, None], (n_ch, seg_n))
+            # A generalized discharge is neither equal nor simultaneous everywhere:
+            # its field peaks over a region (here frontocentral, where generalized
+            # spike-and-wave is usually maximal) and reaches the far electrodes
+            # some milliseconds later, so bipolar derivations keep seeing it.
+            field_d = _field_distance(names)
+            field = 0.45 + 0.75 * np.exp(-field_d / 0.35)
+            ch_gain = ch_gain * field / field.mean()  # mean gain stays ~1
+            lag_s = 0.030 * field_d  # up to ~30 ms of propagation
+            ch_phase = phase[None, :] - 2 * np.pi * freq[None, :] * lag_s[:, None]
+            wave_ch = env[None, :] * _spike_wave(ch_phase)
+            ictal[:, i0:i1] += ch_gain[:, None] * wave_ch
             final_w = np.minimum(ch_gain, 1.0)
         else:
+            wave = env * _spike_wave(phase)
             lam = 0.15 + 0.35 * u
             weight = ch_gain[:, None] * np.exp(-dist[:, None] / lam[None, :])
             final_w = np.minimum(weight[:, -1], 1.0)
-        ictal[:, i0:i1] += weight * wave[None, :]
+            ictal[:, i0:i1] += weight * wave[None, :]
         if depth > 0 and i1 < n:
             after = t[i1:] - i1 / fs
             decay = np.exp(-after / postictal_tau_s)
