@@ -29,7 +29,7 @@ _NON_EEG_PATTERNS = (
     r"^(ECG|EKG)",
     r"^EMG",
     r"^EOG",
-    r"^(RESP|RESPIRATION|THOR|ABD|SAO2|SPO2|PULSE|PLETH|HR|BP)",
+    r"^(RESP|RESPIRATION|THOR|ABD|SAO2|SPO2|PULSE|PLET|HR$|BP$)",
     r"PHOTIC|^PHOT|^IBI$|^BURSTS$|^SUPPR$|^STIM|^TRIG|^MARK|^EVENT|^DC\d*$|^STATUS$",
     r"^VNS|^LOC$|^ROC$|^X\d+$|^DIF\d+$|^--*$|^-$|^$",
     r"^EDF ANNOTATIONS$|^BDF ANNOTATIONS$",
@@ -48,6 +48,20 @@ _UNIT_TO_UV = {
 
 class IngestError(ValueError):
     """A recording that cannot be read correctly; the message is one line."""
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """Printable single-line version of a message (file bytes can hold anything)."""
+    clean = "".join(ch if ch.isprintable() else " " for ch in text)
+    clean = " ".join(clean.split())
+    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
+
+
+def _unit_scale(physical_dimension: str) -> float | None:
+    """Factor from an EDF physical dimension to µV; None when it is not a voltage."""
+    unit = physical_dimension.strip().lower().replace("micro", "u").replace("volts", "v")
+    unit = unit.replace("volt", "v")
+    return _UNIT_TO_UV.get(unit)
 
 
 def normalise_label(label: str) -> str:
@@ -120,7 +134,7 @@ class EdfSource:
 
     # -- opening -------------------------------------------------------------
     def _fail(self, reason: str) -> IngestError:
-        return IngestError(f"{self.path}: {reason}")
+        return IngestError(_one_line(f"{self.path}: {reason}"))
 
     def _open(self):  # noqa: ANN202 - edfio type
         import edfio
@@ -132,8 +146,11 @@ class EdfSource:
         size = self.path.stat().st_size
         if size < 256:
             raise self._fail(f"only {size} bytes: not an EDF/BDF file (header is 256 bytes)")
-        with self.path.open("rb") as fh:
-            head = fh.read(8)
+        try:
+            with self.path.open("rb") as fh:
+                head = fh.read(8)
+        except OSError as exc:
+            raise self._fail(f"cannot be read ({exc.strerror or exc})") from None
         if head[:1] == b"\xff" and head[1:8] == b"BIOSEMI":
             self.format = "BDF"
         elif head == b"0       ":
@@ -145,7 +162,11 @@ class EdfSource:
         try:
             with _warnings.catch_warnings(record=True) as caught:
                 _warnings.simplefilter("always")
-                edf = edfio.read_edf(self.path, lazy_load_data=True)
+                if self.format == "BDF":
+                    # 24-bit samples: edfio reads BDF only eagerly (whole file in memory)
+                    edf = edfio.read_bdf(self.path)
+                else:
+                    edf = edfio.read_edf(self.path, lazy_load_data=True)
         except Exception as exc:  # edfio raises several types for bad headers
             msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise self._fail(f"corrupt or truncated header or data ({msg})") from None
@@ -189,17 +210,23 @@ class EdfSource:
             )
             set_aside += [s.label.strip() for s in odd]
             eeg = [s for s in eeg if float(s.sampling_frequency) == sfreq]
-        scales = []
-        unit_known = True
-        for s in eeg:
-            unit = s.physical_dimension.strip().lower().replace("micro", "u")
-            if unit in _UNIT_TO_UV:
-                scales.append(_UNIT_TO_UV[unit])
-            else:
-                scales.append(1.0)
-                unit_known = False
+        # channels whose unit is not a voltage (%, bpm, au, ...) are not EEG when
+        # others are in volts; when none is, the file is in raw units (scale unknown)
+        volt = [_unit_scale(s.physical_dimension) is not None for s in eeg]
+        if any(volt) and not all(volt):
+            other = [s for s, v in zip(eeg, volt, strict=True) if not v]
+            warnings.append(
+                f"{len(other)} channel(s) whose unit is not a voltage set aside: "
+                + ", ".join(f"{s.label.strip()} ({s.physical_dimension.strip() or 'no unit'})"
+                            for s in other[:8])
+                + (" ..." if len(other) > 8 else "")
+            )  # fmt: skip
+            set_aside += [s.label.strip() for s in other]
+            eeg = [s for s, v in zip(eeg, volt, strict=True) if v]
+        unit_known = any(volt)  # all kept channels are in volts, or none is
+        scales = [_unit_scale(s.physical_dimension) or 1.0 for s in eeg]
         if not unit_known:
-            warnings.append("physical dimension is not a volt unit on some channels: scale unknown")
+            warnings.append("no channel has a voltage unit: values kept as given, scale unknown")
         # duplicate labels would make montage lookup ambiguous
         names = []
         seen: Counter[str] = Counter()

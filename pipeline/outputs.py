@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -75,12 +76,14 @@ class OutputWriter:
             when = datetime.now(UTC)
         return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
-    def write_hops(self, hops: list[HopResult], extra_alerts: list[dict[str, Any]] = ()) -> None:
+    def write_hops(
+        self, hops: list[HopResult], extra_alerts: Sequence[dict[str, Any]] = ()
+    ) -> None:
         """Append trend rows and alerts, then flush both files."""
         for hop in hops:
             self._trends.writerow(hop.trend_row())
-            for alert in hop.alerts:
-                self._write_alert(alert.to_dict())
+            for engine_alert in hop.alerts:
+                self._write_alert(engine_alert.to_dict())
         for alert in extra_alerts:
             self._write_alert(alert)
         self.n_hops += len(hops)

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from scipy import signal
 
 from pipeline.chunk import Chunk
+from pipeline.features import window_view
 from pipeline.ingest import normalise_label
 
 __all__ = [
@@ -55,9 +56,7 @@ def resolve_montage(ch_names: Sequence[str]) -> list[tuple[int, int, str]] | Non
         return None  # already bipolar
     index = {c: i for i, c in enumerate(canon)}
     pairs = [
-        (index[a], index[b], f"{a}-{b}")
-        for a, b in DOUBLE_BANANA
-        if a in index and b in index
+        (index[a], index[b], f"{a}-{b}") for a, b in DOUBLE_BANANA if a in index and b in index
     ]
     return pairs if len(pairs) >= 8 else None
 
@@ -176,6 +175,12 @@ class WindowBatch:
     same windows before filtering (for artefact guards: clipping, flat lines, NaN);
     ``t_end_s`` (n_windows,) the time just after each window's last sample.
     ``after_gap`` is True for a batch whose first window follows a restart.
+
+    ``span_uv`` (n_channels, n_span) is the contiguous stretch the windows cover
+    (window ``w`` is ``span_uv[:, w·n_hop : w·n_hop + n_window]``) and ``raw_span_uv``
+    its unfiltered twin; ``data_uv`` and ``raw_uv`` are read-only views into them, so
+    overlapping windows share memory and the feature functions of
+    :mod:`pipeline.features` (``windowed_*``) can share work between windows.
     """
 
     data_uv: NDArray[np.float64]
@@ -184,6 +189,9 @@ class WindowBatch:
     sfreq_hz: float
     ch_names: tuple[str, ...]
     after_gap: bool = False
+    span_uv: NDArray[np.float64] | None = None
+    raw_span_uv: NDArray[np.float64] | None = None
+    n_hop: int = 0
 
     def __len__(self) -> int:
         return int(self.t_end_s.shape[0])
@@ -215,7 +223,8 @@ class Windower:
     def reset(self) -> None:
         self._tail = np.zeros((self.n_channels, 0), dtype=np.float64)
         self._tail_raw = np.zeros((self.n_channels, 0), dtype=np.float64)
-        self._t_tail_s: float | None = None  # time of the tail's first sample
+        self._t_origin_s: float | None = None  # time of the first sample since the reset
+        self._n_before_tail = 0  # samples since the origin before the tail's first one
         self._next_end = self.n_window  # index (in tail coordinates) of the next window end
         self._after_gap = False
 
@@ -223,40 +232,47 @@ class Windower:
         """Add a filtered chunk (and its unfiltered twin); return the completed windows."""
         if chunk.n_channels != self.n_channels:
             raise ValueError(f"chunk has {chunk.n_channels} channels, expected {self.n_channels}")
-        if chunk.gap_before and self._t_tail_s is not None:
+        if raw is not None and raw.data_uv.shape != chunk.data_uv.shape:
+            raise ValueError(
+                f"raw chunk has shape {raw.data_uv.shape}, filtered chunk {chunk.data_uv.shape}"
+            )
+        if chunk.gap_before and self._t_origin_s is not None:
             self.reset()
             self._after_gap = True
-        raw_data = (raw if raw is not None else chunk).data_uv
-        if self._t_tail_s is None or self._tail.shape[1] == 0:
-            self._t_tail_s = chunk.t0_s
+        if self._t_origin_s is None:
+            self._t_origin_s = chunk.t0_s
         buf = np.concatenate([self._tail, chunk.data_uv], axis=1)
-        buf_raw = np.concatenate([self._tail_raw, raw_data], axis=1)
+        if raw is None:
+            buf_raw = buf
+        else:
+            buf_raw = np.concatenate([self._tail_raw, raw.data_uv], axis=1)
         length = buf.shape[1]
-        if length >= self._next_end:
-            ends = np.arange(self._next_end, length + 1, self.n_hop)
+        n_win = 0 if length < self._next_end else (length - self._next_end) // self.n_hop + 1
+        ends = self._next_end + self.n_hop * np.arange(n_win)
+        if n_win:
+            start = self._next_end - self.n_window
+            stop = int(ends[-1])
+            span, raw_span = buf[:, start:stop], buf_raw[:, start:stop]
+            data = window_view(span, self.n_window, self.n_hop)
+            data_raw = data if raw is None else window_view(raw_span, self.n_window, self.n_hop)
+            next_end = stop + self.n_hop
         else:
-            ends = np.zeros(0, dtype=int)
-        starts = ends - self.n_window
-        if ends.size:
-            view = np.lib.stride_tricks.sliding_window_view(buf, self.n_window, axis=1)
-            view_raw = np.lib.stride_tricks.sliding_window_view(buf_raw, self.n_window, axis=1)
-            data = np.ascontiguousarray(view[:, starts].transpose(1, 0, 2))
-            data_raw = np.ascontiguousarray(view_raw[:, starts].transpose(1, 0, 2))
-            next_end = int(ends[-1]) + self.n_hop
-        else:
+            span = raw_span = np.zeros((self.n_channels, 0))
             data = np.zeros((0, self.n_channels, self.n_window))
             data_raw = data
             next_end = self._next_end
-        t_end = self._t_tail_s + ends / self.sfreq_hz
+        # times from integer sample counts: the same whatever the chunking
+        t_end = self._t_origin_s + (self._n_before_tail + ends) / self.sfreq_hz
         batch = WindowBatch(
             data, data_raw, t_end, self.sfreq_hz, chunk.ch_names,
-            after_gap=self._after_gap and ends.size > 0,
+            after_gap=self._after_gap and n_win > 0,
+            span_uv=span, raw_span_uv=raw_span, n_hop=self.n_hop,
         )  # fmt: skip
-        if ends.size:
+        if n_win:
             self._after_gap = False
         keep_from = max(0, min(next_end - self.n_window, length))
         self._tail = buf[:, keep_from:].copy()
-        self._tail_raw = buf_raw[:, keep_from:].copy()
-        self._t_tail_s = self._t_tail_s + keep_from / self.sfreq_hz
+        self._tail_raw = self._tail if raw is None else buf_raw[:, keep_from:].copy()
+        self._n_before_tail += keep_from
         self._next_end = next_end - keep_from
         return batch
