@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import inspect
 import json
 import math
 import sys
@@ -143,11 +144,17 @@ class _Tee:
         self.strengths: dict[str, list[tuple[float, float]]] = {k: [] for k in detectors}
 
     def update(
-        self, t_s: float, line_length: Any, good: Any, psd: Any = None, freqs_hz: Any = None
+        self, t_s: float, line_length: Any, good: Any, psd: Any = None, freqs_hz: Any = None,
+        suppressed_fraction: float | None = None,
     ) -> SeizureDecision:
         first: SeizureDecision | None = None
         for name, det in self.detectors.items():
-            dec = det.update(t_s, line_length, good, psd=psd, freqs_hz=freqs_hz)
+            extra = (
+                {"suppressed_fraction": suppressed_fraction}
+                if "suppressed_fraction" in inspect.signature(det.update).parameters
+                else {}
+            )
+            dec = det.update(t_s, line_length, good, psd=psd, freqs_hz=freqs_hz, **extra)
             self.strengths[name].append((t_s, dec.strength))
             if dec.onset is not None:
                 self.alarms[name].append(t_s)

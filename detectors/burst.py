@@ -105,6 +105,10 @@ class BurstStats:
     bursts_per_min: NDArray[np.float64]
     ibi_median_s: NDArray[np.float64]
     n_bursts_total: int
+    #: fraction of the last ``recent_s`` (the detector's window) below the
+    #: suppression threshold on the channel consensus, whether or not the run has
+    #: lasted the minimum suppression duration; NaN where nothing is known
+    below_fraction: NDArray[np.float64] | None = None
 
 
 class SuppressionTracker:
@@ -152,6 +156,7 @@ class SuppressionTracker:
         consensus: float = 0.5,
         min_burst_s: float = 0.5,
         band_hz: tuple[float, float] | None = (1.0, 20.0),
+        recent_s: float = 2.0,
     ) -> None:
         if not (isinstance(sfreq_hz, int | float) and math.isfinite(sfreq_hz) and sfreq_hz > 0):
             raise ValueError(f"sfreq_hz must be a positive finite rate, got {sfreq_hz!r}")
@@ -188,6 +193,7 @@ class SuppressionTracker:
         self._n_smooth = max(1, int(round(smooth_s * sfreq_hz)))
         self._n_win = max(1, int(round(window_s * sfreq_hz)))
         self._n_min_burst = max(1, int(round(min_burst_s * sfreq_hz)))
+        self._n_recent = max(1, int(round(recent_s * sfreq_hz)))
         self._sos: NDArray[np.float64] | None = None
         if band_hz is not None:
             lo, hi = float(band_hz[0]), min(float(band_hz[1]), 0.45 * self.sfreq_hz)
@@ -212,6 +218,7 @@ class SuppressionTracker:
         # suppressed-as-known flags and no-live-channel flags of the last window_s
         self._hist = np.zeros(0, dtype=bool)
         self._dead_hist = np.zeros(0, dtype=bool)
+        self._below_hist = np.zeros(0, dtype=bool)  # consensus-below flags, last recent_s
         self._last_supp_stop: int | None = None  # first sample after the last suppression
         # confirmed bursts: (onset sample, sample at which confirmed)
         self._bursts: deque[tuple[int, int]] = deque()
@@ -303,7 +310,9 @@ class SuppressionTracker:
                 raise ValueError(f"good must have shape ({self.n_channels},), got {good.shape}")
         if n == 0:
             nan = np.full(hop_t_s.shape, np.nan)
-            return BurstStats(hop_t_s, nan, np.zeros(hop_t_s.shape), nan, self.n_bursts_total)
+            return BurstStats(
+                hop_t_s, nan, np.zeros(hop_t_s.shape), nan, self.n_bursts_total, nan
+            )
         base = self._n_seen
         parts = [self._below(x[:, i : i + _BLOCK], good) for i in range(0, n, _BLOCK)]
         below = np.concatenate([p[0] for p in parts])
@@ -330,10 +339,22 @@ class SuppressionTracker:
         n_dead = csum_d[hi] - csum_d[lo]
         sr = np.where(n_dead > 0.5 * np.maximum(denom, 1), np.nan, sr)
         bpm, ibi = self._burst_figures(abs_hi)
+        # fraction of the most recent samples below threshold (for the seizure detector)
+        below_h = np.concatenate([self._below_hist, below])
+        off_b = self._below_hist.size
+        csum_b = np.concatenate([[0], np.cumsum(below_h)])
+        hi_b = off_b + pos
+        lo_b = np.maximum(hi_b - self._n_recent, 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = (csum_b[hi_b] - csum_b[lo_b]) / (hi_b - lo_b)
+        frac = np.where(hi_b > lo_b, frac, np.nan)
+        self._below_hist = below_h[-self._n_recent :]
         self._hist = hist[-self._n_win :]
         self._dead_hist = dead_h[-self._n_win :]
         self._n_seen += n
-        return BurstStats(hop_t_s, sr.astype(np.float64), bpm, ibi, self.n_bursts_total)
+        return BurstStats(
+            hop_t_s, sr.astype(np.float64), bpm, ibi, self.n_bursts_total, frac.astype(np.float64)
+        )
 
     def _book(
         self, below: NDArray[np.bool_], base: int

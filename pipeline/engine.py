@@ -313,12 +313,17 @@ class BedEngine:
         bpm_list = sr_stats.bursts_per_min.tolist()
         ibi_list = sr_stats.ibi_median_s.tolist()
         results = []
+        # suppression inside each window (a µV threshold: only when units are known)
+        below_frac = sr_stats.below_fraction if self.unit_known else None
         for w, t in enumerate(t_list):
             g = good[w]
             alerts: list[EngineAlert] = []
             if not (all_good[w] and not self._bad_reported):
                 self._quality_alerts(t, g, alerts)
-            dec = self.detector.update(t, ll[w], g, psd=psd[w], freqs_hz=freqs)
+            dec = self.detector.update(
+                t, ll[w], g, psd=psd[w], freqs_hz=freqs,
+                suppressed_fraction=None if below_frac is None else float(below_frac[w]),
+            )  # fmt: skip
             if dec.onset is not None:
                 ev = dec.onset
                 alerts.append(
