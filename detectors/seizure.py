@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -254,7 +253,9 @@ class SeizureDetector:
         """Forget the baseline and any event."""
         n = len(self.ch_names)
         # rows: ln LL, ln P_low per channel (NaN where not usable)
-        self._hist: deque[NDArray[np.float64]] = deque(maxlen=self._n_keep)
+        # ring buffer of past background features (NaN = empty or unusable)
+        self._ring = np.full((self._n_keep, 2, n), np.nan)
+        self._ring_pos = 0
         self._base = np.full((2, n), np.nan)
         self._n_valid = np.zeros(n, dtype=np.int64)  # finite LL entries in _hist
         self._since_refresh = 0
@@ -294,16 +295,15 @@ class SeizureDetector:
         return p[:, lo].sum(axis=1)
 
     def _push_baseline(self, feats: NDArray[np.float64]) -> None:
-        if len(self._hist) == self._hist.maxlen:
-            self._n_valid -= np.isfinite(self._hist[0][0])
-        self._hist.append(feats)
+        self._n_valid -= np.isfinite(self._ring[self._ring_pos, 0])
+        self._ring[self._ring_pos] = feats
+        self._ring_pos = (self._ring_pos + 1) % self._n_keep
         newly = np.isfinite(feats[0])
         self._n_valid += newly
         self._since_refresh += 1
         became_ready = newly & (self._n_valid == self._n_warm)
         if self._since_refresh >= self._n_refresh or became_ready.any():
-            stack = np.stack(self._hist)  # (n_hist, 2, n_ch)
-            med = _nanmedian_axis0(stack)
+            med = _nanmedian_axis0(self._ring)  # (2, n_ch)
             ready = self._n_valid >= self._n_warm
             self._base = np.where(ready[None, :], med, np.nan)
             self._since_refresh = 0
@@ -380,9 +380,9 @@ class SeizureDetector:
             fin = np.isfinite(r_lo)
             if fin.any():
                 gap = 0.5 * r_lo - evid[judged]
-                med_lo = float(np.median(r_lo[fin]))
+                med_lo = _small_median(r_lo[fin])
                 gap = gap[np.isfinite(gap)]
-                med_gap = float(np.median(gap)) if gap.size else -np.inf
+                med_gap = _small_median(gap) if gap.size else -np.inf
                 artefact = med_lo >= self._ln_move and med_gap >= self.movement_gap
         idx = np.flatnonzero(judged)  # one vote per derivation: its first usable copy
         if self._has_duplicates:
@@ -532,6 +532,13 @@ def _derivation_groups(ch_names: tuple[str, ...]) -> NDArray[np.int64]:
         [groups.setdefault(_derivation_key(name), len(groups)) for name in ch_names],
         dtype=np.int64,
     )
+
+
+def _small_median(values: NDArray[np.float64]) -> float:
+    """Median of a short 1-D array (tens of values): a Python sort beats np.median here."""
+    v = sorted(values.tolist())
+    m = len(v)
+    return 0.5 * (v[(m - 1) // 2] + v[m // 2])
 
 
 def _nanmedian_axis0(stack: NDArray[np.float64]) -> NDArray[np.float64]:
