@@ -1,0 +1,207 @@
+"""``rsemon stream`` and ``rsemon monitor``: the live (LSL) subcommands.
+
+Both load the LSL configuration before any LSL call: the project's machine-scope
+file by default (discovery stays on this machine), or ``--lsl-config PATH`` /
+``RSEMON_LSL_CONFIG`` for a ward network.
+
+Register with ``service.cli`` (``_EXTRA_COMMANDS``), or run directly:
+``python -m service.cli_live stream rec.edf --name bed1 --speed 10``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_parser", "main"]
+
+_CONFIG_HELP = (
+    "LSL configuration file (default: $RSEMON_LSL_CONFIG, else the bundled machine-scope "
+    "pipeline/lsl_machine.cfg, which keeps discovery on this machine). For a ward network "
+    "give a file whose [lab] KnownPeers lists the acquisition hosts"
+)
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT/SIGTERM, so the command can end cleanly and write outputs."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous: dict[signal.Signals, Any] = {}
+
+    def handler(signum: int, frame: Any) -> None:
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, handler)
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _cmd_stream(args: argparse.Namespace) -> int:
+    from pipeline.lsl import LslPlayer
+
+    player = LslPlayer(
+        args.path, args.name, speed=args.speed, loop=args.loop, source_id=args.source_id,
+        config=args.lsl_config,
+    )  # fmt: skip
+    src = player.source
+    if not args.quiet:
+        print(
+            f"streaming {Path(args.path).name} as LSL '{args.name}' ({len(src.ch_names)} ch, "
+            f"{src.sfreq_hz:g} Hz, {src.duration_s:.0f} s) at {args.speed:g}x"
+            + (", looping" if args.loop else "")
+            + f"; markers on '{args.name}-markers'",
+            file=sys.stderr,
+            flush=True,
+        )
+    with _stop_on_signals() as stop:
+        stats = player.run(stop=stop, duration_s=args.duration, wait_for_consumer_s=args.wait)
+    if not args.quiet:
+        print(
+            f"sent {stats['n_samples']:,} samples ({stats['n_samples'] / src.sfreq_hz:.0f} s of "
+            f"recording, {stats['n_markers']} markers) in {stats['wall_s']:.1f} s",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _cmd_monitor(args: argparse.Namespace) -> int:
+    from pipeline.engine import EngineConfig
+    from pipeline.live import run_monitor
+
+    config = EngineConfig(notch_hz=None if args.notch == 0 else args.notch)
+    names = args.lsl
+    progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    with _stop_on_signals() as stop:
+        summaries = run_monitor(
+            names, args.out, duration_s=args.duration, config=config,
+            lsl_config=args.lsl_config, stream_type=args.type, until_end=args.until_end,
+            stop=stop, progress=progress,
+        )  # fmt: skip
+    never = [n for n in names if not summaries.get(n, {}).get("input", {}).get("channels")]
+    for name in names:
+        s = summaries.get(name, {})
+        dur = s.get("input", {}).get("duration_s", 0.0)
+        where = args.out if len(names) == 1 and args.out else Path(args.out or "out") / name
+        print(
+            f"{name}: {s.get('n_seizures', 0)} seizure(s), {dur:.0f} s monitored, "
+            f"{s.get('n_hops', 0)} hops -> {where}"
+        )
+    if never:
+        print(f"rsemon monitor: no LSL stream found for {', '.join(never)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def add_parser(subparsers: Any) -> None:
+    """Add the ``stream`` and ``monitor`` subcommands to an argparse subparsers object."""
+    p = subparsers.add_parser(
+        "stream", help="replay an EDF/BDF file as a live LSL stream (an LSL outlet)"
+    )
+    p.add_argument("path", help="EDF, EDF+ or BDF file")
+    p.add_argument("--name", required=True, help="LSL stream name")
+    p.add_argument(
+        "--speed", type=_positive, default=1.0, help="playback speed (default 1: real time)"
+    )
+    p.add_argument("--loop", action="store_true", help="start again at the end of the file")
+    p.add_argument("--source-id", default=None, help="LSL source id (default rsemon-player:NAME)")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="wait up to S seconds for a consumer before the first sample",
+    )
+    p.add_argument(
+        "--duration",
+        type=_positive,
+        default=None,
+        metavar="S",
+        help="stop after S wall-clock seconds",
+    )
+    p.add_argument("--lsl-config", type=Path, default=None, metavar="PATH", help=_CONFIG_HELP)
+    p.add_argument("-q", "--quiet", action="store_true", help="no messages on stderr")
+    p.set_defaults(func=_cmd_stream)
+
+    p = subparsers.add_parser(
+        "monitor", help="run the engine live on LSL streams, writing the replay files as it goes"
+    )
+    p.add_argument(
+        "--lsl",
+        action="append",
+        required=True,
+        metavar="NAME",
+        help="LSL stream name (repeat for several beds)",
+    )
+    p.add_argument("--type", default=None, help="also require this LSL content type (e.g. EEG)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default ./out/NAME; with several streams DIR/NAME)",
+    )
+    p.add_argument(
+        "--duration",
+        type=_positive,
+        default=None,
+        metavar="S",
+        help="monitor for S wall-clock seconds (default: until Ctrl-C)",
+    )
+    p.add_argument(
+        "--until-end",
+        action="store_true",
+        help="stop when a non-looping 'rsemon stream' player has sent its last sample",
+    )
+    p.add_argument("--notch", type=float, default=50.0, help="line frequency, 50 or 60 (0: off)")
+    p.add_argument("--lsl-config", type=Path, default=None, metavar="PATH", help=_CONFIG_HELP)
+    p.add_argument("-q", "--quiet", action="store_true", help="no status lines on stderr")
+    p.set_defaults(func=_cmd_monitor)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``stream`` or ``monitor`` without the rest of ``rsemon`` (for tests and tools)."""
+    parser = argparse.ArgumentParser(prog="rsemon", description="rsemon live subcommands")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    add_parser(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from pipeline.ingest import IngestError
+
+    try:
+        return int(args.func(args) or 0)
+    except IngestError as exc:
+        print(f"rsemon: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, FileNotFoundError, PermissionError) as exc:
+        print(f"rsemon {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""No LSL call without the machine-scope configuration.
+
+liblsl reads its configuration once, at first use, from ``LSLAPICFG``. These tests
+run fresh interpreters (without the test session's LSLAPICFG) and show that
+importing the project does not load pylsl, that the only way to pylsl sets the
+project's configuration first and liblsl then reports loading exactly that file,
+that a pylsl imported behind the project's back is refused, and that no module
+imports pylsl (or mne-lsl) anywhere but inside the guarded accessor.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from pipeline.lsl import DEFAULT_LSL_CONFIG, check_machine_scope, configure_lsl
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _fresh_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("LSLAPICFG", "RSEMON_LSL_CONFIG")}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(extra)
+    return env
+
+
+def _run(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+
+
+def test_the_shipped_config_keeps_discovery_on_this_machine() -> None:
+    settings = check_machine_scope(DEFAULT_LSL_CONFIG)
+    assert settings["resolvescope"] == "machine"
+    assert settings["knownpeers"] == "{127.0.0.1}"
+    assert settings["ipv6"] == "disable"
+
+
+def test_check_machine_scope_rejects_wider_scopes(tmp_path: Path) -> None:
+    text = DEFAULT_LSL_CONFIG.read_text()
+    cases = {
+        "ResolveScope = machine": ("ResolveScope = site", "ResolveScope"),
+        "KnownPeers = {127.0.0.1}": ("KnownPeers = {127.0.0.1, 10.0.0.5}", "KnownPeers"),
+        "IPv6 = disable": ("IPv6 = allow", "IPv6"),
+        "MachineAddresses = {": ("MachineAddresses = {239.255.172.215, ", "MachineAddresses"),
+    }
+    for old, (new, what) in cases.items():
+        assert old in text
+        bad = tmp_path / f"bad-{what}.cfg"
+        bad.write_text(text.replace(old, new))
+        with pytest.raises(ValueError, match=what):
+            check_machine_scope(bad)
+
+
+def test_importing_the_project_does_not_load_pylsl_and_the_accessor_sets_the_config() -> None:
+    name = f"cfgprobe-{uuid.uuid4().hex[:8]}"
+    code = f"""
+import os, sys
+import pipeline.lsl, pipeline.live, service.cli_live
+assert "pylsl" not in sys.modules, "importing the project loaded pylsl"
+assert "LSLAPICFG" not in os.environ
+pylsl = pipeline.lsl.get_pylsl()
+print("CFG", os.environ["LSLAPICFG"])
+outlet = pylsl.StreamOutlet(pylsl.StreamInfo({name!r}, "EEG", 1, 10.0, "float32", "probe"))
+"""
+    res = _run(code, _fresh_env())
+    assert res.returncode == 0, res.stderr
+    assert f"CFG {DEFAULT_LSL_CONFIG}" in res.stdout
+    # liblsl itself says which file it loaded at its first use
+    assert f"Configuration loaded from {DEFAULT_LSL_CONFIG}" in res.stderr
+
+
+def test_pylsl_imported_behind_the_projects_back_is_refused() -> None:
+    code = """
+import pylsl  # liblsl would read its default (site-scope) configuration
+import pipeline.lsl
+try:
+    pipeline.lsl.get_pylsl()
+except pipeline.lsl.LslConfigError as exc:
+    print("REFUSED", exc)
+else:
+    print("ACCEPTED")
+"""
+    res = _run(code, _fresh_env())
+    assert res.returncode == 0, res.stderr
+    assert "REFUSED" in res.stdout and "imported before" in res.stdout
+
+
+def test_ward_config_from_the_environment(tmp_path: Path) -> None:
+    ward = tmp_path / "ward.cfg"
+    ward.write_text(DEFAULT_LSL_CONFIG.read_text().replace("rse-monitor", "ward-test"))
+    code = """
+import os, pipeline.lsl
+pylsl = pipeline.lsl.get_pylsl()
+print("CFG", os.environ["LSLAPICFG"])
+outlet = pylsl.StreamOutlet(pylsl.StreamInfo("wardprobe", "EEG", 1, 10.0, "float32", "w"))
+"""
+    res = _run(code, _fresh_env(RSEMON_LSL_CONFIG=str(ward)))
+    assert res.returncode == 0, res.stderr
+    assert f"CFG {ward.resolve()}" in res.stdout
+    assert f"Configuration loaded from {ward.resolve()}" in res.stderr
+
+
+def test_missing_config_is_a_one_line_error() -> None:
+    with pytest.raises(ValueError, match="nope.cfg"):
+        configure_lsl("/nonexistent/nope.cfg")
+    res = subprocess.run(
+        [sys.executable, "-m", "service.cli_live", "stream", "x.edf", "--name", "n",
+         "--lsl-config", "/nonexistent/nope.cfg"],
+        cwd=ROOT, env=_fresh_env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert res.returncode == 2
+    assert res.stderr.strip().count("\n") == 0 and "nope.cfg" in res.stderr
+
+
+def _lsl_imports(path: Path) -> list[tuple[str, str | None]]:
+    """(module, enclosing function or None) for each import of pylsl / mne_lsl."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: list[tuple[str, str | None]] = []
+
+    def visit(node: ast.AST, func: str | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                visit(child, child.name)
+                continue
+            names: list[str] = []
+            if isinstance(child, ast.Import):
+                names = [a.name for a in child.names]
+            elif isinstance(child, ast.ImportFrom) and child.module:
+                names = [child.module]
+            for mod in names:
+                if mod.split(".")[0] in ("pylsl", "mne_lsl"):
+                    found.append((mod, func))
+            visit(child, func)
+
+    visit(tree, None)
+    return found
+
+
+def test_no_module_imports_lsl_outside_the_guarded_accessor() -> None:
+    offenders = []
+    for pkg in ("pipeline", "detectors", "service", "recordings", "bench"):
+        for path in sorted((ROOT / pkg).rglob("*.py")):
+            for mod, func in _lsl_imports(path):
+                rel = path.relative_to(ROOT).as_posix()
+                if mod == "pylsl" and rel == "pipeline/lsl.py" and func == "get_pylsl":
+                    continue
+                if mod.startswith("mne_lsl") and func is not None and rel.startswith("bench/"):
+                    # the benchmark's mne-lsl reader: the function configures LSL first
+                    src = (ROOT / rel).read_text(encoding="utf-8")
+                    if "get_pylsl(" in src or "configure_lsl(" in src:
+                        continue
+                offenders.append(f"{rel}: import {mod} in {func or 'module scope'}")
+    assert offenders == []
