@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Modules that add their own subcommands with ``add_parser(subparsers)``.
-_EXTRA_COMMANDS: tuple[str, ...] = ()
+_EXTRA_COMMANDS: tuple[str, ...] = ("service.cli_live", "service.cli_service", "service.demo")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,271 @@
+"""Bearer tokens, roles and browser sessions.
+
+Tokens are 32 random bytes (``secrets.token_urlsafe``) with an ``rsm_`` prefix; the
+database keeps only their SHA-256, so a copy of the database does not reveal a
+usable token. Roles are ordered ``viewer < technician < clinician < admin``; each
+route states the lowest role it needs through one of the ``Annotated`` aliases
+(:data:`Viewer`, :data:`Technician`, :data:`Clinician`, :data:`Admin`).
+
+Browsers' ``EventSource`` cannot send an ``Authorization`` header, and a long-lived
+token must never travel in a URL. ``POST /api/v1/session`` (with the bearer token)
+therefore sets an ``HttpOnly; SameSite=Strict`` cookie holding a short-lived random
+session id (stored hashed, expiring after ``Settings.session_ttl_s``). The cookie is
+accepted on ``GET``/``HEAD`` requests only -- reading, including the SSE stream --
+so it cannot be used to change anything even if a request were forged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+
+from service.db import Database, iso_utc, utc_now
+from service.deps import DbDep
+
+__all__ = [
+    "ROLES",
+    "Role",
+    "Principal",
+    "SESSION_COOKIE",
+    "hash_secret",
+    "create_token",
+    "list_tokens",
+    "revoke_token",
+    "authenticate_bearer",
+    "create_session",
+    "authenticate_session",
+    "delete_session",
+    "require",
+    "Viewer",
+    "Technician",
+    "Clinician",
+    "Admin",
+    "BearerPrincipal",
+    "AnyPrincipal",
+]
+
+ROLES: tuple[str, ...] = ("viewer", "technician", "clinician", "admin")
+Role = Literal["viewer", "technician", "clinician", "admin"]
+SESSION_COOKIE = "rsemon_session"
+TOKEN_PREFIX = "rsm_"
+
+
+def role_rank(role: str) -> int:
+    """0 for viewer ... 3 for admin; ValueError for an unknown role."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}; got {role!r}")
+    return ROLES.index(role)
+
+
+def hash_secret(secret: str) -> str:
+    """Hex SHA-256 of a token or session id."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's id, name and role, and how they authenticated."""
+
+    token_id: int
+    name: str
+    role: str
+    via: Literal["bearer", "session"] = "bearer"
+
+    def at_least(self, role: str) -> bool:
+        return role_rank(self.role) >= role_rank(role)
+
+
+# --------------------------------------------------------------------------- tokens
+def create_token(
+    db: Database, role: str, name: str | None = None, created_by: str | None = None
+) -> tuple[dict[str, Any], str]:
+    """Make a new token; return its public record and the token (shown only once)."""
+    role_rank(role)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = iso_utc(utc_now())
+    with db.transaction() as conn:
+        cur = conn.execute(
+            "INSERT INTO tokens (name, role, token_sha256, created_at, created_by) "
+            "VALUES (?, ?, ?, ?, ?)",
+            ("", role, hash_secret(token), now, created_by),
+        )
+        token_id = int(cur.lastrowid or 0)
+        final_name = name.strip() if name and name.strip() else f"{role}-{token_id}"
+        conn.execute("UPDATE tokens SET name = ? WHERE id = ?", (final_name, token_id))
+    record = {
+        "id": token_id,
+        "name": final_name,
+        "role": role,
+        "created_at": now,
+        "created_by": created_by,
+        "revoked_at": None,
+    }
+    return record, token
+
+
+def list_tokens(db: Database) -> list[dict[str, Any]]:
+    with db.read() as conn:
+        rows = conn.execute(
+            "SELECT id, name, role, created_at, created_by, revoked_at FROM tokens ORDER BY id"
+        ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def revoke_token(db: Database, token_id: int) -> dict[str, Any] | None:
+    """Revoke a token and end its sessions; None if there is no such token."""
+    with db.transaction() as conn:
+        row = conn.execute(
+            "SELECT id, name, role, created_at, created_by, revoked_at FROM tokens WHERE id = ?",
+            (token_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        if row["revoked_at"] is None:
+            conn.execute(
+                "UPDATE tokens SET revoked_at = ? WHERE id = ?", (iso_utc(utc_now()), token_id)
+            )
+        conn.execute("DELETE FROM sessions WHERE token_id = ?", (token_id,))
+        row = conn.execute(
+            "SELECT id, name, role, created_at, created_by, revoked_at FROM tokens WHERE id = ?",
+            (token_id,),
+        ).fetchone()
+    return dict(row)
+
+
+def authenticate_bearer(db: Database, token: str) -> Principal | None:
+    if not token or len(token) > 512:
+        return None
+    with db.read() as conn:
+        row = conn.execute(
+            "SELECT id, name, role FROM tokens WHERE token_sha256 = ? AND revoked_at IS NULL",
+            (hash_secret(token),),
+        ).fetchone()
+    if row is None:
+        return None
+    return Principal(int(row["id"]), str(row["name"]), str(row["role"]), "bearer")
+
+
+# ------------------------------------------------------------------------- sessions
+def create_session(db: Database, principal: Principal, ttl_s: float) -> tuple[str, float]:
+    """A new session for ``principal``; returns (session id, expiry as Unix time)."""
+    sid = secrets.token_urlsafe(32)
+    now = time.time()
+    expires = now + float(ttl_s)
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now,))
+        conn.execute(
+            "INSERT INTO sessions (id_sha256, token_id, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?)",
+            (hash_secret(sid), principal.token_id, iso_utc(utc_now()), expires),
+        )
+    return sid, expires
+
+
+def authenticate_session(db: Database, sid: str) -> Principal | None:
+    if not sid or len(sid) > 256:
+        return None
+    with db.read() as conn:
+        row = conn.execute(
+            "SELECT t.id, t.name, t.role FROM sessions s JOIN tokens t ON t.id = s.token_id "
+            "WHERE s.id_sha256 = ? AND s.expires_at > ? AND t.revoked_at IS NULL",
+            (hash_secret(sid), time.time()),
+        ).fetchone()
+    if row is None:
+        return None
+    return Principal(int(row["id"]), str(row["name"]), str(row["role"]), "session")
+
+
+def delete_session(db: Database, sid: str) -> None:
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM sessions WHERE id_sha256 = ?", (hash_secret(sid),))
+
+
+# ----------------------------------------------------------------------- dependencies
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="API token made by `rsemon token create --role ROLE` or POST /api/v1/tokens",
+)
+cookie_scheme = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    description="Session cookie from POST /api/v1/session (GET requests only)",
+)
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def get_principal(
+    request: Request,
+    db: DbDep,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    session_id: Annotated[str | None, Depends(cookie_scheme)],
+) -> Principal:
+    """The caller, from ``Authorization: Bearer`` or (GET/HEAD only) the session cookie."""
+    if creds is not None:
+        principal = authenticate_bearer(db, creds.credentials)
+        if principal is None:
+            raise _unauthorized("invalid or revoked bearer token")
+        return principal
+    if session_id and request.method in ("GET", "HEAD"):
+        principal = authenticate_session(db, session_id)
+        if principal is None:
+            raise _unauthorized("session expired or invalid: POST /api/v1/session again")
+        return principal
+    if request.headers.get("authorization"):
+        raise _unauthorized("Authorization header must be 'Bearer <token>'")
+    raise _unauthorized("authentication required: send 'Authorization: Bearer <token>'")
+
+
+def get_bearer_principal(
+    db: DbDep,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal:
+    """The caller from the bearer token only (the cookie cannot mint sessions)."""
+    if creds is None:
+        raise _unauthorized("authentication required: send 'Authorization: Bearer <token>'")
+    principal = authenticate_bearer(db, creds.credentials)
+    if principal is None:
+        raise _unauthorized("invalid or revoked bearer token")
+    return principal
+
+
+_ACTIONS = {
+    "viewer": "read",
+    "technician": "start or stop beds",
+    "clinician": "enter treatments, targets and observations, or acknowledge alerts",
+    "admin": "manage tokens",
+}
+
+
+def require(role: str) -> Any:
+    """A dependency that admits callers whose role is at least ``role`` (else 403)."""
+    role_rank(role)
+
+    def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.at_least(role):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"role {principal.role!r} may not {_ACTIONS[role]}: needs {role} or higher",
+            )
+        return principal
+
+    dependency.__name__ = f"require_{role}"
+    return dependency
+
+
+AnyPrincipal = Annotated[Principal, Depends(get_principal)]
+BearerPrincipal = Annotated[Principal, Depends(get_bearer_principal)]
+Viewer = Annotated[Principal, Depends(require("viewer"))]
+Technician = Annotated[Principal, Depends(require("technician"))]
+Clinician = Annotated[Principal, Depends(require("clinician"))]
+Admin = Annotated[Principal, Depends(require("admin"))]

@@ -1,0 +1,312 @@
+"""SQLite persistence: one connection, WAL mode, explicit transactions, migrations.
+
+The service keeps everything a clinician relies on in one SQLite file: beds
+(admissions), treatments, targets, clinical observations, alerts and their change
+log, per-hop trends, API tokens and browser sessions. Writes go through
+:meth:`Database.transaction` (``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any
+exception), so a request either lands completely or not at all.
+
+One connection is shared by the engine threads and the request handlers and
+guarded by a re-entrant lock: SQLite serialises writers anyway, and a single
+connection keeps the transaction discipline simple. ``synchronous=FULL`` makes a
+committed alert survive a power cut, not only a process crash.
+
+Schema changes are numbered migrations (:data:`MIGRATIONS`), applied in order at
+start-up and recorded in ``schema_version``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+__all__ = ["Database", "MIGRATIONS", "sqlite_path", "utc_now", "iso_utc"]
+
+ROLES_SQL = "('viewer', 'technician', 'clinician', 'admin')"
+
+#: (version, SQL script). Never edit a released migration; append a new one.
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        f"""
+        CREATE TABLE tokens (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN {ROLES_SQL}),
+            token_sha256 TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            created_by TEXT,
+            revoked_at TEXT
+        );
+        CREATE TABLE sessions (
+            id_sha256 TEXT PRIMARY KEY,
+            token_id INTEGER NOT NULL REFERENCES tokens(id),
+            created_at TEXT NOT NULL,
+            expires_at REAL NOT NULL
+        );
+        CREATE TABLE beds (
+            admission_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            bed_id TEXT NOT NULL,
+            weight_kg REAL NOT NULL,
+            seizure_type TEXT NOT NULL,
+            t1_min REAL,
+            t2_min REAL,
+            source_kind TEXT NOT NULL CHECK (source_kind IN ('edf', 'lsl', 'none')),
+            source TEXT,
+            speed REAL NOT NULL DEFAULT 1.0,
+            source_info TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT,
+            clock_origin TEXT NOT NULL,
+            status TEXT NOT NULL,
+            status_message TEXT NOT NULL DEFAULT '',
+            position_s REAL,
+            clinical TEXT,
+            latest TEXT,
+            manual_ictal INTEGER NOT NULL DEFAULT 0,
+            discharged_at TEXT
+        );
+        CREATE UNIQUE INDEX beds_active_id ON beds(bed_id) WHERE discharged_at IS NULL;
+        CREATE TABLE targets (
+            admission_id INTEGER PRIMARY KEY REFERENCES beds(admission_id),
+            goal TEXT NOT NULL,
+            sr_low REAL NOT NULL,
+            sr_high REAL NOT NULL,
+            sustain_s REAL NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT
+        );
+        CREATE TABLE treatments (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            admission_id INTEGER NOT NULL REFERENCES beds(admission_id),
+            t_s REAL NOT NULL,
+            time TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            dose REAL NOT NULL,
+            unit TEXT NOT NULL,
+            route TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            adequate INTEGER NOT NULL,
+            assessment TEXT NOT NULL,
+            cumulative_note TEXT NOT NULL DEFAULT '',
+            note TEXT,
+            entered_by TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX treatments_adm ON treatments(admission_id, t_s);
+        CREATE TABLE observations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            admission_id INTEGER NOT NULL REFERENCES beds(admission_id),
+            t_s REAL NOT NULL,
+            applied_t_s REAL NOT NULL,
+            time TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            note TEXT,
+            entered_by TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX observations_adm ON observations(admission_id, id);
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            admission_id INTEGER NOT NULL REFERENCES beds(admission_id),
+            bed_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            severity TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high')),
+            origin TEXT NOT NULL,
+            message TEXT NOT NULL,
+            details TEXT NOT NULL,
+            t_s REAL NOT NULL,
+            time TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('raised', 'updated', 'cleared')),
+            is_open INTEGER NOT NULL,
+            last_t_s REAL NOT NULL,
+            n_updates INTEGER NOT NULL DEFAULT 0,
+            cleared_t_s REAL,
+            cleared_at TEXT,
+            cleared_message TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            acked_by TEXT,
+            acked_at TEXT
+        );
+        CREATE INDEX alerts_open ON alerts(admission_id, key) WHERE is_open = 1;
+        CREATE INDEX alerts_bed ON alerts(bed_id, id);
+        CREATE INDEX alerts_time ON alerts(time);
+        CREATE TABLE alert_events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            alert_id INTEGER NOT NULL,
+            bed_id TEXT NOT NULL,
+            change TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            snapshot TEXT NOT NULL
+        );
+        CREATE TABLE trends (
+            admission_id INTEGER NOT NULL,
+            t_s REAL NOT NULL,
+            suppression_ratio REAL,
+            line_length REAL,
+            coherence REAL,
+            ictal INTEGER NOT NULL,
+            depth TEXT,
+            seizure_score REAL,
+            rms_uv REAL,
+            bursts_per_min REAL,
+            ibi_median_s REAL,
+            delta_uv2 REAL,
+            theta_uv2 REAL,
+            alpha_uv2 REAL,
+            beta_uv2 REAL,
+            n_good_channels INTEGER,
+            PRIMARY KEY (admission_id, t_s)
+        ) WITHOUT ROWID;
+        """,
+    ),
+)
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def iso_utc(when: datetime) -> str:
+    """``2025-01-01T10:00:00.000Z``: ISO 8601 UTC with milliseconds (sorts as text)."""
+    if when.tzinfo is None:
+        raise ValueError(f"datetime must be timezone-aware, got naive {when!r}")
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def sqlite_path(url_or_path: str) -> str:
+    """The file path of a SQLite database given as a path or ``sqlite:///`` URL.
+
+    ``sqlite:///rel.db`` → ``rel.db``; ``sqlite:////abs/x.db`` → ``/abs/x.db``;
+    ``sqlite://`` or ``sqlite:///:memory:`` → ``:memory:``.
+
+    Raises
+    ------
+    ValueError
+        For an empty value or a URL of another database engine.
+    """
+    text = str(url_or_path).strip()
+    if not text:
+        raise ValueError("db must be a file path or a sqlite:/// URL, got an empty value")
+    if text.startswith("sqlite://"):
+        rest = text[len("sqlite://") :]
+        if rest in ("", "/", "/:memory:"):
+            return ":memory:"
+        if not rest.startswith("/"):
+            raise ValueError(f"db URL {text!r}: expected sqlite:///PATH")
+        return rest[1:]
+    if "://" in text:
+        scheme = text.split("://", 1)[0]
+        raise ValueError(
+            f"db URL {text!r}: only SQLite is supported (a file path or sqlite:///PATH), "
+            f"not {scheme!r}"
+        )
+    return text
+
+
+class Database:
+    """The service's SQLite database.
+
+    Parameters
+    ----------
+    url : str
+        File path or ``sqlite:///`` URL (see :func:`sqlite_path`). The parent folder
+        must exist.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.path = sqlite_path(url)
+        if self.path != ":memory:":
+            parent = Path(self.path).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise ValueError(f"db {url!r}: folder {parent} does not exist")
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=10.0
+        )
+        self._conn.row_factory = sqlite3.Row
+        with self._lock:
+            self._conn.execute("PRAGMA busy_timeout = 10000")
+            if self.path != ":memory:":
+                mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise ValueError(f"db {url!r}: could not switch to WAL mode (got {mode})")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+        self.migrate()
+
+    # -- transactions ------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back if the block raises.
+
+        Re-entrant: a transaction opened inside another joins it.
+        """
+        with self._lock:
+            if self._conn.in_transaction:
+                yield self._conn
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """The connection for reads (under the lock, so never mid-transaction of another thread)."""
+        with self._lock:
+            yield self._conn
+
+    # -- schema ------------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        with self.read() as conn:
+            row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self) -> list[int]:
+        """Apply pending migrations in order; return the versions applied."""
+        applied = []
+        with self.transaction() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version "
+                "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+            current = int(row[0] or 0)
+            known = max(v for v, _ in MIGRATIONS)
+            if current > known:
+                raise ValueError(
+                    f"db {self.path}: schema version {current} is newer than this software "
+                    f"knows ({known}); upgrade rse-monitor"
+                )
+            for version, script in MIGRATIONS:
+                if version <= current:
+                    continue
+                for statement in _statements(script):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                    (version, iso_utc(utc_now())),
+                )
+                applied.append(version)
+        return applied
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (no ';' inside our SQL literals)."""
+    return [s.strip() for s in script.split(";") if s.strip()]

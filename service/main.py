@@ -1,0 +1,102 @@
+"""The FastAPI application: ``create_app(settings)`` builds it.
+
+Routers (one per resource) are mounted under ``/api/v1``; the web page, when
+``service/static/`` exists, is served at ``/`` with its assets under ``/static``.
+The database, the SSE broker and the bed manager live in ``app.state``; the bed
+runners start with the application (lifespan) and stop with it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from service.broker import Broker
+from service.db import Database
+from service.routers import alerts, beds, health, tokens, treatments
+from service.runner import BedError, BedManager
+from service.settings import Settings
+
+__all__ = ["create_app", "STATIC_DIR"]
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().with_name("static")
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """\
+EEG monitoring for refractory status epilepticus: seizure detection, burst-suppression
+depth, SE staging (ILAE 2015), dose adequacy and titration alerts.
+
+Authenticate with `Authorization: Bearer <token>` (`rsemon token create --role ROLE`).
+Roles: viewer < technician < clinician < admin. Bed times `t_s` are seconds on the
+bed's clock: `time = clock_origin + t_s / speed`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Default: read from the environment (``RSEMON_*``).
+    """
+    from pipeline import __version__
+
+    settings = settings if settings is not None else Settings()
+    db = Database(settings.db)
+    broker = Broker()
+    manager = BedManager(db, broker, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        manager.start()
+        try:
+            yield
+        finally:
+            broker.close()
+            await anyio.to_thread.run_sync(manager.shutdown)
+
+    app = FastAPI(
+        title="rse-monitor",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.broker = broker
+    app.state.manager = manager
+
+    @app.exception_handler(BedError)
+    async def _bed_error(request: Request, exc: BedError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+    for module in (health, beds, treatments, alerts, tokens):
+        app.include_router(module.router, prefix=API_PREFIX)
+    # the contract lists "GET /health" among the /api/v1 routes; answer at the root
+    # too, for load balancers and outside checks that probe /health
+    app.include_router(health.router, include_in_schema=False)
+
+    if STATIC_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        page = STATIC_DIR / "index.html"
+        if not page.is_file():
+            return JSONResponse(  # type: ignore[return-value]
+                {"detail": "no web page installed; the API is under /api/v1 (see /docs)"},
+                status_code=404,
+            )
+        return FileResponse(page, headers={"Cache-Control": "no-cache"})
+
+    return app

@@ -1,0 +1,162 @@
+"""Alerts: list with filters, acknowledge, and the live Server-Sent Events stream.
+
+SSE format (one event per alert change)::
+
+    id: <event id, increasing>
+    event: alert
+    data: {"id": <alert id>, ..., "change": "raised|updated|cleared|acked", "event_id": ...}
+
+A new alert's event id equals its alert id. Reconnecting with ``Last-Event-ID``
+(the header browsers send automatically) or ``?last_event_id=`` replays every
+change after that id from the database, so nothing is missed across a reconnect.
+Idle streams get a ``: keep-alive`` comment every ``Settings.sse_keepalive_s``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import anyio
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
+from fastapi.responses import StreamingResponse
+
+from service.auth import Clinician, Viewer
+from service.deps import BrokerDep, DbDep, SettingsDep
+from service.routers import AUTH_ERRORS
+from service.schemas import BED_ID_PATTERN, AlertPublic, AlertsPublic
+from service.store import ack_alert, events_after, get_alert, last_event_id, list_alerts
+
+router = APIRouter(tags=["alerts"], responses={**AUTH_ERRORS})
+
+AlertId = Annotated[int, Path(ge=1, le=2**62, description="alert id")]
+BATCH = 200
+
+
+@router.get("/alerts", response_model=AlertsPublic, summary="Alerts, newest first by default")
+def get_alerts(
+    principal: Viewer,
+    db: DbDep,
+    bed_id: Annotated[str | None, Query(pattern=BED_ID_PATTERN)] = None,
+    bed: Annotated[str | None, Query(pattern=BED_ID_PATTERN, description="= bed_id")] = None,
+    since: Annotated[
+        datetime | None,
+        Query(description="alerts raised or changed at/after this time (ISO 8601; naive = UTC)"),
+    ] = None,
+    after_id: Annotated[
+        int | None, Query(ge=0, le=2**62, description="alert id > after_id")
+    ] = None,
+    unacknowledged: Annotated[bool | None, Query(description="true: not yet acked")] = None,
+    open: Annotated[bool | None, Query(description="true: condition still present")] = None,
+    severity: Literal["low", "medium", "high"] | None = None,
+    order: Literal["asc", "desc"] = "desc",
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+) -> dict[str, Any]:
+    since_iso = None
+    if since is not None:
+        when = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
+        try:
+            since_iso = (
+                when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            )
+        except (OverflowError, ValueError) as exc:
+            raise HTTPException(422, f"since {since!r} is out of range ({exc})") from None
+    if bed is not None and bed_id is not None and bed != bed_id:
+        raise HTTPException(422, "give bed or bed_id, not two different beds")
+    bed_id = bed_id if bed_id is not None else bed
+    seq = last_event_id(db)
+    data, total = list_alerts(
+        db, bed_id=bed_id, since=since_iso, after_id=after_id, unacknowledged=unacknowledged,
+        open_only=open, severity=severity, order=order, limit=limit,
+    )  # fmt: skip
+    return {"data": data, "count": total, "last_event_id": seq}
+
+
+@router.get(
+    "/alerts/stream",
+    summary="Live alert changes as Server-Sent Events (event: alert)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "text/event-stream; resume with Last-Event-ID",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        422: {"description": "Last-Event-ID is not an integer"},
+    },
+)
+async def stream_alerts(
+    request: Request,
+    principal: Viewer,
+    db: DbDep,
+    broker: BrokerDep,
+    settings: SettingsDep,
+    last_event_id_q: Annotated[
+        int | None,
+        Query(alias="last_event_id", ge=0, le=2**62, description="resume after this event id"),
+    ] = None,
+    last_event_id_h: Annotated[
+        str | None, Header(alias="last-event-id", description="set by EventSource on reconnect")
+    ] = None,
+    bed_id: Annotated[str | None, Query(pattern=BED_ID_PATTERN)] = None,
+) -> StreamingResponse:
+    start: int | None = last_event_id_q
+    if last_event_id_h is not None and last_event_id_h.strip():
+        text = last_event_id_h.strip()
+        if not text.isdigit() or len(text) > 18:
+            raise HTTPException(422, f"Last-Event-ID must be a non-negative integer, got {text!r}")
+        start = int(text)
+    if start is None:
+        start = await anyio.to_thread.run_sync(last_event_id, db)
+    keepalive_s = settings.sse_keepalive_s
+
+    async def events() -> AsyncIterator[str]:
+        seq = int(start)
+        sub = broker.subscribe()
+        try:
+            yield f"retry: 3000\n: stream open, after event {seq}\n\n"
+            while not sub.closed:
+                sub.event.clear()
+                batch = await anyio.to_thread.run_sync(events_after, db, seq, bed_id, BATCH)
+                for s, change, snapshot in batch:
+                    data = json.loads(snapshot)
+                    data["change"] = change
+                    data["event_id"] = s
+                    yield f"id: {s}\nevent: alert\ndata: {json.dumps(data)}\n\n"
+                    seq = s
+                if len(batch) == BATCH or sub.closed:
+                    continue
+                if not await sub.wait(keepalive_s):
+                    yield ": keep-alive\n\n"
+        finally:
+            broker.unsubscribe(sub)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/alerts/{alert_id}", response_model=AlertPublic, responses={404: {}})
+def get_one_alert(alert_id: AlertId, principal: Viewer, db: DbDep) -> dict[str, Any]:
+    alert = get_alert(db, alert_id)
+    if alert is None:
+        raise HTTPException(404, f"no alert {alert_id}")
+    return alert
+
+
+@router.post(
+    "/alerts/{alert_id}/ack",
+    response_model=AlertPublic,
+    summary="Acknowledge an alert (clinician+); acknowledging again keeps the first ack",
+    responses={404: {"description": "no such alert"}},
+)
+def ack(alert_id: AlertId, principal: Clinician, db: DbDep, broker: BrokerDep) -> dict[str, Any]:
+    alert, changed = ack_alert(db, alert_id, principal.name)
+    if alert is None:
+        raise HTTPException(404, f"no alert {alert_id}")
+    if changed:
+        broker.notify()
+    return alert

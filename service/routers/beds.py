@@ -1,0 +1,148 @@
+"""Beds: admit (start monitoring), list, read, discharge; live state, trends, spectrogram."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from pipeline.features import BANDS_HZ
+from service.auth import Technician, Viewer
+from service.deps import DbDep, ManagerDep
+from service.routers import AUTH_ERRORS, NOT_FOUND
+from service.schemas import (
+    BED_ID_PATTERN,
+    BedCreate,
+    BedPublic,
+    BedsPublic,
+    BedState,
+    SpectrogramPublic,
+    TrendsPublic,
+)
+from service.store import TREND_FIELDS, list_alerts, read_trends
+
+router = APIRouter(tags=["beds"], responses={**AUTH_ERRORS})
+
+BedId = Annotated[str, Path(pattern=BED_ID_PATTERN, description="bed id, e.g. ICU-3")]
+TimeS = Annotated[
+    float | None,
+    Query(ge=-1e9, le=1e9, allow_inf_nan=False, description="seconds on the bed clock"),
+]
+BANDS = ("delta", "theta", "alpha", "beta")
+
+
+@router.post(
+    "/beds",
+    response_model=BedPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Admit a bed and start monitoring it (technician+)",
+    responses={
+        403: {"description": "role too low, or EDF path outside the recordings folders"},
+        409: {"description": "bed id already active"},
+        422: {"description": "malformed body, unreadable EDF, bad settings"},
+        501: {"description": "LSL support not installed"},
+    },
+)
+def create_bed(body: BedCreate, principal: Technician, manager: ManagerDep) -> dict[str, Any]:
+    return manager.create(body, principal).public()
+
+
+@router.get("/beds", response_model=BedsPublic, summary="Active beds")
+def list_beds(principal: Viewer, manager: ManagerDep) -> dict[str, Any]:
+    beds = [b.public() for b in manager.beds()]
+    return {"data": beds, "count": len(beds)}
+
+
+@router.get("/beds/{bed_id}", response_model=BedPublic, responses={**NOT_FOUND})
+def get_bed(bed_id: BedId, principal: Viewer, manager: ManagerDep) -> dict[str, Any]:
+    return manager.get(bed_id).public()
+
+
+@router.delete(
+    "/beds/{bed_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Stop monitoring and discharge a bed (technician+); its records are kept",
+    responses={**NOT_FOUND},
+)
+def delete_bed(bed_id: BedId, principal: Technician, manager: ManagerDep) -> Response:
+    manager.discharge(bed_id, principal)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/beds/{bed_id}/state",
+    response_model=BedState,
+    summary="Latest features, ictal state, depth, SE stage with reasons, targets, advice",
+    responses={**NOT_FOUND},
+)
+def bed_state(bed_id: BedId, principal: Viewer, manager: ManagerDep, db: DbDep) -> dict[str, Any]:
+    out = manager.state(bed_id)
+    bed = manager.get(bed_id)
+    out["open_alerts"], _ = list_alerts(
+        db, admission_id=bed.admission_id, open_only=True, order="asc", limit=100
+    )
+    return out
+
+
+@router.get(
+    "/beds/{bed_id}/trends",
+    response_model=TrendsPublic,
+    summary="Per-hop trend rows with t_s > since_s (without since_s: the latest rows)",
+    responses={**NOT_FOUND},
+)
+def bed_trends(
+    bed_id: BedId,
+    principal: Viewer,
+    manager: ManagerDep,
+    db: DbDep,
+    since_s: TimeS = None,
+    until_s: TimeS = None,
+    limit: Annotated[int, Query(ge=1, le=100000)] = 10000,
+) -> dict[str, Any]:
+    bed = manager.get(bed_id)
+    rows = read_trends(db, bed.admission_id, since_s, until_s, limit)
+    return {
+        "bed_id": bed.bed_id,
+        "t0_time": bed.public()["clock_origin"],
+        "speed": bed.clock.speed,
+        "columns": list(TREND_FIELDS),
+        "data": rows,
+        "count": len(rows),
+    }
+
+
+@router.get(
+    "/beds/{bed_id}/spectrogram",
+    response_model=SpectrogramPublic,
+    summary="Band powers per hop (delta, theta, alpha, beta; µV²) for a compressed spectral array",
+    responses={**NOT_FOUND},
+)
+def bed_spectrogram(
+    bed_id: BedId,
+    principal: Viewer,
+    manager: ManagerDep,
+    db: DbDep,
+    since_s: TimeS = None,
+    until_s: TimeS = None,
+    limit: Annotated[int, Query(ge=1, le=100000)] = 10000,
+) -> dict[str, Any]:
+    bed = manager.get(bed_id)
+    fields = ("t_s", *(f"{b}_uv2" for b in BANDS))
+    rows = read_trends(db, bed.admission_id, since_s, until_s, limit, fields)
+    power = [[r[f"{b}_uv2"] for b in BANDS] for r in rows]
+    relative: list[list[float | None]] = []
+    for p in power:
+        vals = [v for v in p if v is not None and math.isfinite(v)]
+        total = sum(vals)
+        relative.append([None if v is None or total <= 0 else v / total for v in p])
+    return {
+        "bed_id": bed.bed_id,
+        "t0_time": bed.public()["clock_origin"],
+        "bands": list(BANDS),
+        "bands_hz": {b: list(BANDS_HZ[b]) for b in BANDS if b in BANDS_HZ},
+        "t_s": [r["t_s"] for r in rows],
+        "power_uv2": power,
+        "relative": relative,
+        "count": len(rows),
+    }

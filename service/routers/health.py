@@ -1,0 +1,28 @@
+"""``GET /health``: liveness without authentication."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from service.deps import DbDep, ManagerDep
+from service.runner import lsl_available
+from service.schemas import HealthPublic
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=HealthPublic, summary="Service health (no auth)")
+def health(db: DbDep, manager: ManagerDep) -> dict[str, Any]:
+    from pipeline import __version__
+
+    beds = manager.beds()
+    return {
+        "status": "ok",
+        "version": __version__,
+        "schema_version": db.schema_version,
+        "n_beds": len(beds),
+        "n_running": manager.n_running,
+        "lsl_available": lsl_available(),
+    }

@@ -1,0 +1,87 @@
+"""Clinical entries of a bed: treatments, titration targets, observed seizures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from service.auth import Clinician, Viewer
+from service.deps import ManagerDep
+from service.routers import AUTH_ERRORS, NOT_FOUND
+from service.routers.beds import BedId
+from service.runner import targets_public
+from service.schemas import (
+    ObservationCreate,
+    ObservationPublic,
+    ObservationsPublic,
+    TargetsIn,
+    TargetsPublic,
+    TreatmentCreate,
+    TreatmentPublic,
+    TreatmentsPublic,
+)
+
+router = APIRouter(tags=["clinical"], responses={**AUTH_ERRORS, **NOT_FOUND})
+
+
+@router.post(
+    "/beds/{bed_id}/treatments",
+    response_model=TreatmentPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Log a treatment (clinician+); the answer says whether the dose was adequate and why",
+    responses={422: {"description": "unknown agent, unit or route; malformed body"}},
+)
+def add_treatment(
+    bed_id: BedId, body: TreatmentCreate, principal: Clinician, manager: ManagerDep
+) -> dict[str, Any]:
+    return manager.add_treatment(bed_id, body, principal)
+
+
+@router.get("/beds/{bed_id}/treatments", response_model=TreatmentsPublic)
+def list_treatments(bed_id: BedId, principal: Viewer, manager: ManagerDep) -> dict[str, Any]:
+    data = manager.treatments(bed_id)
+    return {"data": data, "count": len(data)}
+
+
+@router.put(
+    "/beds/{bed_id}/targets",
+    response_model=TargetsPublic,
+    summary="Set the titration target (clinician+)",
+    responses={422: {"description": "malformed body (e.g. sr_low >= sr_high)"}},
+)
+def put_targets(
+    bed_id: BedId, body: TargetsIn, principal: Clinician, manager: ManagerDep
+) -> dict[str, Any]:
+    return manager.set_targets(bed_id, body, principal)
+
+
+@router.get("/beds/{bed_id}/targets", response_model=TargetsPublic)
+def get_targets(bed_id: BedId, principal: Viewer, manager: ManagerDep) -> dict[str, Any]:
+    return targets_public(manager.get(bed_id))
+
+
+@router.post(
+    "/beds/{bed_id}/events",
+    response_model=ObservationPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a clinically observed seizure state (clinician+)",
+    description=(
+        "`seizure_start` / `seizure_ongoing`: seizure activity observed at that time; "
+        "`seizure_end`: it stopped. On a bed without EEG (`source.kind = none`) the "
+        "observations drive the SE stage and must be entered in time order (409 "
+        "otherwise). On an EEG bed an observation takes effect at the bed's current time "
+        "and is combined (OR) with the EEG detector until `seizure_end`."
+    ),
+    responses={409: {"description": "observation earlier than the latest one (no-EEG bed)"}},
+)
+def add_event(
+    bed_id: BedId, body: ObservationCreate, principal: Clinician, manager: ManagerDep
+) -> dict[str, Any]:
+    return manager.add_observation(bed_id, body, principal)
+
+
+@router.get("/beds/{bed_id}/events", response_model=ObservationsPublic)
+def list_events(bed_id: BedId, principal: Viewer, manager: ManagerDep) -> dict[str, Any]:
+    data = manager.observations(bed_id)
+    return {"data": data, "count": len(data)}

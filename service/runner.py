@@ -1,0 +1,985 @@
+"""Beds and their monitoring threads.
+
+:class:`BedManager` owns every active bed (admission). Each bed with an EEG source
+runs in its own :class:`BedRunner` thread: chunks from the source go through the
+engine (:class:`pipeline.engine.BedEngine`), every hop result goes to the bed's
+:class:`detectors.clinical.ClinicalState`, and the hop's trend row, the alert
+transitions and the new clinical state are committed to the database in one
+transaction *before* the SSE streams are woken. Request handlers never do signal
+processing: they read what the runners published (latest hop, stored trends, the
+clinical state) and pass clinical entries (treatments, targets, observations) to
+the manager, which applies them under the bed's lock.
+
+Sources
+-------
+* ``edf``: a file under a configured recordings folder, replayed at ``speed`` times
+  real time: a chunk is analysed when the bed clock reaches the chunk's end
+  (``origin + t_end / speed``). At the end of the file the bed is ``finished``.
+* ``lsl``: a live stream resolved by name with :class:`pipeline.lsl.LslSource`;
+  while it is missing the bed is ``connecting``/``reconnecting`` and retries.
+* ``none``: no EEG; the clinical state is driven by clinical observations
+  (``POST /beds/{id}/events``) and treatments only ("charting" beds).
+
+Alerts
+------
+The clinical layer is the authority on seizure alerts (``seizure_onset``,
+``breakthrough_seizure``, ``wean_recurrence``: one per cluster, updated, cleared
+``cluster_gap_s`` after the last seizure); the engine's per-seizure
+``seizure_onset``/``seizure_offset`` are therefore not stored as alerts of their
+own -- the EEG onset details (channels, confidence) are attached to the clinical
+alert raised at the same hop. ``depth_change`` is a state, shown by
+``GET /beds/{id}/state`` and the trends, not an alarm. Signal-quality and LSL
+stream alerts are kept as one open alert per condition, updated at most every
+10 min unless their severity changes, and cleared on recovery.
+
+Restart
+-------
+Everything is in the database; at start-up the manager reloads the active beds and
+their clinical state (``ClinicalState.to_dict``, committed with every hop batch).
+EDF beds resume from the last stored hop: the engine is warmed up on the
+``Settings.edf_warmup_s`` seconds before it (nothing stored or alerted for those)
+and the bed clock is re-anchored so that ``time = now`` at the resume point. LSL
+beds reconnect; their recording time continues from the wall clock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import logging
+import math
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from detectors.clinical import SEIZURE_KEYS, ClinicalState, StageResult, Targets
+from detectors.doses import DoseError, assess_dose
+from pipeline.chunk import Chunk
+from pipeline.engine import BedEngine, EngineConfig, HopResult
+from service.auth import Principal
+from service.broker import Broker
+from service.clock import BedClock, parse_iso
+from service.db import Database, iso_utc, utc_now
+from service.schemas import MAX_ABS_T_S, BedCreate, ObservationCreate, TargetsIn, TreatmentCreate
+from service.settings import Settings
+from service.store import AlertChange, apply_alert_changes, clean_json, insert_trends
+
+__all__ = ["BedError", "Bed", "BedManager", "BedRunner", "resolve_recording", "lsl_available"]
+
+log = logging.getLogger(__name__)
+
+#: Minimum bed time between two changes of an engine/stream alert of equal severity.
+ENGINE_UPDATE_INTERVAL_S = 600.0
+#: All channels good for this long clears an open signal-quality alert.
+QUALITY_CLEAR_S = 60.0
+LIVE_STATUSES = ("running", "connecting", "reconnecting")
+
+
+class BedError(Exception):
+    """A request about a bed that cannot be carried out; ``status_code`` says why."""
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = detail
+
+
+def lsl_available() -> bool:
+    """True when :mod:`pipeline.lsl` (and so pylsl) can be imported."""
+    try:
+        return importlib.util.find_spec("pipeline.lsl") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def resolve_recording(path: str, allowed: list[Path]) -> Path:
+    """The real path of an EDF given to ``POST /beds``, which must lie in ``allowed``.
+
+    A relative path is looked up in each allowed folder in turn. Symbolic links and
+    ``..`` are resolved *before* the check, so neither can escape the folders.
+
+    Raises
+    ------
+    BedError
+        403 if the file is outside every allowed folder; 422 if it does not exist.
+    """
+    try:
+        p = Path(path).expanduser()
+        candidates = [p] if p.is_absolute() else [d / p for d in allowed]
+        reals = [Path(os.path.realpath(c)) for c in candidates]
+    except (ValueError, OSError) as exc:
+        raise BedError(422, f"EDF path {path!r} is not a valid path ({exc})") from None
+    inside = [r for r in reals if any(r.is_relative_to(d) for d in allowed)]
+    if not inside:
+        dirs = ", ".join(str(d) for d in allowed)
+        raise BedError(
+            403,
+            f"EDF path {path!r} is not under a configured recordings directory ({dirs}); "
+            "start the service with --recordings-dir DIR or RSEMON_RECORDINGS_DIRS to add one",
+        )
+    for real in inside:
+        if real.is_file():
+            return real
+    raise BedError(422, f"EDF path {path!r}: no such file in the recordings directories")
+
+
+def _finite(value: Any) -> float | None:
+    if value is None:
+        return None
+    f = float(value)
+    return f if math.isfinite(f) else None
+
+
+def hop_public(hop: HopResult) -> dict[str, Any]:
+    """The API form of a hop (no alerts, no spectrum)."""
+    return clean_json(
+        {
+            "t_s": hop.t_s, "suppression_ratio": hop.suppression_ratio,
+            "line_length": hop.line_length, "coherence": hop.coherence,
+            "ictal": bool(hop.ictal), "depth": hop.depth, "seizure_score": hop.seizure_score,
+            "rms_uv": hop.rms_uv, "bursts_per_min": hop.bursts_per_min,
+            "ibi_median_s": hop.ibi_median_s, "band_power_uv2": dict(hop.band_power_uv2),
+            "n_good_channels": int(hop.n_good_channels),
+        }
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ Bed
+class Bed:
+    """The live state of one active admission. Mutate only under :attr:`lock`."""
+
+    def __init__(self, row: sqlite3.Row | dict[str, Any], clinical: ClinicalState,
+                 targets: dict[str, Any]) -> None:  # fmt: skip
+        r = dict(row)
+        self.admission_id = int(r["admission_id"])
+        self.bed_id = str(r["bed_id"])
+        self.weight_kg = float(r["weight_kg"])
+        self.seizure_type = str(r["seizure_type"])
+        self.source_kind = str(r["source_kind"])
+        self.source = r["source"]
+        self.source_info: dict[str, Any] = json.loads(r["source_info"] or "{}")
+        self.created_at = str(r["created_at"])
+        self.created_by = r["created_by"]
+        self.clock = BedClock(parse_iso(r["clock_origin"]), float(r["speed"]))
+        self.status = str(r["status"])
+        self.status_message = str(r["status_message"] or "")
+        self.position_s: float | None = r["position_s"]
+        self.latest: dict[str, Any] | None = json.loads(r["latest"]) if r["latest"] else None
+        self.manual_ictal = bool(r["manual_ictal"])
+        self.clinical = clinical
+        self.clinical_now_s: float | None = clinical.to_dict().get("now_s")
+        self.targets = targets
+        self.lock = threading.RLock()
+        self.runner: BedRunner | None = None
+        self.discharged = False
+        # engine/stream alerts: key -> (last t_s reported, severity)
+        self.engine_alerts: dict[str, tuple[float, str]] = {}
+        self.all_good_since_s: float | None = None
+
+    @property
+    def t1_t2_min(self) -> tuple[float, float | None]:
+        return self.clinical.t1_t2_min
+
+    def now_t_s(self) -> float:
+        """The bed's current time: latest analysed data for EEG beds, the clock otherwise."""
+        if self.source_kind != "none" and self.clinical_now_s is not None:
+            return float(self.clinical_now_s)
+        return self.clock.now_t_s()
+
+    def public(self) -> dict[str, Any]:
+        t1, t2 = self.t1_t2_min
+        return {
+            "bed_id": self.bed_id,
+            "admission_id": self.admission_id,
+            "weight_kg": self.weight_kg,
+            "seizure_type": self.seizure_type,
+            "t1_min": t1,
+            "t2_min": t2,
+            "source": {
+                "kind": self.source_kind,
+                "path": self.source if self.source_kind == "edf" else None,
+                "stream_name": self.source if self.source_kind == "lsl" else None,
+                "speed": self.clock.speed,
+                "info": self.source_info,
+            },
+            "status": self.status,
+            "status_message": self.status_message,
+            "position_s": self.position_s,
+            "clock_origin": iso_utc(self.clock.origin),
+            "created_at": self.created_at,
+            "created_by": self.created_by,
+        }
+
+
+# ------------------------------------------------------------------------- manager
+class BedManager:
+    """All active beds: creation, clinical entries, publishing, restart.
+
+    Parameters
+    ----------
+    db : Database
+    broker : Broker
+        Woken after every commit that changed alerts.
+    settings : Settings
+    """
+
+    def __init__(self, db: Database, broker: Broker, settings: Settings) -> None:
+        self.db = db
+        self.broker = broker
+        self.settings = settings
+        self._beds: dict[str, Bed] = {}
+        self._lock = threading.RLock()
+        self._started = False
+        self._load()
+
+    # -- loading and lifecycle -------------------------------------------------------
+    def _load(self) -> None:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM beds WHERE discharged_at IS NULL ORDER BY admission_id"
+            ).fetchall()
+            targets = {r["admission_id"]: dict(r) for r in conn.execute("SELECT * FROM targets")}
+            open_engine = conn.execute(
+                "SELECT admission_id, key, last_t_s, severity FROM alerts "
+                "WHERE is_open = 1 AND origin = 'engine'"
+            ).fetchall()
+        for row in rows:
+            tg = targets.get(row["admission_id"]) or _default_targets_row(row["admission_id"])
+            clinical = self._restore_clinical(row, tg)
+            bed = Bed(row, clinical, tg)
+            for o in open_engine:
+                if o["admission_id"] == bed.admission_id:
+                    bed.engine_alerts[o["key"]] = (float(o["last_t_s"]), str(o["severity"]))
+            self._beds[bed.bed_id] = bed
+
+    def _restore_clinical(self, row: sqlite3.Row, tg: dict[str, Any]) -> ClinicalState:
+        if row["clinical"]:
+            try:
+                return ClinicalState.from_dict(json.loads(row["clinical"]))
+            except Exception as exc:  # a state saved by another version: rebuild
+                log.warning("bed %s: clinical state not restorable (%s); rebuilding from "
+                            "treatments and trends", row["bed_id"], exc)  # fmt: skip
+        return self._rebuild_clinical(row, tg)
+
+    def _rebuild_clinical(self, row: sqlite3.Row, tg: dict[str, Any]) -> ClinicalState:
+        """Rebuild a clinical state from stored treatments and ictal runs (no alerts)."""
+        t12 = None
+        if row["t1_min"] is not None:
+            t12 = (float(row["t1_min"]), row["t2_min"])
+        st = ClinicalState(row["seizure_type"], row["weight_kg"], _targets_of(tg), t12)
+        with self.db.read() as conn:
+            trs = conn.execute(
+                "SELECT * FROM treatments WHERE admission_id = ? ORDER BY id",
+                (row["admission_id"],),
+            ).fetchall()
+            ictal = conn.execute(
+                "SELECT t_s, ictal FROM trends WHERE admission_id = ? ORDER BY t_s",
+                (row["admission_id"],),
+            ).fetchall()
+            obs = conn.execute(
+                "SELECT applied_t_s AS t_s, kind FROM observations WHERE admission_id = ? "
+                "ORDER BY id",
+                (row["admission_id"],),
+            ).fetchall()
+        for tr in trs:
+            try:
+                st.add_treatment(tr["t_s"], tr["agent"], tr["dose"], tr["unit"], tr["route"],
+                                 tr["kind"])  # fmt: skip
+            except (DoseError, ValueError, TypeError) as exc:
+                log.warning(
+                    "bed %s: stored treatment %s skipped (%s)", row["bed_id"], tr["id"], exc
+                )
+        marks = [(float(r["t_s"]), bool(r["ictal"])) for r in ictal]
+        marks += [(float(r["t_s"]), r["kind"] != "seizure_end") for r in obs]
+        marks.sort()
+        onset: float | None = None
+        for t, on in marks:
+            if on and onset is None:
+                onset = t
+            elif not on and onset is not None:
+                if t > onset:
+                    st.mark_ictal_interval(onset, t)
+                onset = None
+        if onset is not None:
+            st.mark_ictal_interval(onset, None)
+        if marks:
+            st.mark_alerts_seen(marks[-1][0])
+        return st
+
+    def start(self) -> None:
+        """Resume monitoring of live beds (called at application start-up)."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+            if not self.settings.resume_beds:
+                return
+            for bed in self._beds.values():
+                if bed.source_kind in ("edf", "lsl") and bed.status in LIVE_STATUSES \
+                        and bed.runner is None:  # fmt: skip
+                    self._start_runner(bed)
+
+    def shutdown(self, timeout_s: float = 10.0) -> None:
+        """Stop every runner (their state is already committed)."""
+        with self._lock:
+            runners = [b.runner for b in self._beds.values() if b.runner is not None]
+            self._started = False
+        for r in runners:
+            r.stop()
+        deadline = time.monotonic() + timeout_s
+        for r in runners:
+            r.join(max(0.1, deadline - time.monotonic()))
+        for b in self._beds.values():
+            b.runner = None
+
+    def _start_runner(self, bed: Bed) -> None:
+        bed.runner = BedRunner(self, bed)
+        bed.runner.start()
+
+    # -- queries ---------------------------------------------------------------------
+    def beds(self) -> list[Bed]:
+        with self._lock:
+            return sorted(self._beds.values(), key=lambda b: b.bed_id)
+
+    def get(self, bed_id: str) -> Bed:
+        with self._lock:
+            bed = self._beds.get(bed_id)
+        if bed is None:
+            raise BedError(404, f"no active bed {bed_id!r}")
+        return bed
+
+    @property
+    def n_running(self) -> int:
+        return sum(1 for b in self.beds() if b.status in LIVE_STATUSES)
+
+    # -- beds ------------------------------------------------------------------------
+    def create(self, spec: BedCreate, principal: Principal) -> Bed:
+        """Admit a bed and start its monitoring.
+
+        Raises
+        ------
+        BedError
+            403 (EDF outside the recordings folders), 409 (bed id in use), 422 (bad
+            file or settings), 501 (LSL support missing).
+        """
+        src = spec.source
+        if src is None:  # pragma: no cover - the schema always fills it
+            raise BedError(422, "source missing")
+        source_value: str | None = None
+        info: dict[str, Any] = {}
+        if src.kind == "edf":
+            if src.speed > self.settings.max_speed:
+                raise BedError(
+                    422, f"speed {src.speed:g} exceeds the largest allowed "
+                    f"({self.settings.max_speed:g}x real time)",
+                )  # fmt: skip
+            real = resolve_recording(src.path or "", self.settings.allowed_recordings_dirs)
+            info = _edf_info(real)
+            source_value = str(real)
+        elif src.kind == "lsl":
+            if not self.settings.lsl_enabled:
+                raise BedError(422, "LSL beds are disabled in this service (RSEMON_LSL_ENABLED)")
+            if not lsl_available():
+                raise BedError(501, "LSL beds need pipeline.lsl and pylsl, not available here")
+            source_value = src.stream_name
+        t12 = None
+        if spec.t1_min is not None or spec.t2_min is not None:
+            from detectors.clinical import T1_T2_MIN
+
+            d1, d2 = T1_T2_MIN[spec.seizure_type]
+            t12 = (spec.t1_min if spec.t1_min is not None else d1,
+                   spec.t2_min if spec.t2_min is not None else d2)  # fmt: skip
+        targets_in = spec.targets or TargetsIn()
+        try:
+            clinical = ClinicalState(spec.seizure_type, spec.weight_kg,
+                                     Targets(**targets_in.model_dump()), t12)  # fmt: skip
+        except (ValueError, TypeError) as exc:
+            raise BedError(422, str(exc)) from None
+        now = iso_utc(utc_now())
+        status = {"edf": "running", "lsl": "connecting", "none": "charting"}[src.kind]
+        message = {
+            "edf": f"replaying {Path(source_value or '').name} at {src.speed:g}x",
+            "lsl": f"waiting for LSL stream {source_value!r}",
+            "none": "no EEG source: clinical charting only",
+        }[src.kind]
+        with self._lock:
+            if spec.bed_id in self._beds:
+                raise BedError(409, f"bed {spec.bed_id!r} is already active: DELETE it first "
+                                    "or choose another bed_id")  # fmt: skip
+            with self.db.transaction() as conn:
+                try:
+                    cur = conn.execute(
+                        "INSERT INTO beds (bed_id, weight_kg, seizure_type, t1_min, t2_min, "
+                        "source_kind, source, speed, source_info, created_at, created_by, "
+                        "clock_origin, status, status_message, clinical) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (spec.bed_id, spec.weight_kg, spec.seizure_type,
+                         None if t12 is None else t12[0], None if t12 is None else t12[1],
+                         src.kind, source_value, src.speed, json.dumps(clean_json(info)), now,
+                         principal.name, now, status, message,
+                         json.dumps(clean_json(clinical.to_dict()))),
+                    )  # fmt: skip
+                except sqlite3.IntegrityError:
+                    raise BedError(409, f"bed {spec.bed_id!r} is already active") from None
+                adm = int(cur.lastrowid or 0)
+                conn.execute(
+                    "INSERT INTO targets (admission_id, goal, sr_low, sr_high, sustain_s, "
+                    "updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (adm, targets_in.goal, targets_in.sr_low, targets_in.sr_high,
+                     targets_in.sustain_s, now, principal.name),
+                )  # fmt: skip
+                row = conn.execute("SELECT * FROM beds WHERE admission_id = ?", (adm,)).fetchone()
+                tg = dict(conn.execute("SELECT * FROM targets WHERE admission_id = ?",
+                                       (adm,)).fetchone())  # fmt: skip
+            bed = Bed(row, clinical, tg)
+            self._beds[bed.bed_id] = bed
+            if src.kind != "none":
+                self._start_runner(bed)
+        log.info("bed %s admitted (%s) by %s", bed.bed_id, message, principal.name)
+        return bed
+
+    def discharge(self, bed_id: str, principal: Principal) -> None:
+        """Stop a bed's monitoring and close it; its records stay in the database."""
+        with self._lock:
+            bed = self.get(bed_id)
+            del self._beds[bed_id]
+        if bed.runner is not None:
+            bed.runner.stop()
+            bed.runner.join(10.0)
+        with bed.lock:
+            bed.discharged = True
+            t = bed.now_t_s()
+            now = iso_utc(utc_now())
+            with self.db.transaction() as conn:
+                conn.execute(
+                    "UPDATE beds SET discharged_at = ?, status = 'discharged', status_message = ? "
+                    "WHERE admission_id = ?",
+                    (now, f"discharged by {principal.name}", bed.admission_id),
+                )
+                keys = [r["key"] for r in conn.execute(
+                    "SELECT key FROM alerts WHERE admission_id = ? AND is_open = 1",
+                    (bed.admission_id,))]  # fmt: skip
+                seqs = apply_alert_changes(
+                    conn, bed.admission_id, bed.bed_id, bed.clock,
+                    [AlertChange(k, k, "low", f"bed discharged by {principal.name}", {}, t,
+                                 "cleared", "service") for k in keys],
+                )  # fmt: skip
+            bed.status = "discharged"
+        if seqs:
+            self.broker.notify()
+        log.info("bed %s discharged by %s", bed_id, principal.name)
+
+    def set_status(self, bed: Bed, status: str, message: str) -> None:
+        with bed.lock:
+            if bed.discharged:
+                return
+            bed.status, bed.status_message = status, message
+            with self.db.transaction() as conn:
+                conn.execute(
+                    "UPDATE beds SET status = ?, status_message = ? WHERE admission_id = ?",
+                    (status, message, bed.admission_id),
+                )
+
+    def reanchor(self, bed: Bed, origin_iso: str, speed: float | None = None) -> None:
+        """Move a bed's clock origin (EDF resume; LSL speed learnt from the stream)."""
+        with bed.lock:
+            bed.clock = BedClock(parse_iso(origin_iso), speed or bed.clock.speed)
+            with self.db.transaction() as conn:
+                conn.execute(
+                    "UPDATE beds SET clock_origin = ?, speed = ? WHERE admission_id = ?",
+                    (origin_iso, bed.clock.speed, bed.admission_id),
+                )
+
+    # -- publishing (runner threads) ---------------------------------------------------
+    def publish(self, bed: Bed, hops: list[HopResult], n_channels: int,
+                extra: list[AlertChange] | None = None) -> None:  # fmt: skip
+        """Feed hops to the clinical state and commit trends, alerts and state at once."""
+        if not hops and not extra:
+            return
+        with bed.lock:
+            if bed.discharged:
+                return
+            changes: list[AlertChange] = list(extra or [])
+            for hop in hops:
+                changes += self._hop_changes(bed, hop, n_channels)
+            if hops:
+                bed.latest = hop_public(hops[-1])
+                bed.position_s = float(hops[-1].t_s)
+            state_json = json.dumps(clean_json(bed.clinical.to_dict()))
+            with self.db.transaction() as conn:
+                if hops:
+                    insert_trends(conn, bed.admission_id, hops)
+                seqs = apply_alert_changes(conn, bed.admission_id, bed.bed_id, bed.clock, changes)
+                conn.execute(
+                    "UPDATE beds SET position_s = ?, clinical = ?, latest = ? "
+                    "WHERE admission_id = ?",
+                    (bed.position_s, state_json, json.dumps(bed.latest), bed.admission_id),
+                )
+        if seqs:
+            self.broker.notify()
+
+    def _hop_changes(self, bed: Bed, hop: HopResult, n_channels: int) -> list[AlertChange]:
+        t = float(hop.t_s)
+        if bed.clinical_now_s is not None and t < bed.clinical_now_s:
+            t = float(bed.clinical_now_s)  # an observation moved the clinical clock on
+        out: list[AlertChange] = []
+        eeg_onset: dict[str, Any] | None = None
+        for a in hop.alerts:
+            if a.kind == "seizure_onset":
+                eeg_onset = {"message": a.message, **a.details}
+            elif a.kind in ("seizure_offset", "depth_change"):
+                continue
+            else:
+                out += self._engine_change(bed, a.kind, a.severity, a.message, a.details, t)
+        if "signal_quality" in bed.engine_alerts:
+            if hop.n_good_channels >= n_channels:
+                if bed.all_good_since_s is None:
+                    bed.all_good_since_s = t
+                elif t - bed.all_good_since_s >= QUALITY_CLEAR_S:
+                    del bed.engine_alerts["signal_quality"]
+                    bed.all_good_since_s = None
+                    out.append(
+                        AlertChange(
+                            "signal_quality",
+                            "signal_quality",
+                            "low",
+                            f"all {n_channels} channels good again",
+                            {},
+                            t,
+                            "cleared",
+                            "engine",
+                        )
+                    )
+            else:
+                bed.all_good_since_s = None
+        ictal = bool(hop.ictal) or bed.manual_ictal
+        sr = _finite(hop.suppression_ratio)
+        for c in bed.clinical.update(t, ictal, sr, hop.depth):
+            details = dict(c.details)
+            if c.state == "raised" and c.key in SEIZURE_KEYS and eeg_onset is not None:
+                details["eeg"] = eeg_onset
+            out.append(AlertChange(c.key, c.kind, c.severity, c.message, details, c.t_s,
+                                   c.state, "clinical"))  # fmt: skip
+        bed.clinical_now_s = t
+        return out
+
+    def _engine_change(self, bed: Bed, key: str, severity: str, message: str,
+                       details: dict[str, Any], t: float) -> list[AlertChange]:  # fmt: skip
+        """One open alert per engine/stream condition, rate-limited (see module doc)."""
+        last = bed.engine_alerts.get(key)
+        if last is not None and last[1] == severity and t - last[0] < ENGINE_UPDATE_INTERVAL_S:
+            return []
+        bed.engine_alerts[key] = (t, severity)
+        if key == "signal_quality":
+            bed.all_good_since_s = None
+        return [AlertChange(key, key, severity, message, dict(details), t, "raised", "engine")]
+
+    def stream_event(self, bed: Bed, kind: str, severity: str, message: str,
+                     details: dict[str, Any], t: float) -> None:  # fmt: skip
+        """An LSL stream event (lost / restored / gap / drift) as alert changes."""
+        with bed.lock:
+            if kind == "stream_restored":
+                bed.engine_alerts.pop("stream_lost", None)
+                changes = [AlertChange("stream_lost", "stream_lost", "low", message, details,
+                                       t, "cleared", "engine")]  # fmt: skip
+            else:
+                changes = self._engine_change(bed, kind, severity, message, details, t)
+        self.publish(bed, [], 0, changes)
+
+    # -- clinical entries (request handlers) -----------------------------------------
+    def _resolve_t_s(self, bed: Bed, when: Any, t_s: float | None) -> float:
+        if t_s is not None:
+            return float(t_s)
+        if when is not None:
+            try:
+                value = bed.clock.t_s_of(when)
+            except ValueError as exc:
+                raise BedError(422, str(exc)) from None
+            if not abs(value) <= MAX_ABS_T_S:
+                raise BedError(422, f"time {when.isoformat()} is more than 30 days from the "
+                                    f"bed's start ({iso_utc(bed.clock.origin)})")  # fmt: skip
+            return value
+        return bed.now_t_s()
+
+    def _commit_clinical(self, bed: Bed, conn: sqlite3.Connection,
+                         changes: list[AlertChange]) -> list[int]:  # fmt: skip
+        seqs = apply_alert_changes(conn, bed.admission_id, bed.bed_id, bed.clock, changes)
+        conn.execute(
+            "UPDATE beds SET clinical = ?, manual_ictal = ? WHERE admission_id = ?",
+            (json.dumps(clean_json(bed.clinical.to_dict())), int(bed.manual_ictal),
+             bed.admission_id),
+        )  # fmt: skip
+        return seqs
+
+    def _refresh(self, bed: Bed) -> list[AlertChange]:
+        """Re-evaluate alerts at the current clinical time after an entry changed the log."""
+        if bed.clinical_now_s is None:
+            return []
+        ictal = bool(bed.clinical.to_dict().get("ictal"))
+        return [AlertChange(c.key, c.kind, c.severity, c.message, dict(c.details), c.t_s,
+                            c.state, "clinical")
+                for c in bed.clinical.update(bed.clinical_now_s, ictal, None, None)]  # fmt: skip
+
+    def stage(self, bed: Bed) -> StageResult:
+        with bed.lock:
+            t = bed.clinical_now_s if bed.clinical_now_s is not None else 0.0
+            return bed.clinical.stage(t)
+
+    def add_treatment(self, bed_id: str, body: TreatmentCreate,
+                      principal: Principal) -> dict[str, Any]:  # fmt: skip
+        """Log a treatment; 422 (BedError) for an entry that cannot be interpreted."""
+        bed = self.get(bed_id)
+        with bed.lock:
+            t_s = self._resolve_t_s(bed, body.time, body.t_s)
+            try:
+                assess_dose(body.agent, body.dose, body.unit, body.route, bed.weight_kg,
+                            body.kind)  # fmt: skip
+            except (DoseError, ValueError, TypeError) as exc:
+                raise BedError(422, str(exc)) from None
+            before = bed.clinical.to_dict()
+            try:
+                tr = bed.clinical.add_treatment(t_s, body.agent, body.dose, body.unit,
+                                                body.route, body.kind)  # fmt: skip
+                changes = self._refresh(bed)
+                now = iso_utc(utc_now())
+                a = tr.assessment
+                with self.db.transaction() as conn:
+                    cur = conn.execute(
+                        "INSERT INTO treatments (admission_id, t_s, time, agent, dose, unit, "
+                        "route, kind, adequate, assessment, cumulative_note, note, entered_by, "
+                        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (bed.admission_id, t_s, bed.clock.iso_of(t_s), a.agent, body.dose,
+                         body.unit, body.route, body.kind, int(a.adequate),
+                         json.dumps(clean_json(a.to_dict())), tr.cumulative_note, body.note,
+                         principal.name, now),
+                    )  # fmt: skip
+                    tid = int(cur.lastrowid or 0)
+                    seqs = self._commit_clinical(bed, conn, changes)
+                    row = conn.execute("SELECT * FROM treatments WHERE id = ?", (tid,)).fetchone()
+            except Exception:
+                bed.clinical = ClinicalState.from_dict(before)
+                raise
+            stage = self.stage(bed)
+        if seqs:
+            self.broker.notify()
+        out = treatment_public(row, bed.bed_id)
+        out["stage"] = stage.to_dict()
+        return out
+
+    def treatments(self, bed_id: str) -> list[dict[str, Any]]:
+        bed = self.get(bed_id)
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM treatments WHERE admission_id = ? ORDER BY t_s, id",
+                (bed.admission_id,),
+            ).fetchall()
+        return [treatment_public(r, bed.bed_id) for r in rows]
+
+    def set_targets(self, bed_id: str, body: TargetsIn, principal: Principal) -> dict[str, Any]:
+        bed = self.get(bed_id)
+        with bed.lock:
+            before = bed.clinical.to_dict()
+            try:
+                bed.clinical.set_targets(Targets(**body.model_dump()))
+                changes = self._refresh(bed)
+                now = iso_utc(utc_now())
+                with self.db.transaction() as conn:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO targets (admission_id, goal, sr_low, sr_high, "
+                        "sustain_s, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (bed.admission_id, body.goal, body.sr_low, body.sr_high, body.sustain_s,
+                         now, principal.name),
+                    )  # fmt: skip
+                    seqs = self._commit_clinical(bed, conn, changes)
+                    bed.targets = dict(conn.execute(
+                        "SELECT * FROM targets WHERE admission_id = ?", (bed.admission_id,)
+                    ).fetchone())  # fmt: skip
+            except (ValueError, TypeError) as exc:
+                bed.clinical = ClinicalState.from_dict(before)
+                raise BedError(422, str(exc)) from None
+            except Exception:
+                bed.clinical = ClinicalState.from_dict(before)
+                raise
+        if seqs:
+            self.broker.notify()
+        return targets_public(bed)
+
+    def add_observation(self, bed_id: str, body: ObservationCreate,
+                        principal: Principal) -> dict[str, Any]:  # fmt: skip
+        """A clinically observed seizure state (see ``POST /beds/{id}/events``)."""
+        bed = self.get(bed_id)
+        with bed.lock:
+            t_req = self._resolve_t_s(bed, body.time, body.t_s)
+            ictal = body.kind != "seizure_end"
+            now_s = bed.clinical_now_s
+            if bed.source_kind == "none":
+                if now_s is not None and t_req < now_s:
+                    raise BedError(
+                        409,
+                        f"observation at t_s={t_req:g} is earlier than the latest one "
+                        f"(t_s={now_s:g}): on a bed without EEG, observations are entered in "
+                        "time order",
+                    )
+                applied = t_req
+                fed = ictal
+            else:
+                # EEG beds: applied at the bed's current time, OR-ed with the EEG from now on
+                applied = now_s if now_s is not None else 0.0
+                fed = ictal or bool((bed.latest or {}).get("ictal"))
+            before = bed.clinical.to_dict()
+            before_manual = bed.manual_ictal
+            try:
+                bed.manual_ictal = ictal if bed.source_kind != "none" else False
+                changes = [
+                    AlertChange(c.key, c.kind, c.severity, c.message, dict(c.details), c.t_s,
+                                c.state, "clinical")
+                    for c in bed.clinical.update(applied, fed, None, None)
+                ]  # fmt: skip
+                bed.clinical_now_s = applied
+                now = iso_utc(utc_now())
+                with self.db.transaction() as conn:
+                    cur = conn.execute(
+                        "INSERT INTO observations (admission_id, t_s, applied_t_s, time, kind, "
+                        "note, entered_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (bed.admission_id, t_req, applied, bed.clock.iso_of(t_req), body.kind,
+                         body.note, principal.name, now),
+                    )  # fmt: skip
+                    oid = int(cur.lastrowid or 0)
+                    seqs = self._commit_clinical(bed, conn, changes)
+                    row = conn.execute("SELECT * FROM observations WHERE id = ?",
+                                       (oid,)).fetchone()  # fmt: skip
+            except Exception:
+                bed.clinical = ClinicalState.from_dict(before)
+                bed.clinical_now_s = now_s
+                bed.manual_ictal = before_manual
+                raise
+            stage = self.stage(bed)
+        if seqs:
+            self.broker.notify()
+        out = observation_public(row, bed.bed_id)
+        out["stage"] = stage.to_dict()
+        return out
+
+    def observations(self, bed_id: str) -> list[dict[str, Any]]:
+        bed = self.get(bed_id)
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM observations WHERE admission_id = ? ORDER BY id",
+                (bed.admission_id,),
+            ).fetchall()
+        return [observation_public(r, bed.bed_id) for r in rows]
+
+    def state(self, bed_id: str) -> dict[str, Any]:
+        """What the bed looks like now (no computation beyond the clinical bookkeeping)."""
+        bed = self.get(bed_id)
+        with bed.lock:
+            snap = bed.clinical.snapshot()
+            latest = dict(bed.latest) if bed.latest else None
+            t = bed.clinical_now_s
+            out = {
+                "bed_id": bed.bed_id,
+                "status": bed.status,
+                "status_message": bed.status_message,
+                "t_s": t,
+                "time": None if t is None else bed.clock.iso_of(t),
+                "position_s": bed.position_s,
+                "latest": latest,
+                "ictal": bool(snap["ictal"]),
+                "suppression_ratio": None if latest is None else latest.get("suppression_ratio"),
+                "depth": None if latest is None else latest.get("depth"),
+                "stage": snap["stage"],
+                "targets": targets_public(bed),
+                "advice": list(snap["advice"]),
+                "infusion": snap["infusion"],
+                "manual_ictal": bed.manual_ictal,
+            }
+        return clean_json(out)  # type: ignore[no-any-return,unused-ignore]
+
+
+# --------------------------------------------------------------------------- helpers
+def _default_targets_row(admission_id: int) -> dict[str, Any]:
+    t = Targets()
+    return {
+        "admission_id": admission_id,
+        "goal": t.goal,
+        "sr_low": t.sr_low,
+        "sr_high": t.sr_high,
+        "sustain_s": t.sustain_s,
+        "updated_at": "",
+        "updated_by": None,
+    }
+
+
+def _targets_of(tg: dict[str, Any]) -> Targets:
+    return Targets(tg["goal"], float(tg["sr_low"]), float(tg["sr_high"]), float(tg["sustain_s"]))
+
+
+def targets_public(bed: Bed) -> dict[str, Any]:
+    tg = bed.targets
+    return {"bed_id": bed.bed_id, "goal": tg["goal"], "sr_low": tg["sr_low"],
+            "sr_high": tg["sr_high"], "sustain_s": tg["sustain_s"],
+            "updated_at": tg["updated_at"], "updated_by": tg["updated_by"]}  # fmt: skip
+
+
+def treatment_public(row: sqlite3.Row, bed_id: str) -> dict[str, Any]:
+    a = json.loads(row["assessment"])
+    return {
+        "id": row["id"], "bed_id": bed_id, "t_s": row["t_s"], "time": row["time"],
+        "agent": row["agent"], "dose": row["dose"], "unit": row["unit"], "route": row["route"],
+        "kind": row["kind"], "adequate": bool(row["adequate"]), "judged": bool(a["judged"]),
+        "drug_class": a["drug_class"], "dose_mg": a["dose_mg"], "dose_unit": a["dose_unit"],
+        "required_mg": a["required_mg"], "reason": a["reason"], "rule": a["rule"],
+        "source": a["source"], "cumulative_note": row["cumulative_note"], "note": row["note"],
+        "entered_by": row["entered_by"], "created_at": row["created_at"], "stage": None,
+    }  # fmt: skip
+
+
+def observation_public(row: sqlite3.Row, bed_id: str) -> dict[str, Any]:
+    return {
+        "id": row["id"], "bed_id": bed_id, "kind": row["kind"], "t_s": row["t_s"],
+        "applied_t_s": row["applied_t_s"], "time": row["time"], "note": row["note"],
+        "entered_by": row["entered_by"], "created_at": row["created_at"], "stage": None,
+    }  # fmt: skip
+
+
+def _edf_info(path: Path) -> dict[str, Any]:
+    """Header facts of an EDF bed (opening the header only); 422 if unreadable."""
+    from pipeline.ingest import EdfSource, IngestError
+
+    try:
+        src = EdfSource(path)
+    except (IngestError, ValueError) as exc:
+        raise BedError(422, str(exc)) from None
+    info = src.info
+    return {
+        "format": info.format, "duration_s": info.duration_s, "sfreq_hz": info.sfreq_hz,
+        "n_channels": len(info.ch_names), "channels": list(info.ch_names),
+        "channels_set_aside": list(info.set_aside), "unit_known": info.unit_known,
+        "warnings": list(info.warnings),
+    }  # fmt: skip
+
+
+# --------------------------------------------------------------------------- runner
+class BedRunner(threading.Thread):
+    """The monitoring thread of one bed (EDF replay or LSL stream)."""
+
+    def __init__(self, manager: BedManager, bed: Bed) -> None:
+        super().__init__(name=f"bed-{bed.bed_id}", daemon=True)
+        self.manager = manager
+        self.bed = bed
+        self._stop_evt = threading.Event()
+
+    def stop(self) -> None:
+        self._stop_evt.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop_evt.is_set()
+
+    def run(self) -> None:
+        try:
+            if self.bed.source_kind == "edf":
+                self._run_edf()
+            elif self.bed.source_kind == "lsl":
+                self._run_lsl()
+        except Exception as exc:  # a live loop never dies silently
+            log.exception("bed %s: monitoring stopped by an error", self.bed.bed_id)
+            text = str(exc).splitlines()[0] if str(exc) else ""
+            self.manager.set_status(self.bed, "error", f"{type(exc).__name__}: {text}")
+
+    # -- EDF replay --------------------------------------------------------------------
+    def _run_edf(self) -> None:
+        from pipeline.ingest import EdfSource
+
+        bed, mgr = self.bed, self.manager
+        src = EdfSource(bed.source)
+        fs = src.sfreq_hz
+        speed = bed.clock.speed
+        resume_s = float(bed.position_s) if bed.position_s is not None else 0.0
+        warm_s = float(math.floor(max(0.0, resume_s - mgr.settings.edf_warmup_s)))
+        engine = BedEngine(fs, src.ch_names, src.info.unit_known, EngineConfig())
+        n_ch = len(engine.ch_names)
+        chunk_s = min(60.0, max(1.0, speed * 0.25))
+        step = max(1, int(round(chunk_s * fs)))
+        origin = utc_now().timestamp() - resume_s / speed
+        mgr.reanchor(bed, iso_utc(_from_ts(origin)))
+        if resume_s > 0:
+            mgr.set_status(bed, "running", f"resumed at {resume_s:.0f} s, {speed:g}x real time")
+        start = int(round(warm_s * fs))
+        for s0 in range(start, src.n_samples, step):
+            if self.stopping:
+                return
+            chunk = src.read(s0, s0 + step)
+            if chunk.t_end_s > resume_s:
+                delay = origin + chunk.t_end_s / speed - time.time()
+                if delay > 0 and self._stop_evt.wait(delay):
+                    return
+            hops = [h for h in engine.push(chunk) if h.t_s > resume_s + 1e-9]
+            if hops:
+                mgr.publish(bed, hops, n_ch)
+        engine.finish()
+        if not self.stopping:
+            mgr.set_status(bed, "finished", f"end of recording at {src.duration_s:.0f} s")
+
+    # -- LSL ---------------------------------------------------------------------------
+    def _run_lsl(self) -> None:
+        from pipeline.lsl import LslSource
+
+        bed, mgr = self.bed, self.manager
+        src = LslSource(name=bed.source)
+        engine: BedEngine | None = None
+        n_ch = 0
+        offset_s: float | None = None
+        hop_samples = 1
+        try:
+            while not self.stopping:
+                if not src.connected:
+                    status = "connecting" if bed.position_s is None else "reconnecting"
+                    if bed.status != status:
+                        mgr.set_status(bed, status, f"waiting for LSL stream {bed.source!r}")
+                pulled = src.pull(timeout_s=0.5, min_samples=hop_samples)
+                if engine is None and src.info is not None:
+                    info = src.info
+                    engine = BedEngine(info.sfreq_hz, info.ch_names, info.unit_known)
+                    n_ch = len(engine.ch_names)
+                    hop_samples = max(1, int(info.wire_sfreq_hz * 0.25))
+                    with bed.lock:
+                        bed.source_info = clean_json(info.to_dict())
+                for ev in pulled.events:
+                    t_ev = ev.t_s + (offset_s or 0.0)
+                    mgr.stream_event(bed, ev.kind, ev.severity, ev.message, dict(ev.details), t_ev)
+                chunk = pulled.chunk
+                if chunk is None or engine is None:
+                    continue
+                if offset_s is None:
+                    offset_s = self._lsl_offset(chunk, src)
+                if bed.status != "running":
+                    mgr.set_status(bed, "running", f"live from LSL stream {bed.source!r}")
+                shifted = dataclasses.replace(chunk, t0_s=chunk.t0_s + offset_s)
+                hops = engine.push(shifted)
+                if hops:
+                    mgr.publish(bed, hops, n_ch)
+        finally:
+            src.close()
+
+    def _lsl_offset(self, chunk: Chunk, src: Any) -> float:
+        """Bed time of the stream's t = 0 for this connection (never going backwards)."""
+        bed, mgr = self.bed, self.manager
+        speed = float(getattr(src.info, "speed", 1.0) or 1.0)
+        if bed.position_s is None:
+            # first data of a new bed: t_s = stream time; clock origin at the first sample
+            origin = utc_now().timestamp() - chunk.t_end_s / speed
+            mgr.reanchor(bed, iso_utc(_from_ts(origin)), speed)
+            return 0.0
+        now_t = bed.clock.now_t_s()
+        return max(now_t - chunk.t_end_s, float(bed.position_s) - chunk.t0_s + 1.0)
+
+
+def _from_ts(ts: float) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC)

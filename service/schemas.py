@@ -1,0 +1,445 @@
+"""Request and response models: one family per resource (Create / Public / list)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from detectors.clinical import GOALS, T1_T2_MIN
+from detectors.doses import KINDS
+
+__all__ = [
+    "SeizureType", "SourceKind", "BedSourceIn", "BedCreate", "BedSourcePublic", "BedPublic",
+    "BedsPublic", "TargetsIn", "TargetsPublic", "TreatmentCreate", "TreatmentPublic",
+    "TreatmentsPublic", "ObservationCreate", "ObservationPublic", "ObservationsPublic",
+    "StagePublic", "HopPublic", "BedState", "TrendsPublic", "SpectrogramPublic",
+    "AlertPublic", "AlertsPublic", "TokenCreate", "TokenPublic", "TokenCreated",
+    "TokensPublic", "SessionPublic", "HealthPublic", "Message",
+]  # fmt: skip
+
+SeizureType = Literal["generalized_convulsive", "focal_impaired_awareness", "absence", "other"]
+SourceKind = Literal["edf", "lsl", "none"]
+TreatmentKind = Literal["bolus", "infusion_start", "infusion_change", "infusion_stop", "wean_start"]
+ObservationKind = Literal["seizure_start", "seizure_ongoing", "seizure_end"]
+Goal = Literal["burst_suppression", "seizure_suppression"]
+Severity = Literal["low", "medium", "high"]
+RoleName = Literal["viewer", "technician", "clinician", "admin"]
+
+for _names, _literal in ((T1_T2_MIN, SeizureType), (KINDS, TreatmentKind), (GOALS, Goal)):
+    if set(_names) != set(_literal.__args__):  # type: ignore[attr-defined]
+        raise ImportError(f"service.schemas is out of date with detectors: {sorted(_names)}")
+
+BED_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+#: LSL stream names: printable, no quotes or brackets (they would break the LSL query).
+LSL_NAME_PATTERN = r"^[^'\"\[\]\x00-\x1f]+$"
+#: Treatment and observation times: at most 30 days either side of the bed's t_s = 0.
+MAX_ABS_T_S = 30 * 24 * 3600.0
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=True)
+
+
+class Message(_Out):
+    detail: str
+
+
+# ------------------------------------------------------------------------------ beds
+class BedSourceIn(_In):
+    """Where a bed's EEG comes from."""
+
+    kind: SourceKind = Field(
+        default="none",
+        description="edf: replay a file under a recordings folder; lsl: a live LSL stream; "
+        "none: no EEG (clinical charting only: treatments and clinical observations)",
+    )
+    path: str | None = Field(
+        default=None, min_length=1, max_length=4096,
+        description="EDF/BDF path (kind=edf): absolute, or relative to a recordings folder",
+    )  # fmt: skip
+    stream_name: str | None = Field(
+        default=None, min_length=1, max_length=256, pattern=LSL_NAME_PATTERN,
+        description="LSL stream name (kind=lsl)",
+    )  # fmt: skip
+    speed: float = Field(
+        default=1.0, gt=0, le=100000, description="replay speed, multiples of real time (kind=edf)"
+    )
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> BedSourceIn:
+        if self.kind == "edf" and not self.path:
+            raise ValueError("source.kind 'edf' needs source.path")
+        if self.kind == "lsl" and not self.stream_name:
+            raise ValueError("source.kind 'lsl' needs source.stream_name")
+        if self.kind != "edf" and self.path:
+            raise ValueError(f"source.path is only for kind 'edf', not {self.kind!r}")
+        if self.kind != "lsl" and self.stream_name:
+            raise ValueError(f"source.stream_name is only for kind 'lsl', not {self.kind!r}")
+        if self.kind != "edf" and self.speed != 1.0:
+            raise ValueError("source.speed applies to EDF replays only (live sources run at 1)")
+        return self
+
+
+class TargetsIn(_In):
+    """Titration target of the anaesthetic infusion."""
+
+    goal: Goal = "burst_suppression"
+    sr_low: float = Field(default=0.5, ge=0, le=1, description="lower suppression-ratio bound")
+    sr_high: float = Field(default=0.8, ge=0, le=1, description="upper suppression-ratio bound")
+    sustain_s: float = Field(
+        default=300.0,
+        gt=0,
+        le=86400,
+        description="how long a band condition must hold before alerting",
+    )
+
+    @model_validator(mode="after")
+    def _check_band(self) -> TargetsIn:
+        if not self.sr_low < self.sr_high:
+            raise ValueError(f"sr_low ({self.sr_low}) must be below sr_high ({self.sr_high})")
+        return self
+
+
+class BedCreate(_In):
+    """A new bed (admission). Give the source as ``source`` or the flat shortcuts."""
+
+    bed_id: str = Field(pattern=BED_ID_PATTERN, description="e.g. ICU-3 (letters, digits, _ . -)")
+    weight_kg: float = Field(gt=0, le=350, description="patient weight, for dose adequacy")
+    seizure_type: SeizureType = Field(
+        default="generalized_convulsive", description="selects t1/t2 (ILAE 2015)"
+    )
+    t1_min: float | None = Field(default=None, gt=0, le=1440, description="override of t1 (min)")
+    t2_min: float | None = Field(default=None, gt=0, le=10080, description="override of t2 (min)")
+    source: BedSourceIn | None = None
+    edf_path: str | None = Field(
+        default=None, min_length=1, max_length=4096, description="= source edf"
+    )
+    lsl_stream: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        pattern=LSL_NAME_PATTERN,
+        description="= source lsl",
+    )
+    speed: float | None = Field(default=None, gt=0, le=100000, description="= source.speed")
+    targets: TargetsIn | None = None
+
+    @model_validator(mode="after")
+    def _fold_source(self) -> BedCreate:
+        flat = self.edf_path is not None or self.lsl_stream is not None
+        if flat and self.source is not None:
+            raise ValueError("give either source or edf_path/lsl_stream, not both")
+        if self.edf_path is not None and self.lsl_stream is not None:
+            raise ValueError("give edf_path or lsl_stream, not both")
+        if self.edf_path is not None:
+            self.source = BedSourceIn(kind="edf", path=self.edf_path, speed=self.speed or 1.0)
+        elif self.lsl_stream is not None:
+            if self.speed not in (None, 1.0):
+                raise ValueError("speed applies to EDF replays only")
+            self.source = BedSourceIn(kind="lsl", stream_name=self.lsl_stream)
+        elif self.source is None:
+            if self.speed not in (None, 1.0):
+                raise ValueError("speed needs an EDF source (edf_path)")
+            self.source = BedSourceIn()
+        elif self.speed is not None:
+            raise ValueError("give the speed inside source")
+        self.edf_path = self.lsl_stream = self.speed = None
+        t1, t2 = T1_T2_MIN[self.seizure_type]
+        t1 = self.t1_min if self.t1_min is not None else t1
+        t2 = self.t2_min if self.t2_min is not None else t2
+        if t2 is not None and not t1 < t2:
+            raise ValueError(f"t1_min ({t1}) must be below t2_min ({t2})")
+        return self
+
+
+class BedSourcePublic(_Out):
+    kind: SourceKind
+    path: str | None = None
+    stream_name: str | None = None
+    speed: float = 1.0
+    info: dict[str, Any] = Field(default_factory=dict)
+
+
+class BedPublic(_Out):
+    bed_id: str
+    admission_id: int
+    weight_kg: float
+    seizure_type: SeizureType
+    t1_min: float
+    t2_min: float | None
+    source: BedSourcePublic
+    status: str = Field(description="running | reconnecting | finished | charting | error")
+    status_message: str
+    position_s: float | None = Field(description="t_s of the latest analysed hop")
+    clock_origin: str = Field(description="wall time (UTC) of t_s = 0; time = origin + t_s/speed")
+    created_at: str
+    created_by: str | None
+
+
+class BedsPublic(_Out):
+    data: list[BedPublic]
+    count: int
+
+
+class TargetsPublic(_Out):
+    bed_id: str
+    goal: Goal
+    sr_low: float
+    sr_high: float
+    sustain_s: float
+    updated_at: str
+    updated_by: str | None
+
+
+# ------------------------------------------------------------------------ treatments
+class _Timed(_In):
+    time: datetime | None = Field(
+        default=None,
+        description="ISO 8601 with timezone; or give t_s; default: now on the bed clock",
+    )
+    t_s: float | None = Field(
+        default=None, ge=-MAX_ABS_T_S, le=MAX_ABS_T_S, description="seconds on the bed clock"
+    )
+
+    @model_validator(mode="after")
+    def _one_time(self) -> _Timed:
+        if self.time is not None and self.t_s is not None:
+            raise ValueError("give time or t_s, not both")
+        if self.time is not None and self.time.tzinfo is None:
+            raise ValueError(
+                f"time {self.time.isoformat()} has no timezone: add one, e.g. "
+                f"{self.time.isoformat()}Z"
+            )
+        return self
+
+
+class TreatmentCreate(_Timed):
+    """One administration: bolus, infusion start/change/stop or wean start."""
+
+    agent: str = Field(min_length=1, max_length=64, description="e.g. lorazepam, Keppra")
+    dose: float = Field(ge=0, le=1e7, description="amount in `unit` (the new rate for infusions)")
+    unit: str = Field(min_length=1, max_length=32, description="mg, g, mg PE, mg/kg/h, ...")
+    route: str = Field(default="IV", min_length=1, max_length=32, description="IV, IO, IM, IN, ...")
+    kind: TreatmentKind = "bolus"
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class StagePublic(_Out):
+    stage: Literal["none", "early", "established", "refractory", "super_refractory"]
+    reasons: list[str]
+    anaesthetic_dependent: bool
+    t1_crossed: bool
+    t2_crossed: bool
+    seizure_burden_s: float
+    episode_start_s: float | None = None
+    episode_duration_s: float = 0.0
+    anaesthetic_onset_s: float | None = None
+    anaesthetic_s: float | None = None
+    burden_60min_ratio: float = 0.0
+    t_s: float = 0.0
+
+
+class TreatmentPublic(_Out):
+    id: int
+    bed_id: str
+    t_s: float
+    time: str
+    agent: str = Field(description="canonical name")
+    dose: float
+    unit: str
+    route: str
+    kind: TreatmentKind
+    adequate: bool
+    judged: bool
+    drug_class: str
+    dose_mg: float
+    dose_unit: str
+    required_mg: float | None
+    reason: str
+    rule: str
+    source: str
+    cumulative_note: str
+    note: str | None
+    entered_by: str | None
+    created_at: str
+    stage: StagePublic | None = Field(default=None, description="SE stage right after this entry")
+
+
+class TreatmentsPublic(_Out):
+    data: list[TreatmentPublic]
+    count: int
+
+
+class ObservationCreate(_Timed):
+    """A clinically observed seizure state at a time (bedside observation)."""
+
+    kind: ObservationKind = Field(
+        description="seizure_start / seizure_ongoing: seizure activity at that time; "
+        "seizure_end: it stopped"
+    )
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ObservationPublic(_Out):
+    id: int
+    bed_id: str
+    kind: ObservationKind
+    t_s: float
+    applied_t_s: float = Field(description="time at which the clinical state took it into account")
+    time: str
+    note: str | None
+    entered_by: str | None
+    created_at: str
+    stage: StagePublic | None = None
+
+
+class ObservationsPublic(_Out):
+    data: list[ObservationPublic]
+    count: int
+
+
+# ------------------------------------------------------------------------ live state
+class HopPublic(_Out):
+    t_s: float
+    suppression_ratio: float | None
+    line_length: float | None
+    coherence: float | None
+    ictal: bool
+    depth: str
+    seizure_score: float | None
+    rms_uv: float | None
+    bursts_per_min: float | None
+    ibi_median_s: float | None
+    band_power_uv2: dict[str, float | None]
+    n_good_channels: int
+
+
+class BedState(_Out):
+    bed_id: str
+    status: str
+    status_message: str
+    t_s: float | None = Field(description="bed time of this state (latest hop or observation)")
+    time: str | None
+    position_s: float | None
+    latest: HopPublic | None
+    ictal: bool
+    suppression_ratio: float | None
+    depth: str | None
+    stage: StagePublic
+    targets: TargetsPublic
+    advice: list[str]
+    infusion: dict[str, Any]
+    manual_ictal: bool
+    open_alerts: list[AlertPublic]
+
+
+class TrendsPublic(_Out):
+    bed_id: str
+    t0_time: str = Field(description="wall time of t_s = 0 (the bed clock's origin)")
+    speed: float
+    columns: list[str]
+    data: list[dict[str, Any]]
+    count: int
+
+
+class SpectrogramPublic(_Out):
+    """Per-hop band powers (µV²), the compressed spectral array of the page."""
+
+    bed_id: str
+    t0_time: str
+    bands: list[str]
+    bands_hz: dict[str, list[float]]
+    t_s: list[float]
+    power_uv2: list[list[float | None]] = Field(description="(n_hops, n_bands)")
+    relative: list[list[float | None]] = Field(description="power / total power per hop")
+    count: int
+
+
+# ---------------------------------------------------------------------------- alerts
+class AlertPublic(_Out):
+    id: int
+    bed_id: str
+    admission_id: int
+    key: str = Field(description="condition; one open alert per bed and key")
+    kind: str
+    severity: Severity
+    origin: str = Field(description="clinical | engine | service")
+    message: str
+    details: dict[str, Any]
+    t_s: float = Field(description="bed time when raised")
+    time: str = Field(description="ISO 8601 UTC when raised (bed clock)")
+    state: Literal["raised", "updated", "cleared"]
+    open: bool
+    last_t_s: float
+    n_updates: int
+    cleared_t_s: float | None
+    cleared_at: str | None
+    cleared_message: str | None
+    created_at: str
+    updated_at: str
+    acked_by: str | None
+    acked_at: str | None
+
+
+class AlertsPublic(_Out):
+    data: list[AlertPublic]
+    count: int = Field(description="number of matching alerts (before limit)")
+    last_event_id: int = Field(description="resume the SSE stream from here to miss nothing")
+
+
+# ---------------------------------------------------------------------------- tokens
+class TokenCreate(_In):
+    role: RoleName
+    name: str | None = Field(default=None, min_length=1, max_length=64, description="label")
+
+
+class TokenPublic(_Out):
+    id: int
+    name: str
+    role: RoleName
+    created_at: str
+    created_by: str | None
+    revoked_at: str | None
+
+
+class TokenCreated(TokenPublic):
+    token: str = Field(description="shown once; only its SHA-256 is stored")
+
+
+class TokensPublic(_Out):
+    data: list[TokenPublic]
+    count: int
+
+
+class SessionPublic(_Out):
+    name: str
+    role: RoleName
+    via: str
+    expires_at: str | None = None
+
+
+class HealthPublic(_Out):
+    status: Literal["ok"]
+    version: str
+    schema_version: int
+    n_beds: int
+    n_running: int
+    lsl_available: bool
+
+
+def finite_or_none(value: Any) -> float | None:
+    """A float, or None if missing or not finite."""
+    if value is None:
+        return None
+    f = float(value)
+    return f if math.isfinite(f) else None
+
+
+BedState.model_rebuild()

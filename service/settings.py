@@ -1,0 +1,90 @@
+"""Settings of the service, in one pydantic-settings class.
+
+Every field can be given as an environment variable with the prefix ``RSEMON_``
+(``RSEMON_DB``, ``RSEMON_RECORDINGS_DIRS``, ...) or passed to :class:`Settings`
+directly (the ``serve`` command does that from its options).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["Settings", "bundled_recordings_dir"]
+
+
+def bundled_recordings_dir() -> Path:
+    """The ``recordings/`` package folder (the bundled recordings)."""
+    import recordings
+
+    return Path(recordings.__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    """Service configuration.
+
+    Attributes
+    ----------
+    db : str
+        SQLite database: a file path (default ``./rsemon.sqlite3``) or a URL
+        ``sqlite:///relative/path``, ``sqlite:////absolute/path``. Other database
+        URLs are refused with a clear message.
+    recordings_dirs : list of Path
+        Extra folders from which ``POST /beds`` may replay EDF files, in addition to
+        the bundled ``recordings/`` folder, which is always allowed. From the
+        environment: ``RSEMON_RECORDINGS_DIRS`` with folders separated by
+        ``os.pathsep`` (``:`` on Linux).
+    host, port : str, int
+        Where ``rsemon serve`` listens (127.0.0.1 by default: never exposed by accident).
+    session_ttl_s : float
+        Lifetime of a browser session cookie made by ``POST /api/v1/session``.
+    sse_keepalive_s : float
+        A comment line is sent on idle SSE streams this often.
+    resume_beds : bool
+        Restart the monitoring of live beds found in the database at start-up.
+    max_speed : float
+        Largest replay speed accepted for EDF beds (multiples of real time).
+    edf_warmup_s : float
+        On resume, an EDF bed re-reads this much of the recording before the point
+        where it stopped (without storing or alerting) so that its filters,
+        baselines and 60-s suppression window are warm again.
+    cookie_secure : bool
+        Mark the session cookie ``Secure`` (set it when the service is behind HTTPS).
+    lsl_enabled : bool
+        Accept LSL beds (``POST /beds`` answers 422 when false).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="RSEMON_", extra="ignore")
+
+    db: str = "./rsemon.sqlite3"
+    recordings_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    session_ttl_s: float = Field(default=3600.0, gt=0, le=7 * 24 * 3600)
+    sse_keepalive_s: float = Field(default=15.0, gt=0, le=300)
+    resume_beds: bool = True
+    max_speed: float = Field(default=1000.0, gt=0, le=100000)
+    edf_warmup_s: float = Field(default=120.0, ge=0, le=3600)
+    cookie_secure: bool = False
+    lsl_enabled: bool = True
+
+    @field_validator("recordings_dirs", mode="before")
+    @classmethod
+    def _split_dirs(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [p for p in value.split(os.pathsep) if p.strip()]
+        return value
+
+    @property
+    def allowed_recordings_dirs(self) -> list[Path]:
+        """Resolved folders EDF beds may read from: bundled folder first, then extras."""
+        out: list[Path] = []
+        for d in [bundled_recordings_dir(), *self.recordings_dirs]:
+            real = Path(os.path.realpath(Path(d).expanduser()))
+            if real not in out:
+                out.append(real)
+        return out

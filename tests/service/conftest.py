@@ -1,0 +1,219 @@
+"""Fixtures for the service tests: a synthetic seizure EDF, tokens, the app, a real server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+ROLES = ("viewer", "technician", "clinician", "admin")
+
+
+def write_seizure_edf(
+    path: Path,
+    duration_s: float = 300.0,
+    seizure: tuple[float, float] = (150.0, 210.0),
+    sfreq_hz: float = 256.0,
+    seed: int = 1,
+) -> Path:
+    """Background EEG with one strong rhythmic seizure (known onset/offset) as an EDF.
+
+    The background and evolving spike-wave come from :func:`make_seizure_recording`;
+    a 7-Hz, 150-µV discharge with a random phase per channel is added over the
+    seizure so that it also stands out in the bipolar montage the engine uses.
+    """
+    import edfio
+
+    from pipeline.synthetic import make_seizure_recording
+
+    rec = make_seizure_recording(
+        duration_s=duration_s, sfreq_hz=sfreq_hz, seizures=(seizure,), seed=seed
+    )
+    data = rec.data_uv.copy()
+    rng = np.random.default_rng(seed)
+    t = np.arange(data.shape[1]) / sfreq_hz
+    inside = (t >= seizure[0]) & (t < seizure[1])
+    phase = rng.uniform(0, 2 * np.pi, (data.shape[0], 1))
+    data[:, inside] += 150.0 * np.sin(2 * np.pi * 7.0 * t[inside] + phase)
+    signals = [
+        edfio.EdfSignal(
+            data[i],
+            sampling_frequency=sfreq_hz,
+            label=name,
+            physical_dimension="uV",
+            physical_range=(-3000.0, 3000.0),
+        )
+        for i, name in enumerate(rec.ch_names)
+    ]
+    edfio.Edf(signals).write(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def seizure_edf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("recordings")
+    return write_seizure_edf(folder / "seizure.edf")
+
+
+def make_tokens(db_path: Path | str) -> dict[str, str]:
+    """One token per role, written into the database file."""
+    from service.auth import create_token
+    from service.db import Database
+
+    db = Database(str(db_path))
+    try:
+        return {role: create_token(db, role, f"test-{role}")[1] for role in ROLES}
+    finally:
+        db.close()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    """``rsemon serve`` in a subprocess on 127.0.0.1 and a free port."""
+
+    def __init__(
+        self, db: Path, recordings: Path, log_path: Path, env: dict[str, str] | None = None
+    ) -> None:
+        self.db = db
+        self.recordings = recordings
+        self.log_path = log_path
+        self.extra_env = env or {}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 30.0) -> ServerProcess:
+        self.port = free_port()
+        env = {**os.environ, "PYTHONPATH": str(REPO), **self.extra_env}
+        env.pop("RSEMON_RECORDINGS_DIRS", None)
+        self._log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "service.cli_service",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--db",
+                str(self.db),
+                "--recordings-dir",
+                str(self.recordings),
+            ],
+            cwd=str(self.db.parent),
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                if httpx.get(self.url + "/api/v1/health", timeout=1.0).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server did not start: {self.log_path.read_text()[-2000:]}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 15.0) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        code = self.proc.returncode
+        self.proc = None
+        self._log.close()
+        return code
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path, seizure_edf: Path) -> Iterator[Any]:
+    """Make servers on a shared database file in ``tmp_path`` (stopped at teardown)."""
+    made: list[ServerProcess] = []
+    db = tmp_path / "service.sqlite3"
+
+    def make(**env: str) -> ServerProcess:
+        srv = ServerProcess(db, seizure_edf.parent, tmp_path / "server.log", env)
+        made.append(srv)
+        return srv
+
+    yield make
+    for srv in made:
+        srv.stop(signal.SIGKILL)
+
+
+def wait_for(predicate: Any, timeout_s: float = 30.0, interval_s: float = 0.1) -> Any:
+    """Poll until ``predicate()`` returns something truthy; return it (or fail)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout_s} s")
+        time.sleep(interval_s)
+
+
+def read_sse(
+    lines: Iterator[str], n_events: int, timeout_s: float = 30.0, stop: Any = None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Parse SSE lines into events (``id``, ``event``, ``data``) until ``n_events`` or ``stop``.
+
+    Returns the events and the comment lines seen.
+    """
+    events: list[dict[str, Any]] = []
+    comments: list[str] = []
+    cur: dict[str, Any] = {}
+    deadline = time.monotonic() + timeout_s
+    for line in lines:
+        if line == "":
+            if "data" in cur:
+                cur["data"] = json.loads(cur["data"])
+                events.append(cur)
+                if len(events) >= n_events or (stop is not None and stop(cur)):
+                    break
+            cur = {}
+        elif line.startswith(":"):
+            comments.append(line)
+        else:
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            cur[field] = cur.get(field, "") + value if field == "data" else value
+        if time.monotonic() > deadline:
+            break
+    return events, comments
