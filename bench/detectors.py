@@ -144,7 +144,12 @@ class _Tee:
         self.strengths: dict[str, list[tuple[float, float]]] = {k: [] for k in detectors}
 
     def update(
-        self, t_s: float, line_length: Any, good: Any, psd: Any = None, freqs_hz: Any = None,
+        self,
+        t_s: float,
+        line_length: Any,
+        good: Any,
+        psd: Any = None,
+        freqs_hz: Any = None,
         suppressed_fraction: float | None = None,
     ) -> SeizureDecision:
         first: SeizureDecision | None = None

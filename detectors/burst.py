@@ -242,7 +242,7 @@ class SuppressionTracker:
         flags = np.stack([mag > self._level_uv, mag > self._flat_level_uv, nan]).astype(np.int32)
         k = self._tail.shape[2]
         buf = np.concatenate([self._tail, flags], axis=2)
-        csum = np.cumsum(buf, axis=2, dtype=np.int64 if buf.shape[2] >= 2**31 else np.int32)
+        csum: NDArray[np.int64] = np.cumsum(buf, axis=2, dtype=np.int64)
         n = x.shape[1]
         m = self._n_smooth
         # moving sum over the trailing m samples (fewer right after a reset): exact
@@ -310,9 +310,7 @@ class SuppressionTracker:
                 raise ValueError(f"good must have shape ({self.n_channels},), got {good.shape}")
         if n == 0:
             nan = np.full(hop_t_s.shape, np.nan)
-            return BurstStats(
-                hop_t_s, nan, np.zeros(hop_t_s.shape), nan, self.n_bursts_total, nan
-            )
+            return BurstStats(hop_t_s, nan, np.zeros(hop_t_s.shape), nan, self.n_bursts_total, nan)
         base = self._n_seen
         parts = [self._below(x[:, i : i + _BLOCK], good) for i in range(0, n, _BLOCK)]
         below = np.concatenate([p[0] for p in parts])

@@ -121,12 +121,14 @@ GOALS: tuple[str, ...] = ("burst_suppression", "seizure_suppression")
 #: ILAE 2015 operational time points (t1, t2) in minutes (Trinka et al. 2015, Table 1).
 #: Absence SE: t1 10-15 min (the lower bound is used), t2 unknown (None: never crossed).
 #: "other" has no ILAE values; the generalized convulsive ones are used (earliest alert).
-T1_T2_MIN: Mapping[str, tuple[float, float | None]] = MappingProxyType({
-    "generalized_convulsive": (5.0, 30.0),
-    "focal_impaired_awareness": (10.0, 60.0),
-    "absence": (10.0, None),
-    "other": (5.0, 30.0),
-})
+T1_T2_MIN: Mapping[str, tuple[float, float | None]] = MappingProxyType(
+    {
+        "generalized_convulsive": (5.0, 30.0),
+        "focal_impaired_awareness": (10.0, 60.0),
+        "absence": (10.0, None),
+        "other": (5.0, 30.0),
+    }
+)
 
 #: Time constant (s) of the average used to decide whether a band figure changed.
 SR_SMOOTH_S = 60.0
@@ -160,10 +162,16 @@ class Treatment:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable dict (assessment nested)."""
-        return {"time_s": self.time_s, "agent": self.agent, "dose": self.dose,
-                "unit": self.unit, "route": self.route, "kind": self.kind,
-                "assessment": self.assessment.to_dict(),
-                "cumulative_note": self.cumulative_note}
+        return {
+            "time_s": self.time_s,
+            "agent": self.agent,
+            "dose": self.dose,
+            "unit": self.unit,
+            "route": self.route,
+            "kind": self.kind,
+            "assessment": self.assessment.to_dict(),
+            "cumulative_note": self.cumulative_note,
+        }
 
 
 @dataclass
@@ -195,14 +203,18 @@ class Targets:
             raise ValueError(f"goal must be one of {', '.join(GOALS)}; got {self.goal!r}")
         for name in ("sr_low", "sr_high", "sustain_s"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-                    or not math.isfinite(value):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Real)
+                or not math.isfinite(value)
+            ):
                 raise ValueError(f"{name} must be a finite number, got {value!r}")
             setattr(self, name, float(value))
         if not 0.0 <= self.sr_low < self.sr_high <= 1.0:
             raise ValueError(
                 f"need 0 <= sr_low < sr_high <= 1, got sr_low={self.sr_low!r}, "
-                f"sr_high={self.sr_high!r}")
+                f"sr_high={self.sr_high!r}"
+            )
         if self.sustain_s <= 0:
             raise ValueError(f"sustain_s must be > 0 s, got {self.sustain_s!r}")
 
@@ -335,8 +347,11 @@ class _Timeline:
         if i < 0:
             return _Seg(t_s, "none", None, {}, None)
         seg = self.segs[i]
-        if seg.status == "withdrawn" and seg.last_run_end_s is not None \
-                and t_s >= seg.last_run_end_s + self.withdrawal_s:
+        if (
+            seg.status == "withdrawn"
+            and seg.last_run_end_s is not None
+            and t_s >= seg.last_run_end_s + self.withdrawal_s
+        ):
             return _Seg(seg.t0_s, "none", None, {}, seg.last_run_end_s)
         return seg
 
@@ -455,7 +470,8 @@ class ClinicalState:
     ) -> None:
         if seizure_type not in T1_T2_MIN:
             raise ValueError(
-                f"seizure_type must be one of {', '.join(T1_T2_MIN)}; got {seizure_type!r}")
+                f"seizure_type must be one of {', '.join(T1_T2_MIN)}; got {seizure_type!r}"
+            )
         self.seizure_type = seizure_type
         w = _finite("weight_kg", weight_kg)
         if not 0 < w <= 350:
@@ -469,15 +485,19 @@ class ClinicalState:
         self.t1_s = t1 * 60.0
         self.t2_s = None if t2 is None else t2 * 60.0
         self.episode_gap_s = _positive("episode_gap_s", episode_gap_s)
-        self.pre_episode_lookback_s = _positive("pre_episode_lookback_s", pre_episode_lookback_s,
-                                                allow_zero=True)
-        self.withdrawal_window_s = _positive("withdrawal_window_s", withdrawal_window_s,
-                                             allow_zero=True)
+        self.pre_episode_lookback_s = _positive(
+            "pre_episode_lookback_s", pre_episode_lookback_s, allow_zero=True
+        )
+        self.withdrawal_window_s = _positive(
+            "withdrawal_window_s", withdrawal_window_s, allow_zero=True
+        )
         self.benzo_latency_s = _positive("benzo_latency_s", benzo_latency_s, allow_zero=True)
-        self.second_line_latency_s = _positive("second_line_latency_s", second_line_latency_s,
-                                               allow_zero=True)
+        self.second_line_latency_s = _positive(
+            "second_line_latency_s", second_line_latency_s, allow_zero=True
+        )
         self.benzo_cumulative_window_s = _positive(
-            "benzo_cumulative_window_s", benzo_cumulative_window_s, allow_zero=True)
+            "benzo_cumulative_window_s", benzo_cumulative_window_s, allow_zero=True
+        )
         self.cluster_gap_s = _positive("cluster_gap_s", cluster_gap_s)
         self.clear_hold_s = _positive("clear_hold_s", clear_hold_s, allow_zero=True)
         self.update_interval_s = _positive("update_interval_s", update_interval_s)
@@ -486,9 +506,11 @@ class ClinicalState:
         if self.isoelectric_sr > 1:
             raise ValueError(f"isoelectric_sr must be <= 1, got {isoelectric_sr!r}")
         if isinstance(isoelectric_depths, str) or not all(
-                isinstance(d, str) for d in isoelectric_depths):
+            isinstance(d, str) for d in isoelectric_depths
+        ):
             raise TypeError(
-                f"isoelectric_depths must be a tuple of str, got {isoelectric_depths!r}")
+                f"isoelectric_depths must be a tuple of str, got {isoelectric_depths!r}"
+            )
         self.isoelectric_depths = tuple(isoelectric_depths)
         self.reset()
 
@@ -536,8 +558,18 @@ class ClinicalState:
     @property
     def open_alerts(self) -> list[Alert]:
         """Currently open alerts, as their latest ``raised``/``updated`` form."""
-        return [Alert(o.key, o.key, o.severity, o.message, dict(o.details),  # type: ignore[arg-type]
-                      o.last_report_t_s, "raised") for o in self._open.values()]
+        return [
+            Alert(
+                o.key,
+                o.key,
+                o.severity,
+                o.message,
+                dict(o.details),  # type: ignore[arg-type]
+                o.last_report_t_s,
+                "raised",
+            )
+            for o in self._open.values()
+        ]
 
     def set_targets(self, targets: Targets) -> None:
         """Replace the titration target; band timers restart."""
@@ -548,8 +580,9 @@ class ClinicalState:
         self._false_since = {k: None for k in BAND_KEYS}
 
     # ----------------------------------------------------------------- inputs
-    def add_treatment(self, time_s: float, agent: str, dose: float, unit: str, route: str,
-                      kind: str = "bolus") -> Treatment:
+    def add_treatment(
+        self, time_s: float, agent: str, dose: float, unit: str, route: str, kind: str = "bolus"
+    ) -> Treatment:
         """Log an administration (may arrive out of order) and assess its dose.
 
         Raises
@@ -577,19 +610,22 @@ class ClinicalState:
         """
         on = _finite("onset_s", onset_s)
         if offset_s is None:
-            if self._intervals and (self._intervals[-1][1] is None
-                                    or on <= float(self._intervals[-1][1])):
+            if self._intervals and (
+                self._intervals[-1][1] is None or on <= float(self._intervals[-1][1])
+            ):
                 raise ValueError(
                     f"an ongoing seizure (offset_s=None) must start after every known one; "
-                    f"onset_s={onset_s!r}")
+                    f"onset_s={onset_s!r}"
+                )
             self._intervals.append([on, None])
             self._ictal = True
             self._now_s = on if self._now_s is None else max(self._now_s, on)
             return
         off = _finite("offset_s", offset_s)
         if off <= on:
-            raise ValueError(f"offset_s must be > onset_s, got onset_s={onset_s!r}, "
-                             f"offset_s={offset_s!r}")
+            raise ValueError(
+                f"offset_s must be > onset_s, got onset_s={onset_s!r}, offset_s={offset_s!r}"
+            )
         closed = [iv for iv in self._intervals if iv[1] is not None]
         open_ = [iv for iv in self._intervals if iv[1] is None]
         closed.append([on, off])
@@ -605,8 +641,11 @@ class ClinicalState:
             merged = [iv for iv in merged if float(iv[1]) < float(o[0])]  # type: ignore[arg-type]
             merged.append(o)
         self._intervals = merged
-        self._last_offset_s = max(float(iv[1]) for iv in merged if iv[1] is not None) \
-            if any(iv[1] is not None for iv in merged) else None
+        self._last_offset_s = (
+            max(float(iv[1]) for iv in merged if iv[1] is not None)
+            if any(iv[1] is not None for iv in merged)
+            else None
+        )
         self._now_s = off if self._now_s is None else max(self._now_s, off)
 
     # ---------------------------------------------------------------- history
@@ -664,23 +703,35 @@ class ClinicalState:
     def _cumulative_for(self, tr: Treatment, txs: list[Treatment]) -> str:
         """Note if ``tr`` completes an adequate cumulative benzodiazepine dose."""
         a = tr.assessment
-        if (a.drug_class != "benzodiazepine" or a.kind != "bolus" or a.adequate
-                or a.required_mg is None or self.benzo_cumulative_window_s <= 0):
+        if (
+            a.drug_class != "benzodiazepine"
+            or a.kind != "bolus"
+            or a.adequate
+            or a.required_mg is None
+            or self.benzo_cumulative_window_s <= 0
+        ):
             return ""
-        group = [x for x in txs
-                 if x.assessment.agent == a.agent and x.assessment.kind == "bolus"
-                 and x.assessment.rule == a.rule and x.assessment.required_mg is not None
-                 and tr.time_s - self.benzo_cumulative_window_s <= x.time_s <= tr.time_s]
+        group = [
+            x
+            for x in txs
+            if x.assessment.agent == a.agent
+            and x.assessment.kind == "bolus"
+            and x.assessment.rule == a.rule
+            and x.assessment.required_mg is not None
+            and tr.time_s - self.benzo_cumulative_window_s <= x.time_s <= tr.time_s
+        ]
         if len(group) < 2:
             return ""
         doses = [x.assessment.dose_mg for x in group]
         if not cumulative_required_met(doses, a.required_mg):
             return ""
         parts = " + ".join(format_dose_mg(d, a.dose_unit) for d in doses)
-        return (f"{a.agent} {parts} {a.route} within {_num(self.benzo_cumulative_window_s / 60)} "
-                f"min ({format_dose_mg(sum(doses), a.dose_unit)} by {_clock(tr.time_s)}) reached "
-                f"the adequate {format_dose_mg(a.required_mg, a.dose_unit)} ({a.rule}; "
-                "cumulative dose counted)")
+        return (
+            f"{a.agent} {parts} {a.route} within {_num(self.benzo_cumulative_window_s / 60)} "
+            f"min ({format_dose_mg(sum(doses), a.dose_unit)} by {_clock(tr.time_s)}) reached "
+            f"the adequate {format_dose_mg(a.required_mg, a.dose_unit)} ({a.rule}; "
+            "cumulative dose counted)"
+        )
 
     # ------------------------------------------------------------------ stage
     def stage(self, t_s: float) -> StageResult:
@@ -694,21 +745,35 @@ class ClinicalState:
         eps = self._episodes(t, tl)
         burden60 = self._burden_ratio(t, 3600.0)
         if not eps:
-            return StageResult("none", ["no seizure activity recorded"], False, False, False,
-                               0.0, burden_60min_ratio=burden60, t_s=t)
+            return StageResult(
+                "none",
+                ["no seizure activity recorded"],
+                False,
+                False,
+                False,
+                0.0,
+                burden_60min_ratio=burden60,
+                t_s=t,
+            )
         ep = eps[-1]
         if not ep.ongoing and t >= ep.hold_until_s:
             prev = self._evaluate(ep, eps[-2] if len(eps) > 1 else None, t, tl)
-            reasons = [f"no ongoing SE episode: the last one ({_clock(ep.start_s)} to "
-                       f"{_clock(ep.last_end_s)}) ended; highest stage reached: "
-                       f"{prev.stage.replace('_', '-')}"]
-            return StageResult("none", reasons, False, False, False, 0.0,
-                               burden_60min_ratio=burden60, t_s=t)
+            reasons = [
+                f"no ongoing SE episode: the last one ({_clock(ep.start_s)} to "
+                f"{_clock(ep.last_end_s)}) ended; highest stage reached: "
+                f"{prev.stage.replace('_', '-')}"
+            ]
+            return StageResult(
+                "none", reasons, False, False, False, 0.0, burden_60min_ratio=burden60, t_s=t
+            )
         res = self._evaluate(ep, eps[-2] if len(eps) > 1 else None, t, tl)
         res.burden_60min_ratio = burden60
         if burden60 >= 0.2:
-            res.reasons.insert(1, f"seizure burden {burden60:.0%} of the last 60 min (>= 20 %: "
-                                  "electrographic status epilepticus, ACNS 2021)")
+            res.reasons.insert(
+                1,
+                f"seizure burden {burden60:.0%} of the last 60 min (>= 20 %: "
+                "electrographic status epilepticus, ACNS 2021)",
+            )
         return res
 
     def _burden_ratio(self, t: float, window_s: float) -> float:
@@ -718,8 +783,9 @@ class ClinicalState:
             total += max(0.0, min(off, t) - max(on, lo))
         return min(1.0, total / window_s)
 
-    def _evaluate(self, ep: _Episode, prev: _Episode | None, t: float,
-                  tl: _Timeline) -> StageResult:
+    def _evaluate(
+        self, ep: _Episode, prev: _Episode | None, t: float, tl: _Timeline
+    ) -> StageResult:
         st_name = self.seizure_type.replace("_", " ")
         duration = ep.last_end_s - ep.start_s
         burden = sum(off - on for on, off in ep.intervals)
@@ -730,26 +796,33 @@ class ClinicalState:
         sz_txt = "" if n_sz == 1 else f" ({n_sz} seizures, {_min(burden)} ictal)"
         reasons = []
         if t1_crossed:
-            reasons.append(f"seizure activity for {_min(duration)}{sz_txt}, past t1 = "
-                           f"{_num(t1_min)} min ({st_name})")
+            reasons.append(
+                f"seizure activity for {_min(duration)}{sz_txt}, past t1 = "
+                f"{_num(t1_min)} min ({st_name})"
+            )
         else:
-            reasons.append(f"seizure activity for {_min(duration)}{sz_txt}, below t1 = "
-                           f"{_num(t1_min)} min ({st_name}): not status epilepticus yet")
+            reasons.append(
+                f"seizure activity for {_min(duration)}{sz_txt}, below t1 = "
+                f"{_num(t1_min)} min ({st_name}): not status epilepticus yet"
+            )
         if t2_min is None:
             reasons.append(f"t2 is not defined for {st_name} SE (ILAE 2015)")
         elif t2_crossed:
-            reasons.append(f"past t2 = {_num(t2_min)} min: risk of long-term consequences "
-                           "(ILAE 2015)")
+            reasons.append(
+                f"past t2 = {_num(t2_min)} min: risk of long-term consequences (ILAE 2015)"
+            )
 
         def ictal_after(x: float) -> bool:
             return any(off > x for _, off in ep.intervals)
 
         lo = ep.start_s - self.pre_episode_lookback_s
-        txs = [tr for tr in self._treatments
-               if tr.time_s >= lo and tr.time_s <= t
-               and (prev is None or tr.time_s > prev.last_end_s)]
+        txs = [
+            tr
+            for tr in self._treatments
+            if tr.time_s >= lo and tr.time_s <= t and (prev is None or tr.time_s > prev.last_end_s)
+        ]
 
-        benzo_fail: float | None = None   # time + latency of the earliest failed benzo
+        benzo_fail: float | None = None  # time + latency of the earliest failed benzo
         sl_fail: float | None = None
         # anaesthetic onset: start of the first infusion run that belongs to this episode
         anaes_onset: float | None = None
@@ -763,45 +836,67 @@ class ClinicalState:
             a = tr.assessment
             when = _clock(tr.time_s)
             if a.kind == "bolus" and a.drug_class in ("benzodiazepine", "second_line"):
-                latency = (self.benzo_latency_s if a.drug_class == "benzodiazepine"
-                           else self.second_line_latency_s)
+                latency = (
+                    self.benzo_latency_s
+                    if a.drug_class == "benzodiazepine"
+                    else self.second_line_latency_s
+                )
                 cum = self._cumulative_for(tr, txs) if not a.adequate else ""
                 if a.adequate or cum:
-                    label = (f"{_dose_text(tr)} at {when} was adequate ({a.rule})" if a.adequate
-                             else cum)
+                    label = (
+                        f"{_dose_text(tr)} at {when} was adequate ({a.rule})" if a.adequate else cum
+                    )
                     if ictal_after(tr.time_s + latency):
-                        reasons.append(f"{label} and seizures continued (seizure activity more "
-                                       f"than {_num(latency / 60)} min after it)")
+                        reasons.append(
+                            f"{label} and seizures continued (seizure activity more "
+                            f"than {_num(latency / 60)} min after it)"
+                        )
                         x = tr.time_s + latency
                         if a.drug_class == "benzodiazepine":
                             benzo_fail = x if benzo_fail is None else min(benzo_fail, x)
                         else:
                             sl_fail = x if sl_fail is None else min(sl_fail, x)
                     else:
-                        reasons.append(f"{label}; no seizure activity more than "
-                                       f"{_num(latency / 60)} min after it so far")
+                        reasons.append(
+                            f"{label}; no seizure activity more than "
+                            f"{_num(latency / 60)} min after it so far"
+                        )
                 elif a.required_mg is not None:
                     reasons.append(
                         f"{_dose_text(tr)} at {when} for {_num(self.weight_kg)} kg was below the "
                         f"adequate dose {format_dose_mg(a.required_mg, a.dose_unit)} ({a.rule}); "
-                        "not counted")
+                        "not counted"
+                    )
                 else:
-                    reasons.append(f"{_dose_text(tr)} at {when}: {a.route} is not a standard "
-                                   f"route for {a.agent}; not counted")
+                    reasons.append(
+                        f"{_dose_text(tr)} at {when}: {a.route} is not a standard "
+                        f"route for {a.agent}; not counted"
+                    )
             elif a.drug_class == "other":
-                reasons.append(f"{_dose_text(tr)} at {when}: recorded; no guideline loading "
-                               "dose, not counted toward the stage")
-            elif a.drug_class == "anaesthetic" and a.kind in ("infusion_start", "infusion_change") \
-                    and not onset_reported and anaes_onset is not None \
-                    and tr.time_s == anaes_onset:
+                reasons.append(
+                    f"{_dose_text(tr)} at {when}: recorded; no guideline loading "
+                    "dose, not counted toward the stage"
+                )
+            elif (
+                a.drug_class == "anaesthetic"
+                and a.kind in ("infusion_start", "infusion_change")
+                and not onset_reported
+                and anaes_onset is not None
+                and tr.time_s == anaes_onset
+            ):
                 onset_reported, anaes_agent = True, a.agent
-                reasons.append(f"{a.agent} infusion started at {when} (anaesthetic onset; "
-                               f"{_h(t - tr.time_s)} ago)")
+                reasons.append(
+                    f"{a.agent} infusion started at {when} (anaesthetic onset; "
+                    f"{_h(t - tr.time_s)} ago)"
+                )
             elif a.drug_class == "anaesthetic" and a.kind == "infusion_start":
                 reasons.append(f"{a.agent} infusion started at {when}")
             elif a.drug_class == "anaesthetic" and a.kind == "wean_start":
-                since = "" if anaes_onset is None else \
-                    f" after {_h(tr.time_s - anaes_onset)} of anaesthetic"
+                since = (
+                    ""
+                    if anaes_onset is None
+                    else f" after {_h(tr.time_s - anaes_onset)} of anaesthetic"
+                )
                 reasons.append(f"{a.agent} wean started at {when}{since}")
             elif a.drug_class == "anaesthetic" and a.kind == "infusion_stop":
                 reasons.append(f"{a.agent} infusion stopped at {when}")
@@ -815,51 +910,80 @@ class ClinicalState:
                 stage = "established"
                 summary = "established SE: an adequate benzodiazepine failed"
                 reasons.append(summary)
-            if benzo_fail is not None and sl_fail is not None \
-                    and ictal_after(max(benzo_fail, sl_fail)):
+            if (
+                benzo_fail is not None
+                and sl_fail is not None
+                and ictal_after(max(benzo_fail, sl_fail))
+            ):
                 stage = "refractory"
-                summary = ("refractory SE: an adequate benzodiazepine and an adequate "
-                           "second-line antiseizure medication both failed")
+                summary = (
+                    "refractory SE: an adequate benzodiazepine and an adequate "
+                    "second-line antiseizure medication both failed"
+                )
                 reasons.append(summary)
             elif sl_fail is not None and benzo_fail is None:
-                reasons.append("an adequate second-line drug failed but no adequate "
-                               "benzodiazepine is recorded: refractory needs both")
+                reasons.append(
+                    "an adequate second-line drug failed but no adequate "
+                    "benzodiazepine is recorded: refractory needs both"
+                )
 
         anaes_dependent = False
         anaes_s = None if anaes_onset is None else max(0.0, t - anaes_onset)
         if anaes_onset is not None and t1_crossed:
             srse_at = anaes_onset + SRSE_ANAESTHETIC_S
-            wean_onsets = [on for on, _ in ep.intervals
-                           if on > anaes_onset and tl.at(on).status in ("weaning", "withdrawn")]
+            wean_onsets = [
+                on
+                for on, _ in ep.intervals
+                if on > anaes_onset and tl.at(on).status in ("weaning", "withdrawn")
+            ]
             for on in wean_onsets:
                 if on < srse_at:
                     anaes_dependent = True
-                    reasons.append(f"anaesthetic-dependent recurrence at "
-                                   f"{_h(on - anaes_onset)}: not super-refractory (< 24 h of "
-                                   "anaesthetic)")
+                    reasons.append(
+                        f"anaesthetic-dependent recurrence at "
+                        f"{_h(on - anaes_onset)}: not super-refractory (< 24 h of "
+                        "anaesthetic)"
+                    )
             if ictal_after(srse_at):
                 late = [on for on in wean_onsets if on >= srse_at]
                 if late:
-                    summary = (f"seizures recurred on reduction/withdrawal of anaesthesia at "
-                               f"{_h(late[0] - anaes_onset)} (>= 24 h after anaesthetic "
-                               f"onset, {anaes_agent} at {_clock(anaes_onset)}): "
-                               "super-refractory SE")
+                    summary = (
+                        f"seizures recurred on reduction/withdrawal of anaesthesia at "
+                        f"{_h(late[0] - anaes_onset)} (>= 24 h after anaesthetic "
+                        f"onset, {anaes_agent} at {_clock(anaes_onset)}): "
+                        "super-refractory SE"
+                    )
                 else:
-                    summary = (f"seizure activity continuing >= 24 h after anaesthetic onset "
-                               f"({anaes_agent} at {_clock(anaes_onset)}): super-refractory SE")
+                    summary = (
+                        f"seizure activity continuing >= 24 h after anaesthetic onset "
+                        f"({anaes_agent} at {_clock(anaes_onset)}): super-refractory SE"
+                    )
                 reasons.append(summary)
                 if stage != "refractory":
-                    reasons.append("note: the benzodiazepine and second-line steps are not both "
-                                   "documented as adequate and failed")
+                    reasons.append(
+                        "note: the benzodiazepine and second-line steps are not both "
+                        "documented as adequate and failed"
+                    )
                 stage = "super_refractory"
-        return StageResult(stage, reasons, anaes_dependent, t1_crossed, t2_crossed, burden,  # type: ignore[arg-type]
-                           episode_start_s=ep.start_s, episode_duration_s=duration,
-                           anaesthetic_onset_s=anaes_onset, anaesthetic_s=anaes_s, t_s=t,
-                           summary=summary)
+        return StageResult(
+            stage,
+            reasons,
+            anaes_dependent,
+            t1_crossed,
+            t2_crossed,
+            burden,  # type: ignore[arg-type]
+            episode_start_s=ep.start_s,
+            episode_duration_s=duration,
+            anaesthetic_onset_s=anaes_onset,
+            anaesthetic_s=anaes_s,
+            t_s=t,
+            summary=summary,
+        )
 
     # ------------------------------------------------------------------- update
-    def update(self, t_s: float, ictal: bool, suppression_ratio: float | None,
-               depth: str | None) -> list[Alert]:
+    def update(
+        self, t_s: float, ictal: bool, suppression_ratio: float | None, depth: str | None
+    ) -> list[Alert]:
         """Feed the EEG state of one hop; return alert transitions.
 
         Parameters
@@ -915,47 +1039,66 @@ class ClinicalState:
         res = self.stage(t)
         if rising:
             self._on_seizure(t, seg, res, out)
-        if not ictal and self._last_offset_s is not None \
-                and t - self._last_offset_s >= self.cluster_gap_s:
+        if (
+            not ictal
+            and self._last_offset_s is not None
+            and t - self._last_offset_s >= self.cluster_gap_s
+        ):
             for key in SEIZURE_KEYS:
                 if key in self._open:
                     o = self._open[key]
-                    self._clear(key, t, f"seizure activity ended at {_clock(self._last_offset_s)}"
-                                f" ({o.count} seizure{'s' if o.count != 1 else ''} since "
-                                f"{_clock(o.raised_t_s)})",
-                                {"offset_s": self._last_offset_s, "n_seizures": o.count}, out)
+                    self._clear(
+                        key,
+                        t,
+                        f"seizure activity ended at {_clock(self._last_offset_s)}"
+                        f" ({o.count} seizure{'s' if o.count != 1 else ''} since "
+                        f"{_clock(o.raised_t_s)})",
+                        {"offset_s": self._last_offset_s, "n_seizures": o.count},
+                        out,
+                    )
         self._episode_alerts(t, res, out)
         self._band_alerts(t, seg, sr, depth, out)
         self._a24_alert(t, seg, out)
         return out
 
     def _on_seizure(self, t: float, seg: _Seg, res: StageResult, out: list[Alert]) -> None:
-        details: dict[str, Any] = {"onset_s": t, "stage": res.stage,
-                                   "infusion_status": seg.status,
-                                   "infusions_mg_per_kg_h": dict(seg.rates)}
+        details: dict[str, Any] = {
+            "onset_s": t,
+            "stage": res.stage,
+            "infusion_status": seg.status,
+            "infusions_mg_per_kg_h": dict(seg.rates),
+        }
         if seg.status == "running":
             key, sev = "breakthrough_seizure", "high"
             agents = ", ".join(f"{a} {_num(round(r, 3))} mg/kg/h" for a, r in seg.rates.items())
             msg = f"breakthrough seizure at {_clock(t)} on anaesthetic infusion ({agents})"
         elif seg.status in ("weaning", "withdrawn"):
             key, sev = "wean_recurrence", "high"
-            onset = res.anaesthetic_onset_s if res.anaesthetic_onset_s is not None \
-                else seg.run_start_s
+            onset = (
+                res.anaesthetic_onset_s if res.anaesthetic_onset_s is not None else seg.run_start_s
+            )
             phase = "during a wean" if seg.status == "weaning" else "after withdrawal"
             if onset is None:
                 msg = f"seizure recurred {phase} of anaesthesia at {_clock(t)}"
-                details.update(anaesthetic_s=None, super_refractory=False,
-                               anaesthetic_dependent=True)
+                details.update(
+                    anaesthetic_s=None, super_refractory=False, anaesthetic_dependent=True
+                )
             else:
                 hours = t - onset
                 srse = hours >= SRSE_ANAESTHETIC_S
-                verdict = ("super-refractory SE (recurrence on reduction of anaesthesia >= 24 h "
-                           "after its onset)" if srse else
-                           "anaesthetic-dependent SE, not super-refractory (< 24 h of anaesthetic)")
-                msg = f"seizure recurred {phase} at {_clock(t)} after {_h(hours)} of " \
-                      f"anaesthetic: {verdict}"
-                details.update(anaesthetic_s=hours, super_refractory=srse,
-                               anaesthetic_dependent=not srse)
+                verdict = (
+                    "super-refractory SE (recurrence on reduction of anaesthesia >= 24 h "
+                    "after its onset)"
+                    if srse
+                    else "anaesthetic-dependent SE, not super-refractory (< 24 h of anaesthetic)"
+                )
+                msg = (
+                    f"seizure recurred {phase} at {_clock(t)} after {_h(hours)} of "
+                    f"anaesthetic: {verdict}"
+                )
+                details.update(
+                    anaesthetic_s=hours, super_refractory=srse, anaesthetic_dependent=not srse
+                )
         else:
             key, sev = "seizure_onset", "medium"
             msg = f"seizure onset at {_clock(t)}"
@@ -964,8 +1107,15 @@ class ClinicalState:
             o.count += 1
             if t - o.last_report_t_s >= self.update_interval_s:
                 details["n_seizures"] = o.count
-                self._update(key, sev, f"{msg}; {o.count} seizures since "
-                             f"{_clock(o.raised_t_s)}", details, t, None, out)
+                self._update(
+                    key,
+                    sev,
+                    f"{msg}; {o.count} seizures since {_clock(o.raised_t_s)}",
+                    details,
+                    t,
+                    None,
+                    out,
+                )
         else:
             details["n_seizures"] = 1
             self._raise(key, sev, msg, details, t, None, out)
@@ -982,23 +1132,40 @@ class ClinicalState:
             self._ep_stage = "none"
         if res.episode_start_s is None:
             return
-        details = {"episode_start_s": res.episode_start_s,
-                   "duration_s": res.episode_duration_s, "stage": res.stage,
-                   "reasons": list(res.reasons), "advice": self._advice(res, None)}
+        details = {
+            "episode_start_s": res.episode_start_s,
+            "duration_s": res.episode_duration_s,
+            "stage": res.stage,
+            "reasons": list(res.reasons),
+            "advice": self._advice(res, None),
+        }
         t1_min, t2_min = self.t1_t2_min
         st_name = self.seizure_type.replace("_", " ")
         if res.t1_crossed and not self._ep_t1:
             self._ep_t1 = True
-            self._raise("t1_crossed", "medium",
-                        f"seizure activity for {_min(res.episode_duration_s)}: past t1 = "
-                        f"{_num(t1_min)} min for {st_name} SE; treatment is due (ILAE 2015)",
-                        details, t, None, out)
+            self._raise(
+                "t1_crossed",
+                "medium",
+                f"seizure activity for {_min(res.episode_duration_s)}: past t1 = "
+                f"{_num(t1_min)} min for {st_name} SE; treatment is due (ILAE 2015)",
+                details,
+                t,
+                None,
+                out,
+            )
         if res.t2_crossed and not self._ep_t2:
             self._ep_t2 = True
-            self._raise("t2_crossed", "high",
-                        f"seizure activity for {_min(res.episode_duration_s)}: past t2 = "
-                        f"{_num(t2_min or 0)} min for {st_name} SE; risk of long-term "
-                        "consequences (ILAE 2015)", details, t, None, out)
+            self._raise(
+                "t2_crossed",
+                "high",
+                f"seizure activity for {_min(res.episode_duration_s)}: past t2 = "
+                f"{_num(t2_min or 0)} min for {st_name} SE; risk of long-term "
+                "consequences (ILAE 2015)",
+                details,
+                t,
+                None,
+                out,
+            )
         if STAGES.index(res.stage) > STAGES.index(self._ep_stage):
             self._ep_stage = res.stage
             if res.stage in ("established", "refractory", "super_refractory"):
@@ -1009,31 +1176,40 @@ class ClinicalState:
                 else:
                     self._raise("stage_change", sev, msg, details, t, None, out)
 
-    def _band_alerts(self, t: float, seg: _Seg, sr: float | None, depth: str | None,
-                     out: list[Alert]) -> None:
+    def _band_alerts(
+        self, t: float, seg: _Seg, sr: float | None, depth: str | None, out: list[Alert]
+    ) -> None:
         tg = self.targets
         on_infusion = seg.status == "running"
         iso_known = sr is not None or (depth is not None and depth != "unknown")
-        iso_now = (sr is not None and sr >= self.isoelectric_sr) or \
-            (depth is not None and depth in self.isoelectric_depths)
+        iso_now = (sr is not None and sr >= self.isoelectric_sr) or (
+            depth is not None and depth in self.isoelectric_depths
+        )
         conds: dict[str, tuple[bool, bool | None]] = {
             # key: (applicable, condition now or None if unknown)
-            "below_band": (tg.goal == "burst_suppression" and on_infusion,
-                           None if sr is None else sr < tg.sr_low),
-            "above_band": (tg.goal == "burst_suppression" and on_infusion,
-                           None if sr is None else (sr > tg.sr_high and not iso_now)),
-            "isoelectric": (seg.status in ("running", "weaning"),
-                            iso_now if iso_known else None),
+            "below_band": (
+                tg.goal == "burst_suppression" and on_infusion,
+                None if sr is None else sr < tg.sr_low,
+            ),
+            "above_band": (
+                tg.goal == "burst_suppression" and on_infusion,
+                None if sr is None else (sr > tg.sr_high and not iso_now),
+            ),
+            "isoelectric": (seg.status in ("running", "weaning"), iso_now if iso_known else None),
         }
         band = f"{tg.sr_low:.2f}-{tg.sr_high:.2f}"
         for key, (applicable, now) in conds.items():
             if not applicable:
                 self._since[key] = self._false_since[key] = None
                 if key in self._open:
-                    why = ("goal is seizure suppression" if tg.goal != "burst_suppression"
-                           and key != "isoelectric" else "no anaesthetic infusion running")
-                    self._clear(key, t, f"{key.replace('_', ' ')}: no longer applicable ({why})",
-                                {}, out)
+                    why = (
+                        "goal is seizure suppression"
+                        if tg.goal != "burst_suppression" and key != "isoelectric"
+                        else "no anaesthetic infusion running"
+                    )
+                    self._clear(
+                        key, t, f"{key.replace('_', ' ')}: no longer applicable ({why})", {}, out
+                    )
                 continue
             if now is None:
                 continue
@@ -1043,9 +1219,15 @@ class ClinicalState:
                     self._since[key] = t
                 held = t - float(self._since[key])  # type: ignore[arg-type]
                 sev, msg = self._band_message(key, sr, held, band)
-                details = {"suppression_ratio": sr, "depth": depth, "sr_low": tg.sr_low,
-                           "sr_high": tg.sr_high, "held_s": held, "goal": tg.goal,
-                           "infusions_mg_per_kg_h": dict(seg.rates)}
+                details = {
+                    "suppression_ratio": sr,
+                    "depth": depth,
+                    "sr_low": tg.sr_low,
+                    "sr_high": tg.sr_high,
+                    "held_s": held,
+                    "goal": tg.goal,
+                    "infusions_mg_per_kg_h": dict(seg.rates),
+                }
                 if key not in self._open:
                     if held >= tg.sustain_s:
                         self._raise(key, sev, msg, details, t, sr, out)
@@ -1060,8 +1242,12 @@ class ClinicalState:
                             alpha = 1.0 - math.exp(-max(0.0, t - o.ema_t_s) / SR_SMOOTH_S)
                             o.ema += alpha * (sr - o.ema)
                         o.ema_t_s = t
-                    material = (sr is not None and o.ema is not None and o.figure is not None
-                                and abs(o.ema - o.figure) >= self.sr_update_delta)
+                    material = (
+                        sr is not None
+                        and o.ema is not None
+                        and o.figure is not None
+                        and abs(o.ema - o.figure) >= self.sr_update_delta
+                    )
                     if material and t - o.last_report_t_s >= self.update_interval_s:
                         self._update(key, sev, msg, details, t, sr, out)
             else:
@@ -1072,22 +1258,32 @@ class ClinicalState:
                     if t - float(self._false_since[key]) >= self.clear_hold_s:  # type: ignore[arg-type]
                         self._false_since[key] = None
                         srt = "unknown" if sr is None else f"{sr:.2f}"
-                        self._clear(key, t, f"{key.replace('_', ' ')} resolved (suppression "
-                                    f"ratio {srt}, target {band})", {"suppression_ratio": sr},
-                                    out)
+                        self._clear(
+                            key,
+                            t,
+                            f"{key.replace('_', ' ')} resolved (suppression "
+                            f"ratio {srt}, target {band})",
+                            {"suppression_ratio": sr},
+                            out,
+                        )
 
-    def _band_message(self, key: str, sr: float | None, held: float, band: str
-                      ) -> tuple[str, str]:
+    def _band_message(self, key: str, sr: float | None, held: float, band: str) -> tuple[str, str]:
         srt = "unknown" if sr is None else f"{sr:.2f}"
         if key == "below_band":
-            return "medium", (f"EEG lighter than target for {_min(held)}: suppression ratio "
-                              f"{srt} below the {band} band; consider deepening the infusion")
+            return "medium", (
+                f"EEG lighter than target for {_min(held)}: suppression ratio "
+                f"{srt} below the {band} band; consider deepening the infusion"
+            )
         if key == "above_band":
-            return "low", (f"EEG deeper than target for {_min(held)}: suppression ratio {srt} "
-                           f"above the {band} band; consider lightening the infusion")
-        return "medium", (f"EEG isoelectric for {_min(held)} (suppression ratio {srt}): deeper "
-                          "than any seizure-control target, costs blood pressure for no "
-                          "added benefit; consider reducing the infusion")
+            return "low", (
+                f"EEG deeper than target for {_min(held)}: suppression ratio {srt} "
+                f"above the {band} band; consider lightening the infusion"
+            )
+        return "medium", (
+            f"EEG isoelectric for {_min(held)} (suppression ratio {srt}): deeper "
+            "than any seizure-control target, costs blood pressure for no "
+            "added benefit; consider reducing the infusion"
+        )
 
     def _a24_alert(self, t: float, seg: _Seg, out: list[Alert]) -> None:
         key = "anaesthetic_24h"
@@ -1096,8 +1292,12 @@ class ClinicalState:
             self._clear(key, t, f"anaesthetic_24h: {why}", {}, out)
             return
         run = seg.run_start_s
-        if seg.status == "running" and run is not None and t - run >= SRSE_ANAESTHETIC_S \
-                and self._a24_run != run:
+        if (
+            seg.status == "running"
+            and run is not None
+            and t - run >= SRSE_ANAESTHETIC_S
+            and self._a24_run != run
+        ):
             self._a24_run = run
             last = None if self._ictal else self._last_offset_s
             if self._ictal:
@@ -1106,21 +1306,48 @@ class ClinicalState:
                 sz = f"no EEG seizure since the infusion started ({_h(t - run)})"
             else:
                 sz = f"last EEG seizure {_h(t - last)} ago"
-            msg = (f"anaesthetic infusion running for {_h(t - run)} (since {_clock(run)}); {sz}. "
-                   "A wean trial may be considered once seizures have been controlled for "
-                   "24-48 h (Brophy et al. 2012)")
-            self._raise(key, "low", msg, {"run_start_s": run, "anaesthetic_s": t - run,
-                                          "last_seizure_offset_s": last}, t, None, out)
+            msg = (
+                f"anaesthetic infusion running for {_h(t - run)} (since {_clock(run)}); {sz}. "
+                "A wean trial may be considered once seizures have been controlled for "
+                "24-48 h (Brophy et al. 2012)"
+            )
+            self._raise(
+                key,
+                "low",
+                msg,
+                {"run_start_s": run, "anaesthetic_s": t - run, "last_seizure_offset_s": last},
+                t,
+                None,
+                out,
+            )
 
     # ------------------------------------------------------------- alert plumbing
-    def _raise(self, key: str, sev: str, msg: str, details: dict[str, Any], t: float,
-               figure: float | None, out: list[Alert]) -> None:
-        self._open[key] = _Open(key, sev, msg, details, t, t, figure, ema=figure,
-                                ema_t_s=None if figure is None else t)
+    def _raise(
+        self,
+        key: str,
+        sev: str,
+        msg: str,
+        details: dict[str, Any],
+        t: float,
+        figure: float | None,
+        out: list[Alert],
+    ) -> None:
+        self._open[key] = _Open(
+            key, sev, msg, details, t, t, figure, ema=figure, ema_t_s=None if figure is None else t
+        )
         out.append(Alert(key, key, sev, msg, dict(details), t, "raised"))  # type: ignore[arg-type]
 
-    def _update(self, key: str, sev: str, msg: str, details: dict[str, Any], t: float,
-                figure: float | None, out: list[Alert], force: bool = False) -> None:
+    def _update(
+        self,
+        key: str,
+        sev: str,
+        msg: str,
+        details: dict[str, Any],
+        t: float,
+        figure: float | None,
+        out: list[Alert],
+        force: bool = False,
+    ) -> None:
         o = self._open[key]
         if not force and sev == o.severity and t - o.last_report_t_s < self.update_interval_s:
             return
@@ -1128,11 +1355,21 @@ class ClinicalState:
         o.figure = figure
         out.append(Alert(key, key, sev, msg, dict(details), t, "updated"))  # type: ignore[arg-type]
 
-    def _clear(self, key: str, t: float, msg: str, details: dict[str, Any],
-               out: list[Alert]) -> None:
+    def _clear(
+        self, key: str, t: float, msg: str, details: dict[str, Any], out: list[Alert]
+    ) -> None:
         o = self._open.pop(key)
-        out.append(Alert(key, key, o.severity, msg,  # type: ignore[arg-type]
-                         {**details, "raised_t_s": o.raised_t_s}, t, "cleared"))
+        out.append(
+            Alert(
+                key,
+                key,
+                o.severity,
+                msg,  # type: ignore[arg-type]
+                {**details, "raised_t_s": o.raised_t_s},
+                t,
+                "cleared",
+            )
+        )
 
     def mark_alerts_seen(self, t_s: float) -> None:
         """Treat the episode conditions true at ``t_s`` as already announced.
@@ -1145,8 +1382,11 @@ class ClinicalState:
         self._ep_t1, self._ep_t2 = res.t1_crossed, res.t2_crossed
         self._ep_stage = res.stage
         seg = self._timeline(t_s).at(t_s)
-        if seg.status == "running" and seg.run_start_s is not None \
-                and t_s - seg.run_start_s >= SRSE_ANAESTHETIC_S:
+        if (
+            seg.status == "running"
+            and seg.run_start_s is not None
+            and t_s - seg.run_start_s >= SRSE_ANAESTHETIC_S
+        ):
             self._a24_run = seg.run_start_s
 
     # ------------------------------------------------------------------ advice
@@ -1163,23 +1403,37 @@ class ClinicalState:
         if seg is None:
             seg = self._timeline(res.t_s).at(res.t_s)
         if res.stage == "early":
-            out.append("first-line benzodiazepine if not yet given: "
-                       f"{adequate_dose_text('lorazepam', w)}, or "
-                       f"{adequate_dose_text('midazolam', w, 'IM')}, or "
-                       f"{adequate_dose_text('diazepam', w)} (AES 2016)")
+            out.append(
+                "first-line benzodiazepine if not yet given: "
+                f"{adequate_dose_text('lorazepam', w)}, or "
+                f"{adequate_dose_text('midazolam', w, 'IM')}, or "
+                f"{adequate_dose_text('diazepam', w)} (AES 2016)"
+            )
         elif res.stage == "established":
-            out.append("second-line loading dose: "
-                       f"{adequate_dose_text('levetiracetam', w)}, or "
-                       f"{adequate_dose_text('fosphenytoin', w)}, or "
-                       f"{adequate_dose_text('valproate', w)} (AES 2016, ESETT 2019)")
+            out.append(
+                "second-line loading dose: "
+                f"{adequate_dose_text('levetiracetam', w)}, or "
+                f"{adequate_dose_text('fosphenytoin', w)}, or "
+                f"{adequate_dose_text('valproate', w)} (AES 2016, ESETT 2019)"
+            )
         elif res.stage == "refractory" and seg.status == "none":
-            out.append("refractory SE: consider a continuous anaesthetic infusion (midazolam, "
-                       "propofol, pentobarbital) titrated to the EEG target (Brophy 2012)")
+            out.append(
+                "refractory SE: consider a continuous anaesthetic infusion (midazolam, "
+                "propofol, pentobarbital) titrated to the EEG target (Brophy 2012)"
+            )
         elif res.stage == "super_refractory":
-            out.append("super-refractory SE: review aetiology and consider further therapies "
-                       "(Shorvon & Ferlisi 2011)")
-        for key in ("below_band", "above_band", "isoelectric", "breakthrough_seizure",
-                    "wean_recurrence", "anaesthetic_24h"):
+            out.append(
+                "super-refractory SE: review aetiology and consider further therapies "
+                "(Shorvon & Ferlisi 2011)"
+            )
+        for key in (
+            "below_band",
+            "above_band",
+            "isoelectric",
+            "breakthrough_seizure",
+            "wean_recurrence",
+            "anaesthetic_24h",
+        ):
             if key in self._open:
                 out.append(self._open[key].message)
         return out
@@ -1199,18 +1453,32 @@ class ClinicalState:
             "ictal": self._ictal,
             "stage": res.to_dict(),
             "targets": self.targets.to_dict(),
-            "infusion": {"status": seg.status, "run_start_s": seg.run_start_s,
-                         "rates_mg_per_kg_h": dict(seg.rates)},
-            "open_alerts": [{**a.to_dict(), "raised_t_s": self._open[a.key].raised_t_s}
-                            for a in self.open_alerts],
+            "infusion": {
+                "status": seg.status,
+                "run_start_s": seg.run_start_s,
+                "rates_mg_per_kg_h": dict(seg.rates),
+            },
+            "open_alerts": [
+                {**a.to_dict(), "raised_t_s": self._open[a.key].raised_t_s}
+                for a in self.open_alerts
+            ],
             "treatments": [tr.to_dict() for tr in self._treatments],
             "advice": self._advice(res, seg),
         }
 
-    _PARAMS = ("episode_gap_s", "pre_episode_lookback_s", "withdrawal_window_s",
-               "benzo_latency_s", "second_line_latency_s", "benzo_cumulative_window_s",
-               "cluster_gap_s", "clear_hold_s", "update_interval_s", "sr_update_delta",
-               "isoelectric_sr")
+    _PARAMS = (
+        "episode_gap_s",
+        "pre_episode_lookback_s",
+        "withdrawal_window_s",
+        "benzo_latency_s",
+        "second_line_latency_s",
+        "benzo_cumulative_window_s",
+        "cluster_gap_s",
+        "clear_hold_s",
+        "update_interval_s",
+        "sr_update_delta",
+        "isoelectric_sr",
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """Complete JSON-serialisable state; :meth:`from_dict` restores it exactly."""
@@ -1219,13 +1487,22 @@ class ClinicalState:
             "seizure_type": self.seizure_type,
             "weight_kg": self.weight_kg,
             "targets": self.targets.to_dict(),
-            "t1_t2_min": None if self.t1_t2_min_override is None
-            else list(self.t1_t2_min_override),
-            "params": {**{p: getattr(self, p) for p in self._PARAMS},
-                       "isoelectric_depths": list(self.isoelectric_depths)},
-            "treatments": [{"time_s": tr.time_s, "agent": tr.agent, "dose": tr.dose,
-                            "unit": tr.unit, "route": tr.route, "kind": tr.kind}
-                           for tr in self._treatments],
+            "t1_t2_min": None if self.t1_t2_min_override is None else list(self.t1_t2_min_override),
+            "params": {
+                **{p: getattr(self, p) for p in self._PARAMS},
+                "isoelectric_depths": list(self.isoelectric_depths),
+            },
+            "treatments": [
+                {
+                    "time_s": tr.time_s,
+                    "agent": tr.agent,
+                    "dose": tr.dose,
+                    "unit": tr.unit,
+                    "route": tr.route,
+                    "kind": tr.kind,
+                }
+                for tr in self._treatments
+            ],
             "intervals": [list(iv) for iv in self._intervals],
             "ictal": self._ictal,
             "now_s": self._now_s,
@@ -1233,8 +1510,12 @@ class ClinicalState:
             "open": {k: asdict(o) for k, o in self._open.items()},
             "since": dict(self._since),
             "false_since": dict(self._false_since),
-            "episode": {"start_s": self._ep_start, "t1": self._ep_t1, "t2": self._ep_t2,
-                        "stage": self._ep_stage},
+            "episode": {
+                "start_s": self._ep_start,
+                "t1": self._ep_t1,
+                "t2": self._ep_t2,
+                "stage": self._ep_stage,
+            },
             "a24_run": self._a24_run,
         }
 
@@ -1247,11 +1528,17 @@ class ClinicalState:
         if "isoelectric_depths" in params:
             params["isoelectric_depths"] = tuple(params["isoelectric_depths"])
         t12 = data.get("t1_t2_min")
-        st = cls(data["seizure_type"], data["weight_kg"], Targets.from_dict(data["targets"]),
-                 None if t12 is None else tuple(t12), **params)
+        st = cls(
+            data["seizure_type"],
+            data["weight_kg"],
+            Targets.from_dict(data["targets"]),
+            None if t12 is None else tuple(t12),
+            **params,
+        )
         for tr in data.get("treatments", []):
-            st.add_treatment(tr["time_s"], tr["agent"], tr["dose"], tr["unit"], tr["route"],
-                             tr["kind"])
+            st.add_treatment(
+                tr["time_s"], tr["agent"], tr["dose"], tr["unit"], tr["route"], tr["kind"]
+            )
         st._intervals = [list(iv) for iv in data.get("intervals", [])]
         st._ictal = bool(data.get("ictal", False))
         st._now_s = data.get("now_s")

@@ -87,10 +87,16 @@ from typing import Any, Literal
 DrugClass = Literal["benzodiazepine", "second_line", "anaesthetic", "other"]
 Kind = Literal["bolus", "infusion_start", "infusion_change", "infusion_stop", "wean_start"]
 
-KINDS: tuple[str, ...] = ("bolus", "infusion_start", "infusion_change", "infusion_stop",
-                          "wean_start")
+KINDS: tuple[str, ...] = (
+    "bolus",
+    "infusion_start",
+    "infusion_change",
+    "infusion_stop",
+    "wean_start",
+)
 INFUSION_KINDS: frozenset[str] = frozenset(
-    {"infusion_start", "infusion_change", "infusion_stop", "wean_start"})
+    {"infusion_start", "infusion_change", "infusion_stop", "wean_start"}
+)
 
 MAX_WEIGHT_KG = 350.0
 DEFAULT_TOLERANCE_RATIO = 0.05
@@ -187,90 +193,182 @@ class AgentInfo:
 
 _MIDAZOLAM_BANDS = ((40.0, MAX_WEIGHT_KG, 10.0), (13.0, 40.0, 5.0))
 
-AGENTS: Mapping[str, AgentInfo] = MappingProxyType({
-    "lorazepam": AgentInfo(
-        "lorazepam", "benzodiazepine", None,
-        (DoseRule(("IV", "IO"), 0.1, 4.0, (), "0.1 mg/kg, max 4 mg", _AES),),
-        aliases=("ativan", "lzp", "lor")),
-    "midazolam": AgentInfo(
-        "midazolam", "benzodiazepine", "anaesthetic",
-        (DoseRule(("IM",), 0.2, 10.0, _MIDAZOLAM_BANDS,
-                  "10 mg if > 40 kg, 5 mg if 13-40 kg", _RAMPART),
-         DoseRule(("IN", "buccal", "IV", "IO"), 0.2, 10.0, _MIDAZOLAM_BANDS,
-                  "10 mg if > 40 kg, 5 mg if 13-40 kg (IM rule applied to this route)",
-                  _RAMPART + "; " + _NCS)),
-        aliases=("versed", "mdz", "mdl", "hypnovel", "dormicum", "buccolam"),
-        infusion_range_mg_per_kg_h=(0.05, 2.9)),
-    "diazepam": AgentInfo(
-        "diazepam", "benzodiazepine", None,
-        (DoseRule(("IV", "IO"), 0.2, 10.0, (), "0.2 mg/kg, max 10 mg", _AES),
-         DoseRule(("rectal",), 0.2, 20.0, (), "rectal 0.2 mg/kg, max 20 mg", _AES)),
-        aliases=("valium", "dzp", "diastat", "stesolid")),
-    "levetiracetam": AgentInfo(
-        "levetiracetam", "second_line", None,
-        (DoseRule(("IV", "IO"), 60.0, 4500.0, (), "60 mg/kg, max 4.5 g", _AES + "; " + _ESETT),),
-        aliases=("keppra", "lev", "ltc")),
-    "fosphenytoin": AgentInfo(
-        "fosphenytoin", "second_line", None,
-        (DoseRule(("IV", "IO"), 20.0, 1500.0, (), "20 mg PE/kg, max 1.5 g PE",
-                  _AES + "; " + _ESETT),),
-        pe_units=True, aliases=("cerebyx", "fpht", "fos-phenytoin", "pro-epanutin")),
-    "phenytoin": AgentInfo(
-        "phenytoin", "second_line", None,
-        (DoseRule(("IV", "IO"), 20.0, None, (), "20 mg/kg", _AES),),
-        pe_units=True, aliases=("dilantin", "pht", "epanutin")),
-    "valproate": AgentInfo(
-        "valproate", "second_line", None,
-        (DoseRule(("IV", "IO"), 40.0, 3000.0, (), "40 mg/kg, max 3 g", _AES + "; " + _ESETT),),
-        aliases=("valproic acid", "sodium valproate", "vpa", "depacon", "epilim")),
-    "phenobarbital": AgentInfo(
-        "phenobarbital", "second_line", None,
-        (DoseRule(("IV", "IO"), 15.0, None, (), "15 mg/kg; 15-20 mg/kg usual", _AES),),
-        aliases=("phenobarbitone", "phenobarb", "pb", "luminal")),
-    "propofol": AgentInfo(
-        "propofol", "anaesthetic", "anaesthetic", (), aliases=("diprivan",),
-        infusion_range_mg_per_kg_h=(1.8, 12.0)),  # 30-200 mcg/kg/min, Brophy 2012
-    "pentobarbital": AgentInfo(
-        "pentobarbital", "anaesthetic", "anaesthetic", (),
-        aliases=("pentobarbitone", "nembutal"), infusion_range_mg_per_kg_h=(0.5, 5.0)),
-    "thiopental": AgentInfo(
-        "thiopental", "anaesthetic", "anaesthetic", (),
-        aliases=("thiopentone", "sodium thiopental", "pentothal")),
-    "ketamine": AgentInfo(
-        "ketamine", "anaesthetic", "anaesthetic", (), aliases=("ketalar",)),
-    "lacosamide": AgentInfo("lacosamide", "other", None, (), aliases=("vimpat", "lcm")),
-    "brivaracetam": AgentInfo("brivaracetam", "other", None, (), aliases=("briviact", "brv")),
-})
+AGENTS: Mapping[str, AgentInfo] = MappingProxyType(
+    {
+        "lorazepam": AgentInfo(
+            "lorazepam",
+            "benzodiazepine",
+            None,
+            (DoseRule(("IV", "IO"), 0.1, 4.0, (), "0.1 mg/kg, max 4 mg", _AES),),
+            aliases=("ativan", "lzp", "lor"),
+        ),
+        "midazolam": AgentInfo(
+            "midazolam",
+            "benzodiazepine",
+            "anaesthetic",
+            (
+                DoseRule(
+                    ("IM",),
+                    0.2,
+                    10.0,
+                    _MIDAZOLAM_BANDS,
+                    "10 mg if > 40 kg, 5 mg if 13-40 kg",
+                    _RAMPART,
+                ),
+                DoseRule(
+                    ("IN", "buccal", "IV", "IO"),
+                    0.2,
+                    10.0,
+                    _MIDAZOLAM_BANDS,
+                    "10 mg if > 40 kg, 5 mg if 13-40 kg (IM rule applied to this route)",
+                    _RAMPART + "; " + _NCS,
+                ),
+            ),
+            aliases=("versed", "mdz", "mdl", "hypnovel", "dormicum", "buccolam"),
+            infusion_range_mg_per_kg_h=(0.05, 2.9),
+        ),
+        "diazepam": AgentInfo(
+            "diazepam",
+            "benzodiazepine",
+            None,
+            (
+                DoseRule(("IV", "IO"), 0.2, 10.0, (), "0.2 mg/kg, max 10 mg", _AES),
+                DoseRule(("rectal",), 0.2, 20.0, (), "rectal 0.2 mg/kg, max 20 mg", _AES),
+            ),
+            aliases=("valium", "dzp", "diastat", "stesolid"),
+        ),
+        "levetiracetam": AgentInfo(
+            "levetiracetam",
+            "second_line",
+            None,
+            (
+                DoseRule(
+                    ("IV", "IO"), 60.0, 4500.0, (), "60 mg/kg, max 4.5 g", _AES + "; " + _ESETT
+                ),
+            ),
+            aliases=("keppra", "lev", "ltc"),
+        ),
+        "fosphenytoin": AgentInfo(
+            "fosphenytoin",
+            "second_line",
+            None,
+            (
+                DoseRule(
+                    ("IV", "IO"),
+                    20.0,
+                    1500.0,
+                    (),
+                    "20 mg PE/kg, max 1.5 g PE",
+                    _AES + "; " + _ESETT,
+                ),
+            ),
+            pe_units=True,
+            aliases=("cerebyx", "fpht", "fos-phenytoin", "pro-epanutin"),
+        ),
+        "phenytoin": AgentInfo(
+            "phenytoin",
+            "second_line",
+            None,
+            (DoseRule(("IV", "IO"), 20.0, None, (), "20 mg/kg", _AES),),
+            pe_units=True,
+            aliases=("dilantin", "pht", "epanutin"),
+        ),
+        "valproate": AgentInfo(
+            "valproate",
+            "second_line",
+            None,
+            (DoseRule(("IV", "IO"), 40.0, 3000.0, (), "40 mg/kg, max 3 g", _AES + "; " + _ESETT),),
+            aliases=("valproic acid", "sodium valproate", "vpa", "depacon", "epilim"),
+        ),
+        "phenobarbital": AgentInfo(
+            "phenobarbital",
+            "second_line",
+            None,
+            (DoseRule(("IV", "IO"), 15.0, None, (), "15 mg/kg; 15-20 mg/kg usual", _AES),),
+            aliases=("phenobarbitone", "phenobarb", "pb", "luminal"),
+        ),
+        "propofol": AgentInfo(
+            "propofol",
+            "anaesthetic",
+            "anaesthetic",
+            (),
+            aliases=("diprivan",),
+            infusion_range_mg_per_kg_h=(1.8, 12.0),
+        ),  # 30-200 mcg/kg/min, Brophy 2012
+        "pentobarbital": AgentInfo(
+            "pentobarbital",
+            "anaesthetic",
+            "anaesthetic",
+            (),
+            aliases=("pentobarbitone", "nembutal"),
+            infusion_range_mg_per_kg_h=(0.5, 5.0),
+        ),
+        "thiopental": AgentInfo(
+            "thiopental",
+            "anaesthetic",
+            "anaesthetic",
+            (),
+            aliases=("thiopentone", "sodium thiopental", "pentothal"),
+        ),
+        "ketamine": AgentInfo("ketamine", "anaesthetic", "anaesthetic", (), aliases=("ketalar",)),
+        "lacosamide": AgentInfo("lacosamide", "other", None, (), aliases=("vimpat", "lcm")),
+        "brivaracetam": AgentInfo("brivaracetam", "other", None, (), aliases=("briviact", "brv")),
+    }
+)
 
-_ROUTES: Mapping[str, str] = MappingProxyType({
-    "iv": "IV", "intravenous": "IV", "io": "IO", "intraosseous": "IO",
-    "im": "IM", "intramuscular": "IM",
-    "in": "IN", "intranasal": "IN", "nasal": "IN",
-    "buccal": "buccal", "oromucosal": "buccal",
-    "rectal": "rectal", "pr": "rectal",
-    "po": "PO", "oral": "PO", "enteral": "PO", "ng": "PO", "sl": "PO", "sublingual": "PO",
-    "sc": "SC", "subcutaneous": "SC",
-})
+_ROUTES: Mapping[str, str] = MappingProxyType(
+    {
+        "iv": "IV",
+        "intravenous": "IV",
+        "io": "IO",
+        "intraosseous": "IO",
+        "im": "IM",
+        "intramuscular": "IM",
+        "in": "IN",
+        "intranasal": "IN",
+        "nasal": "IN",
+        "buccal": "buccal",
+        "oromucosal": "buccal",
+        "rectal": "rectal",
+        "pr": "rectal",
+        "po": "PO",
+        "oral": "PO",
+        "enteral": "PO",
+        "ng": "PO",
+        "sl": "PO",
+        "sublingual": "PO",
+        "sc": "SC",
+        "subcutaneous": "SC",
+    }
+)
 
 # mass unit -> (factor to mg, is phenytoin-equivalent)
-_MASS_UNITS: Mapping[str, tuple[float, bool]] = MappingProxyType({
-    "mg": (1.0, False), "g": (1000.0, False), "mcg": (1e-3, False), "ug": (1e-3, False),
-    "µg": (1e-3, False), "μg": (1e-3, False),
-    "mgpe": (1.0, True), "gpe": (1000.0, True),
-})
+_MASS_UNITS: Mapping[str, tuple[float, bool]] = MappingProxyType(
+    {
+        "mg": (1.0, False),
+        "g": (1000.0, False),
+        "mcg": (1e-3, False),
+        "ug": (1e-3, False),
+        "µg": (1e-3, False),
+        "μg": (1e-3, False),
+        "mgpe": (1.0, True),
+        "gpe": (1000.0, True),
+    }
+)
 # time unit -> factor to "per hour"
-_TIME_UNITS: Mapping[str, float] = MappingProxyType(
-    {"h": 1.0, "hr": 1.0, "hour": 1.0, "min": 60.0})
+_TIME_UNITS: Mapping[str, float] = MappingProxyType({"h": 1.0, "hr": 1.0, "hour": 1.0, "min": 60.0})
 
 
 def _name_key(text: str) -> str:
     return re.sub(r"[\s_\-]+", " ", text.strip().lower())
 
 
-_ALIASES: Mapping[str, str] = MappingProxyType({
-    **{_name_key(alias): name for name, info in AGENTS.items() for alias in info.aliases},
-    **{name: name for name in AGENTS},
-})
+_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        **{_name_key(alias): name for name, info in AGENTS.items() for alias in info.aliases},
+        **{name: name for name in AGENTS},
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -385,7 +483,8 @@ def parse_unit(unit: str) -> tuple[float, bool, bool, float | None]:
     parts = [re.sub(r"[\s_]+", "", p).lower() for p in unit.strip().split("/")]
     bad = DoseError(
         f"unknown unit {unit!r}: use mg, g, mcg/ug, 'mg PE' (fosphenytoin), optionally "
-        "per kg (mg/kg), or an infusion rate (mg/kg/h, mcg/kg/min, mg/h)")
+        "per kg (mg/kg), or an infusion rate (mg/kg/h, mcg/kg/min, mg/h)"
+    )
     if not parts or parts[0] not in _MASS_UNITS:
         raise bad
     to_mg, pe = _MASS_UNITS[parts[0]]
@@ -407,8 +506,7 @@ def parse_unit(unit: str) -> tuple[float, bool, bool, float | None]:
 
 def _validate_weight(weight_kg: float) -> float:
     if isinstance(weight_kg, bool) or not isinstance(weight_kg, numbers.Real):
-        raise TypeError(f"weight_kg must be a number, got {type(weight_kg).__name__} "
-                        f"{weight_kg!r}")
+        raise TypeError(f"weight_kg must be a number, got {type(weight_kg).__name__} {weight_kg!r}")
     w = float(weight_kg)
     if not math.isfinite(w) or not 0.0 < w <= MAX_WEIGHT_KG:
         raise ValueError(f"weight_kg must be in (0, {MAX_WEIGHT_KG:g}] kg, got {weight_kg!r}")
@@ -510,19 +608,22 @@ def assess_dose(
     if pe and not info.pe_units:
         raise DoseError(
             f"unit {unit!r}: phenytoin equivalents (PE) apply only to fosphenytoin "
-            f"(and phenytoin), not to {name}")
+            f"(and phenytoin), not to {name}"
+        )
     if name == "fosphenytoin" and not pe:
         raise DoseError(
             f"fosphenytoin must be dosed in phenytoin sodium equivalents (PE): "
             f"1.5 mg fosphenytoin sodium = 1 mg PE, and the 20 mg PE/kg rule is in PE. "
-            f"Give the dose in 'mg PE' (or 'mg PE/kg', 'g PE'), not {unit!r}")
+            f"Give the dose in 'mg PE' (or 'mg PE/kg', 'g PE'), not {unit!r}"
+        )
     dose_unit_mass = "mg PE" if name == "fosphenytoin" else "mg"
 
     if kind == "bolus":
         if per_h is not None:
             raise DoseError(
                 f"unit {unit!r} is an infusion rate; a bolus needs a mass unit such as "
-                "mg, g or mg/kg (or log the infusion with kind='infusion_start')")
+                "mg, g or mg/kg (or log the infusion with kind='infusion_start')"
+            )
         dose_mg = dose_f * to_mg * (w if per_kg else 1.0)
         return _assess_bolus(info, dose_mg, dose_unit_mass, route_c, w, tolerance_ratio)
 
@@ -531,46 +632,70 @@ def assess_dose(
         raise DoseError(
             f"{name} is not a continuous anaesthetic infusion; log its loading dose with "
             f"kind='bolus' (infusion kinds are for midazolam, propofol, pentobarbital, "
-            f"thiopental, ketamine)")
+            f"thiopental, ketamine)"
+        )
     if route_c not in ("IV", "IO"):
         raise DoseError(f"a continuous {name} infusion must be IV (or IO), got route {route!r}")
     if per_h is None and kind != "infusion_stop":
         raise DoseError(
             f"unit {unit!r} is not a rate; {kind} needs an infusion rate such as "
-            "mg/kg/h, mcg/kg/min or mg/h")
+            "mg/kg/h, mcg/kg/min or mg/h"
+        )
     # infusion_stop may be logged with any unit; the rate after a stop is 0.
     rate_mg_h = 0.0 if per_h is None else dose_f * to_mg * per_h * (w if per_kg else 1.0)
     rate_kg_h = rate_mg_h / w
     return _assess_infusion(info, kind, rate_mg_h, rate_kg_h, route_c, dose_f, unit)
 
 
-def _assess_bolus(info: AgentInfo, dose_mg: float, dose_unit: str, route: str, w: float,
-                  tol: float) -> DoseAssessment:
+def _assess_bolus(
+    info: AgentInfo, dose_mg: float, dose_unit: str, route: str, w: float, tol: float
+) -> DoseAssessment:
     name = info.name
     given = f"{name} {format_dose_mg(dose_mg, dose_unit)} {route}"
     cls = info.bolus_class
-    common: dict[str, Any] = {"agent": name, "drug_class": cls, "dose_mg": dose_mg,
-                              "route": route, "kind": "bolus", "dose_unit": dose_unit}
+    common: dict[str, Any] = {
+        "agent": name,
+        "drug_class": cls,
+        "dose_mg": dose_mg,
+        "route": route,
+        "kind": "bolus",
+        "dose_unit": dose_unit,
+    }
     if cls == "anaesthetic":
         return DoseAssessment(
-            required_mg=None, adequate=False, judged=False,
-            reason=(f"{given}: anaesthetic bolus; anaesthetics are titrated to the EEG, not "
-                    "judged against a bolus table (the infusion start marks anaesthetic onset)"),
-            **common)
+            required_mg=None,
+            adequate=False,
+            judged=False,
+            reason=(
+                f"{given}: anaesthetic bolus; anaesthetics are titrated to the EEG, not "
+                "judged against a bolus table (the infusion start marks anaesthetic onset)"
+            ),
+            **common,
+        )
     if cls == "other" or not info.rules:
         return DoseAssessment(
-            required_mg=None, adequate=False, judged=False,
-            reason=(f"{given}: recorded; {name} has no guideline loading dose in the AES 2016 "
-                    "table, so it does not count toward SE staging"),
-            **common)
+            required_mg=None,
+            adequate=False,
+            judged=False,
+            reason=(
+                f"{given}: recorded; {name} has no guideline loading dose in the AES 2016 "
+                "table, so it does not count toward SE staging"
+            ),
+            **common,
+        )
     rule = info.rule_for(route)
     if rule is None:
         std = " / ".join(r for rule_ in info.rules for r in rule_.routes)
         return DoseAssessment(
-            required_mg=None, adequate=False, judged=True,
-            reason=(f"{given}: {route} is not a standard route for {name} (table rule is "
-                    f"{std}); recorded as not adequate, not counted toward SE staging"),
-            **common)
+            required_mg=None,
+            adequate=False,
+            judged=True,
+            reason=(
+                f"{given}: {route} is not a standard route for {name} (table rule is "
+                f"{std}); recorded as not adequate, not counted toward SE staging"
+            ),
+            **common,
+        )
     required = rule.required_mg(w)
     ok = dose_mg >= required * (1.0 - tol) - 1e-9
     req_txt = format_dose_mg(required, dose_unit)
@@ -578,14 +703,30 @@ def _assess_bolus(info: AgentInfo, dose_mg: float, dose_unit: str, route: str, w
         slack = "" if dose_mg >= required - 1e-9 else f" (within the {tol:.0%} rounding allowance)"
         reason = f"{given} for {_fmt(w)} kg: adequate, >= {req_txt} ({rule.text}){slack}"
     else:
-        reason = (f"{given} for {_fmt(w)} kg: below the adequate {req_txt} ({rule.text}); "
-                  "not counted toward SE staging")
-    return DoseAssessment(required_mg=required, adequate=ok, judged=True, rule=rule.text,
-                          source=rule.source, reason=reason, **common)
+        reason = (
+            f"{given} for {_fmt(w)} kg: below the adequate {req_txt} ({rule.text}); "
+            "not counted toward SE staging"
+        )
+    return DoseAssessment(
+        required_mg=required,
+        adequate=ok,
+        judged=True,
+        rule=rule.text,
+        source=rule.source,
+        reason=reason,
+        **common,
+    )
 
 
-def _assess_infusion(info: AgentInfo, kind: str, rate_mg_h: float, rate_kg_h: float,
-                     route: str, dose: float, unit: str) -> DoseAssessment:
+def _assess_infusion(
+    info: AgentInfo,
+    kind: str,
+    rate_mg_h: float,
+    rate_kg_h: float,
+    route: str,
+    dose: float,
+    unit: str,
+) -> DoseAssessment:
     name = info.name
     given = f"{name} {_fmt(dose)} {unit} ({_fmt(rate_kg_h)} mg/kg/h = {_fmt(rate_mg_h)} mg/h)"
     note = ""
@@ -593,29 +734,46 @@ def _assess_infusion(info: AgentInfo, kind: str, rate_mg_h: float, rate_kg_h: fl
     if rng is not None and kind in ("infusion_start", "infusion_change") and rate_kg_h > 0:
         if rate_kg_h < rng[0] or rate_kg_h > rng[1]:
             side = "below" if rate_kg_h < rng[0] else "above"
-            note = (f"; note: {side} the usual maintenance range {_fmt(rng[0])}-{_fmt(rng[1])} "
-                    f"mg/kg/h ({_NCS}), check the entry")
+            note = (
+                f"; note: {side} the usual maintenance range {_fmt(rng[0])}-{_fmt(rng[1])} "
+                f"mg/kg/h ({_NCS}), check the entry"
+            )
     common: dict[str, Any] = {
-        "agent": name, "drug_class": info.infusion_class or "anaesthetic",
-        "dose_mg": rate_mg_h, "required_mg": None, "judged": False, "route": route,
-        "kind": kind, "dose_unit": "mg/h", "rate_mg_per_kg_h": rate_kg_h, "source": _NCS}
+        "agent": name,
+        "drug_class": info.infusion_class or "anaesthetic",
+        "dose_mg": rate_mg_h,
+        "required_mg": None,
+        "judged": False,
+        "route": route,
+        "kind": kind,
+        "dose_unit": "mg/h",
+        "rate_mg_per_kg_h": rate_kg_h,
+        "source": _NCS,
+    }
     if kind == "infusion_start":
         return DoseAssessment(
             adequate=True,
-            reason=(f"{given}: anaesthetic infusion started, counts as anaesthetic onset; "
-                    f"titrated to the EEG target, not judged by a bolus table{note}"),
-            **common)
+            reason=(
+                f"{given}: anaesthetic infusion started, counts as anaesthetic onset; "
+                f"titrated to the EEG target, not judged by a bolus table{note}"
+            ),
+            **common,
+        )
     if kind == "infusion_change":
         return DoseAssessment(
             adequate=True,
             reason=f"{given}: infusion rate changed; titrated to the EEG target{note}",
-            **common)
+            **common,
+        )
     if kind == "wean_start":
         return DoseAssessment(
             adequate=False,
-            reason=(f"{given}: wean started; seizure recurrence from now on counts as "
-                    "recurrence on reduction of anaesthesia"),
-            **common)
+            reason=(
+                f"{given}: wean started; seizure recurrence from now on counts as "
+                "recurrence on reduction of anaesthesia"
+            ),
+            **common,
+        )
     return DoseAssessment(adequate=False, reason=f"{name} infusion stopped", **common)
 
 

@@ -40,8 +40,12 @@ def write_edf(
 
     signals = [
         edfio.EdfSignal(
-            row, sfreq_hz, label=f"EEG {name}", transducer_type="AgAgCl electrode",
-            physical_dimension="uV", physical_range=(-2000.0, 2000.0),
+            row,
+            sfreq_hz,
+            label=f"EEG {name}",
+            transducer_type="AgAgCl electrode",
+            physical_dimension="uV",
+            physical_range=(-2000.0, 2000.0),
             prefiltering="HP:0.1Hz LP:100Hz",
         )  # fmt: skip
         for name, row in zip(ch_names, np.clip(data_uv, -2000, 2000), strict=True)

@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_replay)
 
     p = sub.add_parser(
-        "score", help="SzCORE event scoring: rsemon score REF HYP [REF HYP ...]",
+        "score",
+        help="SzCORE event scoring: rsemon score REF HYP [REF HYP ...]",
         add_help=False,
     )
     p.add_argument("rest", nargs=argparse.REMAINDER)

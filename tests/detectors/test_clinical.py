@@ -71,9 +71,9 @@ def test_adequate_benzo_then_second_line_failing_is_refractory():
     st.add_treatment(20 * MIN, "levetiracetam", 4.5, "g", "IV", "bolus")
     st.mark_ictal_interval(0.0, 45 * MIN)
     assert st.stage(4 * MIN).stage == "none"
-    assert st.stage(12 * MIN).stage == "early"           # lorazepam latency not over
-    assert st.stage(16 * MIN).stage == "established"     # seizing > 5 min after lorazepam
-    assert st.stage(29 * MIN).stage == "established"     # levetiracetam latency (10 min)
+    assert st.stage(12 * MIN).stage == "early"  # lorazepam latency not over
+    assert st.stage(16 * MIN).stage == "established"  # seizing > 5 min after lorazepam
+    assert st.stage(29 * MIN).stage == "established"  # levetiracetam latency (10 min)
     res = st.stage(31 * MIN)
     assert res.stage == "refractory"
     text = " | ".join(res.reasons)
@@ -110,7 +110,7 @@ def test_cumulative_split_lorazepam_counts():
 
 def test_treatments_before_eeg_seizure_count_and_out_of_order_entries_are_sorted():
     st = ClinicalState(weight_kg=70)
-    st.add_treatment(-5 * MIN, "levetiracetam", 4200, "mg", "IV", "bolus")   # 60 mg/kg
+    st.add_treatment(-5 * MIN, "levetiracetam", 4200, "mg", "IV", "bolus")  # 60 mg/kg
     st.add_treatment(-20 * MIN, "midazolam", 10, "mg", "IM", "bolus")
     assert [t.time_s for t in st.treatments] == [-20 * MIN, -5 * MIN]
     st.mark_ictal_interval(0.0, 6 * MIN)
@@ -127,11 +127,11 @@ def _rse_with_infusion(weight_kg: float = 80) -> ClinicalState:
 
 def test_wean_after_30h_with_recurrence_is_super_refractory():
     st = _rse_with_infusion()
-    st.mark_ictal_interval(0.0, 1.5 * H)           # suppressed 30 min after infusion start
+    st.mark_ictal_interval(0.0, 1.5 * H)  # suppressed 30 min after infusion start
     st.add_treatment(31 * H, "midazolam", 0.1, "mg/kg/h", "IV", "wean_start")
     assert st.stage(20 * H).stage == "refractory"  # seizure-free on the infusion
     assert st.stage(31.4 * H).stage == "refractory"
-    st.mark_ictal_interval(31.5 * H, 31.6 * H)      # recurrence on the wean
+    st.mark_ictal_interval(31.5 * H, 31.6 * H)  # recurrence on the wean
     res = st.stage(31.6 * H)
     assert res.stage == "super_refractory"
     assert res.anaesthetic_onset_s == 1 * H
@@ -146,8 +146,11 @@ def test_wean_at_12h_with_recurrence_is_anaesthetic_dependent_not_srse():
     res = st.stage(13.0 * H + 33 * MIN)
     assert res.stage == "refractory"
     assert res.anaesthetic_dependent
-    assert any("anaesthetic-dependent recurrence at 12.5 h: not super-refractory (< 24 h of "
-               "anaesthetic)" in r for r in res.reasons)
+    assert any(
+        "anaesthetic-dependent recurrence at 12.5 h: not super-refractory (< 24 h of "
+        "anaesthetic)" in r
+        for r in res.reasons
+    )
 
 
 def test_seizures_continuing_24h_after_anaesthetic_onset_are_super_refractory():
@@ -172,8 +175,10 @@ def test_stage_never_goes_backwards_within_an_episode():
     assert ranks[-1] == STAGES.index("super_refractory")
 
 
-@pytest.mark.parametrize(("seizure_type", "t1", "t2"), [
-    ("generalized_convulsive", 5, 30), ("focal_impaired_awareness", 10, 60)])
+@pytest.mark.parametrize(
+    ("seizure_type", "t1", "t2"),
+    [("generalized_convulsive", 5, 30), ("focal_impaired_awareness", 10, 60)],
+)
 def test_t1_t2_per_seizure_type(seizure_type: str, t1: float, t2: float):
     assert T1_T2_MIN[seizure_type] == (t1, t2)
     st = ClinicalState(seizure_type=seizure_type)  # type: ignore[arg-type]
@@ -223,12 +228,12 @@ def test_one_hour_below_band_raises_once_and_clears():
     assert len(raised(alerts, "below_band")) == 1
     first = raised(alerts, "below_band")[0]
     assert first.severity == "medium"
-    assert 300.0 <= first.t_s <= 302.0          # sustain_s = 300 s
+    assert 300.0 <= first.t_s <= 302.0  # sustain_s = 300 s
     assert len([a for a in alerts if a.state == "updated"]) <= 3
     assert not [a for a in alerts if a.key != "below_band"]
     back = run(st, H, H + 10 * MIN, sr=0.65)
     assert states(back, "below_band") == ["cleared"]
-    assert back[0].t_s == pytest.approx(H + 60.0)   # clear_hold_s = 60 s
+    assert back[0].t_s == pytest.approx(H + 60.0)  # clear_hold_s = 60 s
 
 
 def test_below_band_updates_only_on_material_change():
@@ -255,8 +260,9 @@ def test_above_band_is_low_severity():
 
 def test_seizure_free_hour_in_band_no_alerts():
     st = _on_infusion()
-    assert run(st, 0, H, sr=lambda t: 0.6 + 0.1 * math.sin(t / 300.0),
-               depth="burst_suppression") == []
+    assert (
+        run(st, 0, H, sr=lambda t: 0.6 + 0.1 * math.sin(t / 300.0), depth="burst_suppression") == []
+    )
 
 
 def test_no_band_alerts_without_infusion_or_with_seizure_suppression_goal():
@@ -279,8 +285,14 @@ def test_breakthrough_seizure_is_high_and_deduplicated():
     st = _on_infusion()
     run(st, 0, 10 * MIN, sr=0.6, step_s=5.0)
     # 30-s seizures every 2 min for 20 min
-    alerts = run(st, 10 * MIN, 40 * MIN, ictal=lambda t: (t - 10 * MIN) % 120 < 30 and
-                 t < 30 * MIN, sr=0.6, step_s=1.0)
+    alerts = run(
+        st,
+        10 * MIN,
+        40 * MIN,
+        ictal=lambda t: (t - 10 * MIN) % 120 < 30 and t < 30 * MIN,
+        sr=0.6,
+        step_s=1.0,
+    )
     br = [a for a in alerts if a.key == "breakthrough_seizure"]
     assert br[0].state == "raised" and br[0].severity == "high"
     assert len(raised(alerts, "breakthrough_seizure")) == 1
@@ -300,7 +312,10 @@ def test_seizure_onset_off_infusion_is_medium_then_episode_alerts():
     # the episode ends 5 min after the last seizure: alerts clear
     later = run(st, 40 * MIN, 45 * MIN)
     assert sorted(a.key for a in later if a.state == "cleared") == [
-        "seizure_onset", "t1_crossed", "t2_crossed"]
+        "seizure_onset",
+        "t1_crossed",
+        "t2_crossed",
+    ]
 
 
 def test_wean_recurrence_alert_states_srse_or_dependency():
@@ -316,8 +331,11 @@ def test_wean_recurrence_alert_states_srse_or_dependency():
         assert len(wr) == 1 and wr[0].severity == "high"
         assert wr[0].details["super_refractory"] is srse
         assert wr[0].details["anaesthetic_dependent"] is (not srse)
-        assert ("super-refractory" in wr[0].message) if srse else \
-            ("anaesthetic-dependent" in wr[0].message)
+        assert (
+            ("super-refractory" in wr[0].message)
+            if srse
+            else ("anaesthetic-dependent" in wr[0].message)
+        )
         if srse:
             sc = [a for a in alerts if a.key == "stage_change"]
             assert sc and sc[-1].severity == "high" and "super-refractory" in sc[-1].message
@@ -344,7 +362,7 @@ def test_six_hour_scenario_alerts_per_hour_bounded():
     def ictal(t: float) -> bool:
         if t < 60 * MIN:
             return True
-        if 2 * H <= t < 3 * H:        # breakthrough cluster: 40 s every 4 min
+        if 2 * H <= t < 3 * H:  # breakthrough cluster: 40 s every 4 min
             return (t - 2 * H) % 240 < 40
         return False
 
@@ -356,14 +374,27 @@ def test_six_hour_scenario_alerts_per_hour_bounded():
             base = 0.7
         return float(np.clip(base + 0.03 * rng.standard_normal(), 0, 1))
 
-    alerts = run(st, 0, 6 * H, ictal=ictal, sr=sr,
-                 depth=lambda t: "suppression" if 4 * H <= t < 5.5 * H else "burst_suppression")
+    alerts = run(
+        st,
+        0,
+        6 * H,
+        ictal=ictal,
+        sr=sr,
+        depth=lambda t: "suppression" if 4 * H <= t < 5.5 * H else "burst_suppression",
+    )
     per_hour = Counter(int(a.t_s // H) for a in alerts)
     assert max(per_hour.values()) <= 8, per_hour
     assert len(alerts) <= 25
     kinds = {a.key for a in alerts}
-    assert {"seizure_onset", "t1_crossed", "t2_crossed", "stage_change",
-            "breakthrough_seizure", "below_band", "isoelectric"} <= kinds
+    assert {
+        "seizure_onset",
+        "t1_crossed",
+        "t2_crossed",
+        "stage_change",
+        "breakthrough_seizure",
+        "below_band",
+        "isoelectric",
+    } <= kinds
     assert st.stage(6 * H).stage == "refractory"
     # each key is raised at most once per condition episode
     assert len(raised(alerts, "breakthrough_seizure")) == 1
@@ -373,8 +404,14 @@ def test_six_hour_scenario_alerts_per_hour_bounded():
 # ------------------------------------------------------------- persistence
 def test_to_dict_from_dict_continues_identically():
     def feed(st: ClinicalState, a: float, b: float) -> list[Alert]:
-        return run(st, a, b, ictal=lambda t: t < 20 * MIN or 70 * MIN <= t < 71 * MIN,
-                   sr=lambda t: 0.3 if t < 80 * MIN else 0.7, step_s=2.0)
+        return run(
+            st,
+            a,
+            b,
+            ictal=lambda t: t < 20 * MIN or 70 * MIN <= t < 71 * MIN,
+            sr=lambda t: 0.3 if t < 80 * MIN else 0.7,
+            step_s=2.0,
+        )
 
     ref = _rse_with_infusion()
     ref_alerts = feed(ref, 0, 2 * H)

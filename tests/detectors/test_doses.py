@@ -200,9 +200,19 @@ def test_aliases_and_parse_unit():
     assert canonical_agent("ativan") == "lorazepam"
     assert canonical_agent("Versed") == "midazolam"
     assert canonical_agent("valproic_acid") == "valproate"
-    assert set(AGENTS) >= {"lorazepam", "midazolam", "diazepam", "levetiracetam",
-                           "fosphenytoin", "valproate", "phenobarbital", "propofol",
-                           "pentobarbital", "thiopental", "ketamine"}
+    assert set(AGENTS) >= {
+        "lorazepam",
+        "midazolam",
+        "diazepam",
+        "levetiracetam",
+        "fosphenytoin",
+        "valproate",
+        "phenobarbital",
+        "propofol",
+        "pentobarbital",
+        "thiopental",
+        "ketamine",
+    }
     assert parse_unit("mcg/kg/min") == (1e-3, False, True, 60.0)
     assert parse_unit("mg PE/kg") == (1.0, True, True, None)
 
