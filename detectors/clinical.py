@@ -562,9 +562,9 @@ class ClinicalState:
             Alert(
                 o.key,
                 o.key,
-                o.severity,
+                o.severity,  # type: ignore[arg-type]
                 o.message,
-                dict(o.details),  # type: ignore[arg-type]
+                dict(o.details),
                 o.last_report_t_s,
                 "raised",
             )
@@ -966,12 +966,12 @@ class ClinicalState:
                     )
                 stage = "super_refractory"
         return StageResult(
-            stage,
+            stage,  # type: ignore[arg-type]
             reasons,
             anaes_dependent,
             t1_crossed,
             t2_crossed,
-            burden,  # type: ignore[arg-type]
+            burden,
             episode_start_s=ep.start_s,
             episode_duration_s=duration,
             anaesthetic_onset_s=anaes_onset,
@@ -1363,8 +1363,8 @@ class ClinicalState:
             Alert(
                 key,
                 key,
-                o.severity,
-                msg,  # type: ignore[arg-type]
+                o.severity,  # type: ignore[arg-type]
+                msg,
                 {**details, "raised_t_s": o.raised_t_s},
                 t,
                 "cleared",
