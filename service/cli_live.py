@@ -11,11 +11,10 @@ Register with ``service.cli`` (``_EXTRA_COMMANDS``), or run directly:
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -181,26 +180,11 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=_cmd_monitor)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``stream`` or ``monitor`` without the rest of ``rsemon`` (for tests and tools)."""
-    parser = argparse.ArgumentParser(prog="rsemon", description="rsemon live subcommands")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
-    add_parser(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    from pipeline.ingest import IngestError
+def main(argv: list[str] | None = None) -> int:
+    """Run ``stream`` or ``monitor`` (``python -m service.cli_live``); same as ``rsemon``."""
+    from service.cli import main as rsemon_main
 
-    try:
-        return int(args.func(args) or 0)
-    except IngestError as exc:
-        print(f"rsemon: {exc}", file=sys.stderr)
-        return 2
-    except (ValueError, FileNotFoundError, PermissionError) as exc:
-        print(f"rsemon {args.command}: {exc}", file=sys.stderr)
-        return 2
+    return rsemon_main(argv)
 
 
 if __name__ == "__main__":

@@ -151,20 +151,10 @@ def add_parser(subparsers: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``serve``/``token`` without the rest of ``rsemon`` (``python -m service.cli_service``)."""
-    parser = argparse.ArgumentParser(prog="rsemon")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add_parser(sub)
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    try:
-        return int(args.func(args) or 0)
-    except ValueError as exc:
-        print(f"rsemon {args.command}: {exc}", file=sys.stderr)
-        return 2
+    """``serve``/``token`` (``python -m service.cli_service``); same as ``rsemon``."""
+    from service.cli import main as rsemon_main
+
+    return rsemon_main(argv)
 
 
 if __name__ == "__main__":
