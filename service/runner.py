@@ -66,7 +66,13 @@ from service.clock import BedClock, parse_iso
 from service.db import Database, iso_utc, utc_now
 from service.schemas import MAX_ABS_T_S, BedCreate, ObservationCreate, TargetsIn, TreatmentCreate
 from service.settings import Settings
-from service.store import AlertChange, apply_alert_changes, clean_json, insert_trends
+from service.store import (
+    AlertChange,
+    apply_alert_changes,
+    clean_json,
+    insert_trends,
+    trend_row,
+)
 
 __all__ = ["BedError", "Bed", "BedManager", "BedRunner", "resolve_recording", "lsl_available"]
 
@@ -519,7 +525,9 @@ class BedManager:
                     "WHERE admission_id = ?",
                     (bed.position_s, state_json, json.dumps(bed.latest), bed.admission_id),
                 )
-        if seqs:
+        if hops:  # wakes the streams too, for the alerts committed above
+            self.broker.publish_hops(bed.bed_id, [trend_row(h) for h in hops])
+        elif seqs:
             self.broker.notify()
 
     def _hop_changes(self, bed: Bed, hop: HopResult, n_channels: int) -> list[AlertChange]:

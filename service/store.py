@@ -300,6 +300,13 @@ def _trend_values(hop: HopResult) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+def trend_row(hop: HopResult) -> dict[str, Any]:
+    """A hop as the trends endpoint returns its rows."""
+    row = dict(zip(TREND_FIELDS, _trend_values(hop), strict=True))
+    row["ictal"] = bool(row["ictal"])
+    return row
+
+
 def insert_trends(conn: sqlite3.Connection, admission_id: int, hops: Sequence[HopResult]) -> None:
     """Store one row per hop (a hop already stored for that time is replaced)."""
     cols = ", ".join(TREND_FIELDS)

@@ -114,6 +114,7 @@ async def stream_alerts(
     async def events() -> AsyncIterator[str]:
         seq = int(start)
         sub = broker.subscribe()
+        hop_seq = broker.hop_seq  # trend rows: only those published from now on
         try:
             yield f"retry: 3000\n: stream open, after event {seq}\n\n"
             while not sub.closed:
@@ -125,6 +126,10 @@ async def stream_alerts(
                     data["event_id"] = s
                     yield f"id: {s}\nevent: alert\ndata: {json.dumps(data)}\n\n"
                     seq = s
+                # new trend rows, without an id (they do not move Last-Event-ID)
+                hop_seq, rows = broker.hops_after(hop_seq, bed_id)
+                for row_bed, row in rows:
+                    yield f"event: hop\ndata: {json.dumps({'bed_id': row_bed, 'hop': row})}\n\n"
                 if len(batch) == BATCH or sub.closed:
                     continue
                 if not await sub.wait(keepalive_s):

@@ -190,11 +190,16 @@ def wait_for(predicate: Any, timeout_s: float = 30.0, interval_s: float = 0.1) -
 
 
 def read_sse(
-    lines: Iterator[str], n_events: int, timeout_s: float = 30.0, stop: Any = None
+    lines: Iterator[str],
+    n_events: int,
+    timeout_s: float = 30.0,
+    stop: Any = None,
+    kinds: tuple[str, ...] = ("alert",),
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Parse SSE lines into events (``id``, ``event``, ``data``) until ``n_events`` or ``stop``.
 
-    Returns the events and the comment lines seen.
+    Only events whose type is in ``kinds`` are kept (the stream also carries
+    ``hop`` events with the new trend rows). Returns the events and the comment lines.
     """
     events: list[dict[str, Any]] = []
     comments: list[str] = []
@@ -202,7 +207,7 @@ def read_sse(
     deadline = time.monotonic() + timeout_s
     for line in lines:
         if line == "":
-            if "data" in cur:
+            if "data" in cur and cur.get("event", "message") in kinds:
                 cur["data"] = json.loads(cur["data"])
                 events.append(cur)
                 if len(events) >= n_events or (stop is not None and stop(cur)):

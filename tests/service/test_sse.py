@@ -50,7 +50,8 @@ def test_edf_seizure_alert_arrives_over_sse_and_the_stream_resumes(live: Any) ->
             events, comments = read_sse(
                 lines, 50, stop=lambda e: e["data"]["kind"] == "seizure_onset"
             )
-        assert ": keep-alive" in comments  # idle stream kept open while waiting
+        # (this stream was never idle: hop events flowed; the idle keep-alive is
+        # checked on a filtered stream below)
         seizure = events[-1]
         assert seizure["event"] == "alert"
         data = seizure["data"]
@@ -94,6 +95,38 @@ def test_edf_seizure_alert_arrives_over_sse_and_the_stream_resumes(live: Any) ->
         assert r.status_code == 422 and "Last-Event-ID" in r.json()["detail"]
         # no token, no stream
         assert c.get(f"{API}/alerts/stream").status_code == 401
+
+
+def test_new_trend_rows_arrive_over_sse_as_hop_events(live: Any) -> None:
+    """While a bed plays, each analysed hop reaches the stream once, in order, without an id."""
+    srv, tokens = live, live.tokens
+    viewer, tech = bearer(tokens["viewer"]), bearer(tokens["technician"])
+    with httpx.Client(base_url=srv.url, timeout=httpx.Timeout(15.0)) as c:
+        with c.stream("GET", f"{API}/alerts/stream?bed_id=icu-hops", headers=viewer) as resp:
+            lines = resp.iter_lines()
+            assert next(lines).startswith("retry:")
+            r = c.post(
+                f"{API}/beds",
+                headers=tech,
+                json={"bed_id": "icu-hops", "weight_kg": 70, "edf_path": "seizure.edf",
+                      "speed": 20},
+            )  # fmt: skip
+            assert r.status_code == 201, r.text
+            hops, _ = read_sse(lines, 40, kinds=("hop",))
+        assert len(hops) == 40
+        assert all("id" not in e and e["data"]["bed_id"] == "icu-hops" for e in hops)
+        t = [e["data"]["hop"]["t_s"] for e in hops]
+        assert t == sorted(t) and len(set(t)) == len(t)  # no duplicate, no reordering
+        assert all(b - a == 1.0 for a, b in zip(t, t[1:], strict=False))  # none skipped
+        row = hops[-1]["data"]["hop"]
+        assert {"suppression_ratio", "line_length", "ictal", "depth", "delta_uv2"} <= row.keys()
+        # the same rows as the trends endpoint stores
+        stored = c.get(
+            f"{API}/beds/icu-hops/trends?since_s={t[0] - 0.5}&limit=5", headers=viewer
+        ).json()["data"]
+        assert stored[0]["t_s"] == t[0]
+        assert stored[0]["line_length"] == hops[0]["data"]["hop"]["line_length"]
+        c.delete(f"{API}/beds/icu-hops", headers=tech)
 
 
 def test_page_session_cookie_opens_the_stream(live: Any) -> None:
