@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from detectors.clinical import ClinicalState
 from pipeline.engine import BedEngine, EngineConfig, HopResult
 from pipeline.lsl import LslSource, LslStreamNotFound, StreamEvent, get_pylsl
 from pipeline.outputs import OutputWriter
@@ -160,7 +161,10 @@ class BedMonitor:
     def _start(self) -> None:
         info = self.source.info
         assert info is not None
-        self.engine = BedEngine(info.sfreq_hz, info.ch_names, info.unit_known, self.config)
+        self.engine = BedEngine(
+            info.sfreq_hz, info.ch_names, info.unit_known, self.config,
+            clinical=ClinicalState(),  # as replay: alerts a live bed would raise
+        )  # fmt: skip
         self._n_window = int(round(self.config.window_s * info.sfreq_hz))
         self._n_hop = int(round(self.config.hop_s * info.sfreq_hz))
         # wall-clock time of recording t = 0 (at speed 1 alert times are real times)

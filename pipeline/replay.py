@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from detectors.clinical import ClinicalState, SeizureType
 from pipeline.engine import BedEngine, EngineConfig
 from pipeline.ingest import EdfSource
 from pipeline.outputs import OutputWriter
@@ -51,11 +52,15 @@ def run_replay(
     config: EngineConfig | None = None,
     chunk_s: float = 60.0,
     progress: bool = True,
+    seizure_type: SeizureType = "generalized_convulsive",
 ) -> dict[str, Any]:
     """Replay a recording and write ``events.tsv``, ``trends.csv``, ``alerts.jsonl``
     and ``summary.json`` into ``out_dir`` (default ``./out/<file stem>/``).
 
-    Raises :class:`pipeline.ingest.IngestError` (one-line reason) for bad input.
+    The clinical layer runs with ``seizure_type`` (for t1/t2), default targets and an
+    empty treatment log, so ``alerts.jsonl`` holds what a live bed would raise
+    before anyone entered a treatment. Raises :class:`pipeline.ingest.IngestError`
+    (one-line reason) for bad input.
     Returns the summary dictionary.
     """
     from pipeline import __version__
@@ -63,7 +68,10 @@ def run_replay(
     source = EdfSource(path, chunk_s=chunk_s)
     info = source.info
     out = Path(out_dir) if out_dir is not None else Path("out") / Path(path).stem
-    engine = BedEngine(source.sfreq_hz, source.ch_names, info.unit_known, config)
+    engine = BedEngine(
+        source.sfreq_hz, source.ch_names, info.unit_known, config,
+        clinical=ClinicalState(seizure_type),
+    )  # fmt: skip
     writer = OutputWriter(out, bed_id=Path(path).stem, start_datetime=info.start_datetime)
     bar = ProgressBar(source.duration_s, Path(path).name) if progress else None
     t0 = time.perf_counter()

@@ -162,3 +162,27 @@ def test_missing_file_fails_with_one_line(tmp_path: Path, capsys: pytest.Capture
     assert main(["replay", str(tmp_path / "missing.edf")]) != 0
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "no such file" in err
+
+
+def test_replay_of_the_bundled_seizure_recording_finds_its_truth(tmp_path: Path) -> None:
+    """The README's bundled recording: both seizures found, clinical alerts alongside."""
+    import json
+
+    from detectors.annotations import read_events_tsv
+    from pipeline.replay import run_replay
+
+    rec = ROOT / "recordings" / "rse_seizure_synthetic.edf"
+    truth, _ = read_events_tsv(ROOT / "recordings" / "rse_seizure_synthetic_events.tsv")
+    summary = run_replay(rec, tmp_path, progress=False)
+    found, duration = read_events_tsv(tmp_path / "events.tsv")
+    assert duration == 600.0 and summary["n_seizures"] == len(truth) == 2
+    for ref, hyp in zip(truth, found, strict=True):
+        assert abs(hyp.onset_s - ref.onset_s) <= 10.0
+        assert abs(hyp.offset_s - ref.offset_s) <= 15.0
+    alerts = [json.loads(line) for line in (tmp_path / "alerts.jsonl").read_text().splitlines()]
+    assert [a["id"] for a in alerts] == list(range(1, len(alerts) + 1))
+    onsets = [a["t_s"] for a in alerts if a["kind"] == "seizure_onset"]
+    assert len(onsets) == 2 and 150 <= onsets[0] <= 165 and 400 <= onsets[1] <= 415
+    # the clinical layer ran too: 5 min of seizure activity in one episode → t1 crossed
+    t1 = [a for a in alerts if a["kind"] == "t1_crossed"]
+    assert len(t1) == 1 and t1[0]["t_s"] >= 150 + 300 and t1[0]["severity"] == "medium"
