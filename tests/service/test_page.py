@@ -22,15 +22,12 @@ Skips (with the reason) when Playwright or Chromium is missing.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +35,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+
+from service.demo import DemoError
+from service.demo import _http as demo_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -113,18 +113,11 @@ def _free_port() -> int:
 def _api(
     method: str, url: str, token: str | None = None, body: Any = None, timeout_s: float = 10.0
 ) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header("Accept", "application/json")
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
+    """The demo's JSON client; a refused request fails the test with the server's reason."""
     try:
-        with urllib.request.urlopen(req, timeout=timeout_s) as resp:
-            return json.loads(resp.read().decode() or "null")
-    except urllib.error.HTTPError as exc:
-        raise AssertionError(f"{method} {url}: {exc.code} {exc.read().decode()}") from None
+        return demo_http(method, url, token, body, timeout_s)
+    except DemoError as exc:
+        raise AssertionError(str(exc)) from None
 
 
 @dataclass
