@@ -65,8 +65,9 @@ def main() -> None:
                                                               ClinicalState())))  # fmt: skip
     for ratio, label in ((0.7, "in band"), (0.3, "too light")):
         rec = make_burst_suppression(3600, 256.0, suppression_ratio=ratio, seed=5)
+        kinds, hours = count(iter_chunks(rec, 60.0), 256.0, rec.ch_names, on_infusion())
         rows.append((f"burst suppression {ratio} on midazolam, target 0.5-0.8 ({label})",
-                     *count(iter_chunks(rec, 60.0), 256.0, rec.ch_names, on_infusion())))  # fmt: skip
+                     kinds, hours))  # fmt: skip
     runs = sorted((DATA / "eegmmidb_S001").glob("*.edf"))
     if runs:
         sources = [EdfSource(p, chunk_s=30.0) for p in runs]
