@@ -1,7 +1,7 @@
 """Alerts per hour on recordings where a clinician expects (almost) none.
 
-Runs the engine with the clinical layer (as ``rsemon replay`` does) and counts the
-alerts by kind:
+Runs the engine and the bed's alert policy (``detectors/alerting.py``, as the
+service and ``rsemon replay`` do) and counts the alert changes by kind and state:
 
 - 6 h of synthetic seizure-free background with artefacts-free 1/f EEG, no treatment;
 - 1 h of synthetic burst suppression held inside the target band (ratio 0.7,
@@ -24,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from detectors.alerting import AlertPolicy  # noqa: E402
 from detectors.clinical import ClinicalState, Targets  # noqa: E402
 from pipeline.chunk import Chunk  # noqa: E402
 from pipeline.engine import BedEngine  # noqa: E402
@@ -40,12 +41,14 @@ DATA = REPO.parent / "shared" / "data"
 
 def count(chunks: Iterable[Chunk], fs: float, names: tuple[str, ...],
           clinical: ClinicalState) -> tuple[Counter[str], float]:  # fmt: skip
-    engine = BedEngine(fs, names, clinical=clinical)
+    engine = BedEngine(fs, names)
+    policy, n_ch = AlertPolicy(), len(engine.ch_names)
     kinds: Counter[str] = Counter()
     t_end = 0.0
     for chunk in chunks:
         for hop in engine.push(chunk):
-            kinds.update(a.kind for a in hop.alerts)
+            changes = policy.hop_changes(hop, clinical, n_ch)
+            kinds.update(f"{c.kind} ({c.state})" for c in changes)
             t_end = hop.t_s
     return kinds, t_end / 3600.0
 

@@ -18,7 +18,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from detectors.burst import DepthClassifier, SuppressionTracker
-from detectors.clinical import SEIZURE_KEYS, ClinicalState
 from detectors.seizure import DetectedSeizure, SeizureDetector
 from pipeline.chunk import Chunk
 from pipeline.features import (
@@ -127,12 +126,6 @@ class BedEngine:
         False when the source's values are not in µV (burst suppression, which
         needs absolute µV, is then reported as unknown).
     config : EngineConfig
-    clinical : ClinicalState, optional
-        When given (offline replay and ``monitor``), each hop is also fed to this
-        clinical layer and its alerts (t1/t2 crossed, SE stage, titration against the
-        targets) join the hop's alerts, as the service would raise them; seizure
-        alerts stay the engine's own. The service keeps its own clinical state per
-        bed and leaves this empty.
     """
 
     def __init__(
@@ -141,10 +134,8 @@ class BedEngine:
         ch_names: tuple[str, ...],
         unit_known: bool = True,
         config: EngineConfig | None = None,
-        clinical: ClinicalState | None = None,
     ) -> None:
         self.config = cfg = config or EngineConfig()
-        self.clinical = clinical
         self.sfreq_hz = float(sfreq_hz)
         self.in_ch_names = tuple(ch_names)
         self.unit_known = unit_known
@@ -369,8 +360,6 @@ class BedEngine:
                          "suppression_ratio": sr if math.isfinite(sr) else None},
                     )
                 )  # fmt: skip
-            if self.clinical is not None:
-                self._clinical_alerts(t, dec.ictal, sr, depth, alerts)
             results.append(
                 HopResult(
                     t_s=t,
@@ -394,16 +383,6 @@ class BedEngine:
         self._last_psd = psd[-1]
         self._last_freqs = freqs
         return results
-
-    def _clinical_alerts(
-        self, t: float, ictal: bool, sr: float, depth: str, alerts: list[EngineAlert]
-    ) -> None:
-        assert self.clinical is not None  # internal invariant (checked by the caller)
-        for c in self.clinical.update(t, ictal, sr if math.isfinite(sr) else None, depth):
-            if c.key in SEIZURE_KEYS:
-                continue  # the engine's seizure_onset/offset carry the detection itself
-            details = {**c.details, "state": c.state}
-            alerts.append(EngineAlert(c.t_s, c.kind, c.severity, c.message, details))
 
     def _quality_alerts(self, t: float, good: NDArray[np.bool_], alerts: list[EngineAlert]) -> None:
         bad = {self.ch_names[i] for i in np.flatnonzero(~good)}

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from detectors.alerting import AlertPolicy
 from detectors.clinical import ClinicalState
 from pipeline.engine import BedEngine, EngineConfig, HopResult
 from pipeline.lsl import LslSource, LslStreamNotFound, StreamEvent, get_pylsl
@@ -161,10 +162,9 @@ class BedMonitor:
     def _start(self) -> None:
         info = self.source.info
         assert info is not None
-        self.engine = BedEngine(
-            info.sfreq_hz, info.ch_names, info.unit_known, self.config,
-            clinical=ClinicalState(),  # as replay: alerts a live bed would raise
-        )  # fmt: skip
+        self.engine = BedEngine(info.sfreq_hz, info.ch_names, info.unit_known, self.config)
+        # as replay: the alerts a bed in the service would raise
+        self._clinical, self._policy = ClinicalState(), AlertPolicy()
         self._n_window = int(round(self.config.window_s * info.sfreq_hz))
         self._n_hop = int(round(self.config.hop_s * info.sfreq_hz))
         # wall-clock time of recording t = 0 (at speed 1 alert times are real times)
@@ -226,7 +226,11 @@ class BedMonitor:
                     "details": {"error": str(exc)[:200]},
                 })  # fmt: skip
         if self.writer is not None and (hops or alerts):
-            self.writer.write_hops(hops, extra_alerts=alerts)
+            n_ch = len(self.engine.ch_names) if self.engine is not None else 0
+            changes = [c for h in hops for c in self._policy.hop_changes(h, self._clinical, n_ch)]
+            self.writer.write_hops(
+                hops, extra_alerts=alerts, alerts=[c.to_record() for c in changes]
+            )
             assert self.engine is not None
             if len(self.engine.events) != self.n_events_written:
                 self.writer.write_events(self.engine.events, src.t_next_s)

@@ -77,13 +77,24 @@ class OutputWriter:
         return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
     def write_hops(
-        self, hops: list[HopResult], extra_alerts: Sequence[dict[str, Any]] = ()
+        self,
+        hops: list[HopResult],
+        extra_alerts: Sequence[dict[str, Any]] = (),
+        alerts: Sequence[dict[str, Any]] | None = None,
     ) -> None:
-        """Append trend rows and alerts, then flush both files."""
+        """Append trend rows and alerts, then flush both files.
+
+        The alerts written are ``alerts`` when given (what the bed's alert policy
+        made of the hops, see :mod:`detectors.alerting`), else the engine's own
+        alerts of each hop; then ``extra_alerts``.
+        """
         for hop in hops:
             self._trends.writerow(hop.trend_row())
-            for engine_alert in hop.alerts:
-                self._write_alert(engine_alert.to_dict())
+            if alerts is None:
+                for engine_alert in hop.alerts:
+                    self._write_alert(engine_alert.to_dict())
+        for alert in alerts or ():
+            self._write_alert(alert)
         for alert in extra_alerts:
             self._write_alert(alert)
         self.n_hops += len(hops)

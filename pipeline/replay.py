@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from detectors.alerting import AlertPolicy
 from detectors.clinical import ClinicalState, SeizureType
 from pipeline.engine import BedEngine, EngineConfig
 from pipeline.ingest import EdfSource
@@ -68,17 +69,17 @@ def run_replay(
     source = EdfSource(path, chunk_s=chunk_s)
     info = source.info
     out = Path(out_dir) if out_dir is not None else Path("out") / Path(path).stem
-    engine = BedEngine(
-        source.sfreq_hz, source.ch_names, info.unit_known, config,
-        clinical=ClinicalState(seizure_type),
-    )  # fmt: skip
+    engine = BedEngine(source.sfreq_hz, source.ch_names, info.unit_known, config)
+    # the alerts a bed in the service would raise (no treatment entered yet)
+    clinical, policy, n_ch = ClinicalState(seizure_type), AlertPolicy(), len(engine.ch_names)
     writer = OutputWriter(out, bed_id=Path(path).stem, start_datetime=info.start_datetime)
     bar = ProgressBar(source.duration_s, Path(path).name) if progress else None
     t0 = time.perf_counter()
     try:
         for chunk in source.chunks():
             hops = engine.push(chunk)
-            writer.write_hops(hops)
+            changes = [c for h in hops for c in policy.hop_changes(h, clinical, n_ch)]
+            writer.write_hops(hops, alerts=[c.to_record() for c in changes])
             if bar is not None:
                 bar.update(chunk.t_end_s)
         events = engine.finish()

@@ -56,7 +56,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from detectors.clinical import SEIZURE_KEYS, ClinicalState, StageResult, Targets
+from detectors.alerting import AlertPolicy
+from detectors.clinical import ClinicalState, StageResult, Targets
 from detectors.doses import DoseError, assess_dose
 from pipeline.chunk import Chunk
 from pipeline.engine import BedEngine, EngineConfig, HopResult
@@ -78,10 +79,6 @@ __all__ = ["BedError", "Bed", "BedManager", "BedRunner", "resolve_recording", "l
 
 log = logging.getLogger(__name__)
 
-#: Minimum bed time between two changes of an engine/stream alert of equal severity.
-ENGINE_UPDATE_INTERVAL_S = 600.0
-#: All channels good for this long clears an open signal-quality alert.
-QUALITY_CLEAR_S = 60.0
 LIVE_STATUSES = ("running", "connecting", "reconnecting")
 
 
@@ -133,13 +130,6 @@ def resolve_recording(path: str, allowed: list[Path]) -> Path:
     raise BedError(422, f"EDF path {path!r}: no such file in the recordings directories")
 
 
-def _finite(value: Any) -> float | None:
-    if value is None:
-        return None
-    f = float(value)
-    return f if math.isfinite(f) else None
-
-
 def hop_public(hop: HopResult) -> dict[str, Any]:
     """The API form of a hop (no alerts, no spectrum)."""
     return clean_json(
@@ -183,8 +173,7 @@ class Bed:
         self.runner: BedRunner | None = None
         self.discharged = False
         # engine/stream alerts: key -> (last t_s reported, severity)
-        self.engine_alerts: dict[str, tuple[float, str]] = {}
-        self.all_good_since_s: float | None = None
+        self.policy = AlertPolicy()  # open engine/stream alerts (the clinical ones: above)
 
     @property
     def t1_t2_min(self) -> tuple[float, float | None]:
@@ -259,7 +248,7 @@ class BedManager:
             bed = Bed(row, clinical, tg)
             for o in open_engine:
                 if o["admission_id"] == bed.admission_id:
-                    bed.engine_alerts[o["key"]] = (float(o["last_t_s"]), str(o["severity"]))
+                    bed.policy.engine_alerts[o["key"]] = (float(o["last_t_s"]), str(o["severity"]))
             self._beds[bed.bed_id] = bed
 
     def _restore_clinical(self, row: sqlite3.Row, tg: dict[str, Any]) -> ClinicalState:
@@ -534,68 +523,15 @@ class BedManager:
         t = float(hop.t_s)
         if bed.clinical_now_s is not None and t < bed.clinical_now_s:
             t = float(bed.clinical_now_s)  # an observation moved the clinical clock on
-        out: list[AlertChange] = []
-        eeg_onset: dict[str, Any] | None = None
-        for a in hop.alerts:
-            if a.kind == "seizure_onset":
-                eeg_onset = {"message": a.message, **a.details}
-            elif a.kind in ("seizure_offset", "depth_change"):
-                continue
-            else:
-                out += self._engine_change(bed, a.kind, a.severity, a.message, a.details, t)
-        if "signal_quality" in bed.engine_alerts:
-            if hop.n_good_channels >= n_channels:
-                if bed.all_good_since_s is None:
-                    bed.all_good_since_s = t
-                elif t - bed.all_good_since_s >= QUALITY_CLEAR_S:
-                    del bed.engine_alerts["signal_quality"]
-                    bed.all_good_since_s = None
-                    out.append(
-                        AlertChange(
-                            "signal_quality",
-                            "signal_quality",
-                            "low",
-                            f"all {n_channels} channels good again",
-                            {},
-                            t,
-                            "cleared",
-                            "engine",
-                        )
-                    )
-            else:
-                bed.all_good_since_s = None
-        ictal = bool(hop.ictal) or bed.manual_ictal
-        sr = _finite(hop.suppression_ratio)
-        for c in bed.clinical.update(t, ictal, sr, hop.depth):
-            details = dict(c.details)
-            if c.state == "raised" and c.key in SEIZURE_KEYS and eeg_onset is not None:
-                details["eeg"] = eeg_onset
-            out.append(AlertChange(c.key, c.kind, c.severity, c.message, details, c.t_s,
-                                   c.state, "clinical"))  # fmt: skip
+        out = bed.policy.hop_changes(hop, bed.clinical, n_channels, t, bed.manual_ictal)
         bed.clinical_now_s = t
         return out
-
-    def _engine_change(self, bed: Bed, key: str, severity: str, message: str,
-                       details: dict[str, Any], t: float) -> list[AlertChange]:  # fmt: skip
-        """One open alert per engine/stream condition, rate-limited (see module doc)."""
-        last = bed.engine_alerts.get(key)
-        if last is not None and last[1] == severity and t - last[0] < ENGINE_UPDATE_INTERVAL_S:
-            return []
-        bed.engine_alerts[key] = (t, severity)
-        if key == "signal_quality":
-            bed.all_good_since_s = None
-        return [AlertChange(key, key, severity, message, dict(details), t, "raised", "engine")]
 
     def stream_event(self, bed: Bed, kind: str, severity: str, message: str,
                      details: dict[str, Any], t: float) -> None:  # fmt: skip
         """An LSL stream event (lost / restored / gap / drift) as alert changes."""
         with bed.lock:
-            if kind == "stream_restored":
-                bed.engine_alerts.pop("stream_lost", None)
-                changes = [AlertChange("stream_lost", "stream_lost", "low", message, details,
-                                       t, "cleared", "engine")]  # fmt: skip
-            else:
-                changes = self._engine_change(bed, kind, severity, message, details, t)
+            changes = bed.policy.stream_event(kind, severity, message, details, t)
         self.publish(bed, [], 0, changes)
 
     # -- clinical entries (request handlers) -----------------------------------------

@@ -21,9 +21,9 @@ import json
 import math
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from detectors.alerting import AlertChange
 from pipeline.engine import HopResult
 from service.clock import BedClock
 from service.db import Database, iso_utc, utc_now
@@ -47,21 +47,6 @@ SEVERITIES = ("low", "medium", "high")
 
 #: Trend columns stored per hop (same names as ``trends.csv``).
 TREND_FIELDS: tuple[str, ...] = tuple(HopResult.TREND_COLUMNS)
-
-
-@dataclass
-class AlertChange:
-    """One alert transition to store (from the clinical layer, the engine or the service)."""
-
-    key: str
-    kind: str
-    severity: str
-    message: str
-    details: dict[str, Any]
-    t_s: float
-    state: str  # raised | updated | cleared
-    origin: str = "clinical"
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def clean_json(value: Any) -> Any:

@@ -181,8 +181,12 @@ def test_replay_of_the_bundled_seizure_recording_finds_its_truth(tmp_path: Path)
         assert abs(hyp.offset_s - ref.offset_s) <= 15.0
     alerts = [json.loads(line) for line in (tmp_path / "alerts.jsonl").read_text().splitlines()]
     assert [a["id"] for a in alerts] == list(range(1, len(alerts) + 1))
-    onsets = [a["t_s"] for a in alerts if a["kind"] == "seizure_onset"]
-    assert len(onsets) == 2 and 150 <= onsets[0] <= 165 and 400 <= onsets[1] <= 415
+    # as a bed in the service: one seizure alert for the cluster (the second seizure
+    # starts within 5 min of the first), carrying the detector's own onset
+    onsets = [a for a in alerts if a["kind"] == "seizure_onset"]
+    assert len(onsets) == 1 and 150 <= onsets[0]["t_s"] <= 165
+    assert onsets[0]["details"]["state"] == "raised"
+    assert abs(onsets[0]["details"]["eeg"]["onset_s"] - 150.0) <= 10.0
     # the clinical layer ran too: 5 min of seizure activity in one episode → t1 crossed
     t1 = [a for a in alerts if a["kind"] == "t1_crossed"]
     assert len(t1) == 1 and t1[0]["t_s"] >= 150 + 300 and t1[0]["severity"] == "medium"
