@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from detectors.clinical import SEIZURE_KEYS, ClinicalState
+from detectors.clinical import SEIZURE_KEYS, Alert, ClinicalState
 
 if TYPE_CHECKING:
     from pipeline.engine import HopResult
@@ -48,6 +48,15 @@ class AlertChange:
     state: str  # raised | updated | cleared
     origin: str = "clinical"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_clinical(cls, alert: Alert, details: dict[str, Any] | None = None) -> AlertChange:
+        """A transition raised by the clinical layer (``details`` replaces its own)."""
+        return cls(
+            alert.key, alert.kind, alert.severity, alert.message,
+            dict(alert.details) if details is None else details, alert.t_s, alert.state,
+            "clinical",
+        )  # fmt: skip
 
     def to_record(self) -> dict[str, Any]:
         """The alert fields of ``alerts.jsonl`` (the writer adds id, bed and times)."""
@@ -126,8 +135,7 @@ class AlertPolicy:
             details = dict(c.details)
             if c.state == "raised" and c.key in SEIZURE_KEYS and eeg_onset is not None:
                 details["eeg"] = eeg_onset
-            out.append(AlertChange(c.key, c.kind, c.severity, c.message, details, c.t_s,
-                                   c.state, "clinical"))  # fmt: skip
+            out.append(AlertChange.from_clinical(c, details))
         return out
 
     def engine_change(

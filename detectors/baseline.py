@@ -26,7 +26,13 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from detectors.seizure import DetectedSeizure, SeizureDecision
+from detectors.seizure import (
+    DetectedSeizure,
+    SeizureDecision,
+    check_channel_names,
+    check_numbers,
+    check_window_inputs,
+)
 
 __all__ = ["LineLengthBaseline"]
 
@@ -61,21 +67,13 @@ class LineLengthBaseline:
         onset_s: float = 5.0,
         offset_s: float = 10.0,
     ) -> None:
-        names = tuple(ch_names)
-        if not names:
-            raise ValueError("ch_names must name at least one channel")
-        for name, value in (
-            ("hop_s", hop_s),
-            ("window_s", window_s),
-            ("calibration_s", calibration_s),
-        ):
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number, got {value!r}")
+        names = check_channel_names(ch_names)
+        check_numbers(
+            positive={"hop_s": hop_s, "window_s": window_s, "calibration_s": calibration_s},
+            non_negative={"onset_s": onset_s, "offset_s": offset_s},
+        )
         if not (math.isfinite(threshold_ratio) and threshold_ratio > 1):
             raise ValueError(f"threshold_ratio must be > 1, got {threshold_ratio!r}")
-        for name, value in (("onset_s", onset_s), ("offset_s", offset_s)):
-            if not (math.isfinite(value) and value >= 0):
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
         self.ch_names = names
         self.hop_s = float(hop_s)
         self.window_s = float(window_s)
@@ -104,13 +102,7 @@ class LineLengthBaseline:
         freqs_hz: NDArray[np.float64] | None = None,
     ) -> SeizureDecision:
         """Judge one window (``psd`` and ``freqs_hz`` are accepted and ignored)."""
-        n = len(self.ch_names)
-        ll = np.asarray(line_length, dtype=np.float64)
-        ok = np.asarray(good, dtype=bool)
-        if ll.shape != (n,) or ok.shape != (n,):
-            raise ValueError(
-                f"line_length and good must have shape ({n},), got {ll.shape} and {ok.shape}"
-            )
+        ll, ok = check_window_inputs(len(self.ch_names), line_length, good)
         use = ok & np.isfinite(ll)
         if not use.any():
             return SeizureDecision(t_s, self.current is not None, 0.0)

@@ -128,6 +128,39 @@ def channel_count_needed(
     return int(max(1, min(max_channels, math.floor(channel_fraction * n_usable + 0.5))))
 
 
+def check_channel_names(ch_names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Channel names of a detector as a tuple; at least one (ValueError otherwise)."""
+    names = tuple(ch_names)
+    if not names:
+        raise ValueError("ch_names must name at least one channel")
+    return names
+
+
+def check_numbers(
+    positive: dict[str, float] | None = None, non_negative: dict[str, float] | None = None
+) -> None:
+    """Raise ValueError naming the first parameter that is not a finite number > 0 (≥ 0)."""
+    for name, value in (positive or {}).items():
+        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
+    for name, value in (non_negative or {}).items():
+        if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+
+
+def check_window_inputs(
+    n_channels: int, line_length: NDArray[np.float64], good: NDArray[np.bool_]
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """The per-window inputs of a detector as arrays of shape (n_channels,)."""
+    ll = np.asarray(line_length, dtype=np.float64)
+    ok = np.asarray(good, dtype=bool)
+    if ll.shape != (n_channels,) or ok.shape != (n_channels,):
+        raise ValueError(
+            f"line_length and good must have shape ({n_channels},), got {ll.shape} and {ok.shape}"
+        )
+    return ll, ok
+
+
 class SeizureDetector:
     """Line length relative to each channel's own baseline, with CUSUM onset.
 
@@ -185,19 +218,13 @@ class SeizureDetector:
         max_suppressed_fraction: float = 0.25,
         refresh_s: float = 10.0,
     ) -> None:
-        names = tuple(ch_names)
-        if not names:
-            raise ValueError("ch_names must name at least one channel")
-        for name, value in (
-            ("hop_s", hop_s), ("window_s", window_s), ("baseline_s", baseline_s),
-            ("onset_evidence", onset_evidence), ("max_step", max_step),
-            ("refresh_s", refresh_s),
-        ):  # fmt: skip
-            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number, got {value!r}")
-        for name, value in (("warmup_s", warmup_s), ("onset_s", onset_s), ("offset_s", offset_s)):
-            if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        names = check_channel_names(ch_names)
+        check_numbers(
+            positive={"hop_s": hop_s, "window_s": window_s, "baseline_s": baseline_s,
+                      "onset_evidence": onset_evidence, "max_step": max_step,
+                      "refresh_s": refresh_s},
+            non_negative={"warmup_s": warmup_s, "onset_s": onset_s, "offset_s": offset_s},
+        )  # fmt: skip
         if not off_ratio > 1.0:
             raise ValueError(f"off_ratio must be > 1, got {off_ratio!r}")
         if on_ratio <= off_ratio:
@@ -347,12 +374,7 @@ class SeizureDetector:
         SeizureDecision
         """
         n = len(self.ch_names)
-        ll = np.asarray(line_length, dtype=np.float64)
-        ok = np.asarray(good, dtype=bool)
-        if ll.shape != (n,) or ok.shape != (n,):
-            raise ValueError(
-                f"line_length and good must have shape ({n},), got {ll.shape} and {ok.shape}"
-            )
+        ll, ok = check_window_inputs(n, line_length, good)
         with np.errstate(all="ignore"):
             usable = ok & np.isfinite(ll) & (ll > 0)
             feats = np.full((2, n), np.nan)

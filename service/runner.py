@@ -564,9 +564,10 @@ class BedManager:
         if bed.clinical_now_s is None:
             return []
         ictal = bool(bed.clinical.to_dict().get("ictal"))
-        return [AlertChange(c.key, c.kind, c.severity, c.message, dict(c.details), c.t_s,
-                            c.state, "clinical")
-                for c in bed.clinical.update(bed.clinical_now_s, ictal, None, None)]  # fmt: skip
+        return [
+            AlertChange.from_clinical(c)
+            for c in bed.clinical.update(bed.clinical_now_s, ictal, None, None)
+        ]
 
     def stage(self, bed: Bed) -> StageResult:
         with bed.lock:
@@ -679,10 +680,9 @@ class BedManager:
             try:
                 bed.manual_ictal = ictal if bed.source_kind != "none" else False
                 changes = [
-                    AlertChange(c.key, c.kind, c.severity, c.message, dict(c.details), c.t_s,
-                                c.state, "clinical")
+                    AlertChange.from_clinical(c)
                     for c in bed.clinical.update(applied, fed, None, None)
-                ]  # fmt: skip
+                ]
                 bed.clinical_now_s = applied
                 now = iso_utc(utc_now())
                 with self.db.transaction() as conn:
