@@ -142,6 +142,11 @@ class _Tee:
         self.events: dict[str, list[DetectedSeizure]] = {k: [] for k in detectors}
         self.alarms: dict[str, list[float]] = {k: [] for k in detectors}
         self.strengths: dict[str, list[tuple[float, float]]] = {k: [] for k in detectors}
+        # which detectors take the suppressed fraction (the baseline does not)
+        self._takes_suppression = {
+            k: "suppressed_fraction" in inspect.signature(d.update).parameters
+            for k, d in detectors.items()
+        }
 
     def update(
         self,
@@ -156,7 +161,7 @@ class _Tee:
         for name, det in self.detectors.items():
             extra = (
                 {"suppressed_fraction": suppressed_fraction}
-                if "suppressed_fraction" in inspect.signature(det.update).parameters
+                if self._takes_suppression[name]
                 else {}
             )
             dec = det.update(t_s, line_length, good, psd=psd, freqs_hz=freqs_hz, **extra)

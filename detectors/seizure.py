@@ -449,10 +449,7 @@ class SeizureDetector:
             if artefact:
                 self._ev_n_artefact += 1
             elif strength < self._theta_off:
-                if self._below_since_s is None:
-                    self._below_since_s = t_s
-                if t_s - self._below_since_s + self.hop_s >= self.offset_s:
-                    offset = self._close(self._below_since_s - self.window_s / 2)
+                offset = self._below_off(t_s)
             else:
                 self._below_since_s = None
         return SeizureDecision(
@@ -466,6 +463,14 @@ class SeizureDetector:
             self._cusum,
         )
 
+    def _below_off(self, t_s: float) -> DetectedSeizure | None:
+        """One more window below the offset level; the closed event once it lasts."""
+        if self._below_since_s is None:
+            self._below_since_s = t_s
+        if t_s - self._below_since_s + self.hop_s >= self.offset_s:
+            return self._close(self._below_since_s - self.window_s / 2)
+        return None
+
     def _quiet_window(self, t_s: float) -> SeizureDecision:
         """A window holding a suppression: no evidence, no baseline; may end an event."""
         offset = None
@@ -473,10 +478,7 @@ class SeizureDetector:
             self._cusum = 0.0
             self._exc_start_s = None
         else:
-            if self._below_since_s is None:
-                self._below_since_s = t_s
-            if t_s - self._below_since_s + self.hop_s >= self.offset_s:
-                offset = self._close(self._below_since_s - self.window_s / 2)
+            offset = self._below_off(t_s)
         return SeizureDecision(
             t_s, self.current is not None, 0.0, None, offset, evidence=self._cusum
         )
