@@ -24,10 +24,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from detectors.alerting import AlertPolicy  # noqa: E402
 from detectors.clinical import ClinicalState, Targets  # noqa: E402
+from monitoring.engine import BedEngine  # noqa: E402
+from monitoring.policy import AlertPolicy  # noqa: E402
 from pipeline.chunk import Chunk  # noqa: E402
-from pipeline.engine import BedEngine  # noqa: E402
 from pipeline.ingest import EdfSource  # noqa: E402
 from pipeline.synthetic import (  # noqa: E402
     DEFAULT_CHANNELS_19,

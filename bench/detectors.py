@@ -8,7 +8,7 @@ Run from the project root (takes a few minutes on 2 cores)::
 
 Seizure detection
 -----------------
-Every recording goes once through :class:`pipeline.engine.BedEngine`; the engine's
+Every recording goes once through :class:`monitoring.engine.BedEngine`; the engine's
 detector slot holds a tee that feeds the same per-window features (line length,
 channel guards, PSD) to :class:`detectors.seizure.SeizureDetector` and to the
 fixed-threshold baseline :class:`detectors.baseline.LineLengthBaseline` at several
@@ -80,8 +80,8 @@ from detectors.baseline import LineLengthBaseline  # noqa: E402
 from detectors.burst import DepthClassifier, SuppressionTracker, classify_depth  # noqa: E402
 from detectors.scoring import ScoreResult, score_many  # noqa: E402
 from detectors.seizure import DetectedSeizure, SeizureDecision, SeizureDetector  # noqa: E402
+from monitoring.engine import BedEngine, EngineConfig  # noqa: E402
 from pipeline.chunk import Chunk  # noqa: E402
-from pipeline.engine import BedEngine, EngineConfig  # noqa: E402
 from pipeline.preprocess import BipolarMontage  # noqa: E402
 from pipeline.synthetic import (  # noqa: E402
     ArtefactKind,

@@ -18,7 +18,7 @@ expected hops. All outlets run in one separate process (one thread pushing an
 
 Readers compared on the same streams:
 
-- ``rsemon``: :class:`pipeline.live.MultiBedMonitor` (one thread per bed pulling
+- ``rsemon``: :class:`monitoring.live.MultiBedMonitor` (one thread per bed pulling
   its pylsl inlet into a preallocated buffer, hop-aligned ``min_samples``), with
   ``--processes 0`` (all beds in this process) or ``k`` worker processes.
 - ``mne-lsl``: one ``mne_lsl.stream.StreamLSL`` per bed (its background thread
@@ -185,7 +185,7 @@ def _cpu_s() -> dict[str, float]:
 def _run_rsemon(
     names: list[str], seconds: float, settle_s: float, n_proc: int, out: Path
 ) -> _Collector:
-    from pipeline.live import BedSpec, HopRecord, MultiBedMonitor
+    from monitoring.live import BedSpec, HopRecord, MultiBedMonitor
 
     col = _Collector(names)
 
@@ -209,9 +209,9 @@ def _run_mne_lsl(
     get_pylsl()  # LSLAPICFG is set before mne-lsl loads its own liblsl
     from mne_lsl.stream import StreamLSL
 
+    from monitoring.outputs import FileSink
+    from monitoring.session import BedSession, SourceInfo
     from pipeline.chunk import Chunk
-    from pipeline.engine import BedEngine
-    from pipeline.outputs import OutputWriter
 
     clock = get_pylsl().local_clock
     col = _Collector(names)
@@ -222,8 +222,8 @@ def _run_mne_lsl(
         stream.connect(acquisition_delay=delay_s, timeout=10)
         fs = stream.info["sfreq"]
         ch = tuple(stream.ch_names)
-        engine = BedEngine(fs, ch)
-        writer = OutputWriter(out / name, name)
+        session = BedSession(name, None, None, [FileSink(out / name)])
+        session.start(SourceInfo(fs, ch))
         n_seg, n_win, n_hop = 0, int(2 * fs), int(fs)
         t_next = 0
         try:
@@ -239,15 +239,14 @@ def _run_mne_lsl(
                 )  # values already in µV (the outlet sends microvolts)
                 t_next += data.shape[1]
                 n_seg += data.shape[1]
-                hops = engine.push(chunk)
-                writer.write_hops(hops)
+                hops = session.push(chunk)
                 if hops:
                     now = clock()
                     for hop in hops:
                         idx = int(round((hop.t_s - chunk.t0_s) * fs)) - 1
                         col.add(name, now - float(ts[idx]))
         finally:
-            writer.close()
+            session.finish()
             stream.disconnect()
 
     threads = [threading.Thread(target=reader, args=(n,), daemon=True) for n in names]

@@ -1,7 +1,7 @@
 """Throughput of the whole bed engine on a long synthetic recording, on one core.
 
 Streams ``--hours`` (default 24) of synthetic 19-channel 256-Hz EEG in chunks (never
-the whole recording in memory) through :class:`pipeline.engine.BedEngine`, as a real
+the whole recording in memory) through :class:`monitoring.engine.BedEngine`, as a real
 bed would run: 10-20 referential channels → double-banana montage (18 channels) →
 band-pass and notch → 2-s windows every 1 s → features, seizure detector,
 suppression tracker and depth. It prints
@@ -39,15 +39,18 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
+from monitoring.engine import BedEngine, EngineConfig  # noqa: E402
+from monitoring.outputs import FileSink  # noqa: E402
+from monitoring.session import BedSession, SourceInfo  # noqa: E402
+from monitoring.settings import BedSettings  # noqa: E402
 from pipeline.chunk import Chunk  # noqa: E402
-from pipeline.engine import BedEngine, EngineConfig  # noqa: E402
 from pipeline.features import BANDS_HZ, windowed_band_coherence, windowed_line_length  # noqa: E402
-from pipeline.outputs import OutputWriter  # noqa: E402
 from pipeline.preprocess import BipolarMontage, CausalFilter, Windower  # noqa: E402
 
 SFREQ_HZ = 256.0
@@ -131,10 +134,25 @@ def pin_to_one_core(cpu: int | None) -> int | None:
 
 
 def run_engine(hours: float, chunk_s: float, seed: int, out_dir: Path) -> dict[str, float]:
-    """Stream the recording through BedEngine and the output writer; time each part."""
+    """Stream the recording through a bed session (engine, clinical layer, alert policy,
+    file sink) as ``rsemon replay`` runs it; time the engine and the rest apart."""
     duration_s = hours * 3600.0
-    engine = BedEngine(SFREQ_HZ, CHANNELS_19, config=EngineConfig())
-    writer = OutputWriter(out_dir, bed_id="bench")
+    session = BedSession("bench", None, BedSettings(engine=EngineConfig()), [FileSink(out_dir)])
+    session.start(SourceInfo(SFREQ_HZ, tuple(CHANNELS_19)))
+    engine = session.engine
+    assert engine is not None
+    engine_push = engine.push
+    t_in_engine = 0.0
+
+    def timed_push(chunk: Any) -> Any:
+        nonlocal t_in_engine
+        t = time.perf_counter()
+        try:
+            return engine_push(chunk)
+        finally:
+            t_in_engine += time.perf_counter() - t
+
+    engine.push = timed_push  # type: ignore[method-assign]
     t_gen = t_engine = t_out = cpu_engine = 0.0
     n_hops = 0
     hour_rss = []
@@ -149,21 +167,19 @@ def run_engine(hours: float, chunk_s: float, seed: int, out_dir: Path) -> dict[s
         if chunk is None:
             break
         c1 = time.process_time()
-        hops = engine.push(chunk)
-        t2 = time.perf_counter()
-        cpu_engine += time.process_time() - c1
-        writer.write_hops(hops)
+        before = t_in_engine
+        hops = session.push(chunk)
         t3 = time.perf_counter()
-        t_engine += t2 - t1
-        t_out += t3 - t2
+        cpu_engine += time.process_time() - c1
+        t_engine += t_in_engine - before
+        t_out += (t3 - t1) - (t_in_engine - before)
         n_hops += len(hops)
         if chunk.t_end_s >= next_hour_s:
             hour_rss.append(rss_mb())
             next_hour_s += 3600.0
     t0 = time.perf_counter()
-    events = engine.finish()
-    writer.write_events(events, duration_s)
-    writer.close()
+    session.finish()
+    events = session.events
     t_engine += time.perf_counter() - t0
     wall = time.perf_counter() - t_all
     return {
@@ -295,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  engine only          {t_eng:8.2f} s   {dur / t_eng:8,.0f}x real time"
           f"   (CPU time {cpu:.2f} s: {dur / cpu:,.0f}x)")  # fmt: skip
     eng_out = res["t_engine"] + res["t_out"]
-    print(f"  engine + outputs     {eng_out:8.2f} s   {dur / eng_out:8,.0f}x real time")
+    print(f"  bed session          {eng_out:8.2f} s   {dur / eng_out:8,.0f}x real time"
+          " (engine + clinical layer, alert policy, file sink)")  # fmt: skip
     print(f"  whole loop (+ gen.)  {res['t_wall']:8.2f} s   {dur / res['t_wall']:8,.0f}x real time")
     print(f"  peak RSS {res['peak_rss_mb']:.0f} MB; "
           f"RSS after hour 1 {res['rss_first_hour_mb']:.0f} MB, "

@@ -82,18 +82,17 @@ class Alert:
             raise ValueError(f"alert t_s must be a finite number, got {self.t_s!r}")
 
     def to_record(self) -> dict[str, Any]:
-        """The alert's own fields as every sink writes them.
+        """The alert's own fields of the HTTP contract, as every sink writes them.
 
-        ``alerts.jsonl``, the store and the SSE stream add only where-and-when
-        fields (``id``, ``bed_id``, ``time``, acknowledgement).
+        ``alerts.jsonl``, the store and the SSE stream add only where-and-when and
+        bookkeeping fields (``id``, ``bed_id``, ``time``, acknowledgement; the store
+        also keeps ``key`` and ``origin`` as columns). The transition is in
+        ``details["state"]``.
         """
         return {
-            "key": self.key,
+            "t_s": round(float(self.t_s), 3),
             "kind": self.kind,
             "severity": self.severity,
-            "origin": self.origin,
-            "state": self.state,
-            "t_s": round(float(self.t_s), 3),
             "message": self.message,
             "details": {**self.details, "state": self.state},
         }
@@ -229,6 +228,10 @@ class OpenAlerts:
         return out
 
     # -- persistence --------------------------------------------------------------
+    def restore(self, alert: OpenAlert) -> None:
+        """Re-open a condition known to be open (state reloaded from a store)."""
+        self._open[alert.key] = alert
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "min_update_interval_s": self.min_update_interval_s,

@@ -228,6 +228,11 @@ class Windower:
         self._next_end = self.n_window  # index (in tail coordinates) of the next window end
         self._after_gap = False
 
+    @property
+    def n_until_window(self) -> int:
+        """Samples still needed to complete the next window (at least 1)."""
+        return max(1, self._next_end - self._tail.shape[1])
+
     def push(self, chunk: Chunk, raw: Chunk | None = None) -> WindowBatch:
         """Add a filtered chunk (and its unfiltered twin); return the completed windows."""
         if chunk.n_channels != self.n_channels:

@@ -11,16 +11,40 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "add_bed_settings_arguments", "bed_settings"]
+
+
+def add_bed_settings_arguments(p: argparse.ArgumentParser) -> None:
+    """The flags that fill :class:`monitoring.settings.BedSettings` (replay, monitor)."""
+    g = p.add_argument_group("analysis settings (as POST /beds takes them)")
+    g.add_argument("--notch", type=float, default=50.0, help="line frequency, 50 or 60 (0: off)")
+    g.add_argument("--band", type=float, nargs=2, default=None, metavar=("LOW_HZ", "HIGH_HZ"),
+                   help="band-pass, Hz (default 0.5 45)")  # fmt: skip
+    g.add_argument("--montage", choices=("bipolar", "as-recorded"), default="bipolar",
+                   help="longitudinal bipolar where 10-20 names allow (default), or the "
+                   "channels as recorded")  # fmt: skip
+    g.add_argument("--seizure-type", default="generalized_convulsive",
+                   choices=("generalized_convulsive", "focal_impaired_awareness", "absence",
+                            "other"), help="sets t1/t2 (ILAE 2015)")  # fmt: skip
+
+
+def bed_settings(args: argparse.Namespace) -> Any:
+    """:class:`monitoring.settings.BedSettings` from :func:`add_bed_settings_arguments`."""
+    from monitoring.settings import BedSettings, EngineConfig
+
+    engine: dict[str, Any] = {"notch_hz": None if args.notch == 0 else args.notch,
+                              "montage": args.montage == "bipolar"}  # fmt: skip
+    if args.band is not None:
+        engine["l_freq_hz"], engine["h_freq_hz"] = args.band
+    return BedSettings(engine=EngineConfig(**engine), seizure_type=args.seizure_type)
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from pipeline.engine import EngineConfig
-    from pipeline.replay import run_replay
+    from monitoring.replay import run_replay
 
-    config = EngineConfig(notch_hz=None if args.notch == 0 else args.notch)
-    summary = run_replay(args.path, args.out, config, progress=not args.quiet)
+    summary = run_replay(args.path, args.out, bed_settings(args), progress=not args.quiet)
     out = args.out or Path("out") / Path(args.path).stem
     print(
         f"{summary['n_seizures']} seizure(s), {summary['input']['duration_s']:.0f} s at "
@@ -46,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("replay", help="run one EDF/BDF file offline as fast as possible")
     p.add_argument("path", help="EDF, EDF+ or BDF file")
     p.add_argument("--out", type=Path, default=None, help="output folder (default ./out/<stem>)")
-    p.add_argument("--notch", type=float, default=50.0, help="line frequency, 50 or 60 (0: off)")
+    add_bed_settings_arguments(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_replay)
 

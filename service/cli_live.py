@@ -88,10 +88,10 @@ def _cmd_stream(args: argparse.Namespace) -> int:
 
 
 def _cmd_monitor(args: argparse.Namespace) -> int:
-    from pipeline.engine import EngineConfig
-    from pipeline.live import run_monitor
+    from monitoring.live import run_monitor
+    from service.cli import bed_settings
 
-    config = EngineConfig(notch_hz=None if args.notch == 0 else args.notch)
+    config = bed_settings(args)
     names = args.lsl
     progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     with _stop_on_signals() as stop:
@@ -174,7 +174,9 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="stop when a non-looping 'rsemon stream' player has sent its last sample",
     )
-    p.add_argument("--notch", type=float, default=50.0, help="line frequency, 50 or 60 (0: off)")
+    from service.cli import add_bed_settings_arguments
+
+    add_bed_settings_arguments(p)
     p.add_argument("--lsl-config", type=Path, default=None, metavar="PATH", help=_CONFIG_HELP)
     p.add_argument("-q", "--quiet", action="store_true", help="no status lines on stderr")
     p.set_defaults(func=_cmd_monitor)

@@ -166,6 +166,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        2,
+        """
+        ALTER TABLE beds ADD COLUMN settings TEXT;
+        """,
+    ),
 )
 
 

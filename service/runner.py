@@ -2,7 +2,7 @@
 
 :class:`BedManager` owns every active bed (admission). Each bed with an EEG source
 runs in its own :class:`BedRunner` thread: chunks from the source go through the
-engine (:class:`pipeline.engine.BedEngine`), every hop result goes to the bed's
+engine (:class:`monitoring.engine.BedEngine`), every hop result goes to the bed's
 :class:`detectors.clinical.ClinicalState`, and the hop's trend row, the alert
 transitions and the new clinical state are committed to the database in one
 transaction *before* the SSE streams are woken. Request handlers never do signal
@@ -44,7 +44,6 @@ beds reconnect; their recording time continues from the wall clock.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import json
 import logging
@@ -53,22 +52,32 @@ import os
 import sqlite3
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from detectors.alerting import AlertPolicy
+from detectors.alerts import Alert
 from detectors.clinical import ClinicalState, StageResult, Targets
 from detectors.doses import DoseError, assess_dose
-from pipeline.chunk import Chunk
-from pipeline.engine import BedEngine, EngineConfig, HopResult
+from monitoring.engine import HopResult
+from monitoring.policy import AlertPolicy, clinical_alerts
+from monitoring.session import BedSession, Sink, SourceInfo, SourceStatus
+from monitoring.settings import BedSettings, EngineConfig
+from monitoring.sources import EdfFileSource, LslStreamSource
 from service.auth import Principal
 from service.broker import Broker
 from service.clock import BedClock, parse_iso
 from service.db import Database, iso_utc, utc_now
-from service.schemas import MAX_ABS_T_S, BedCreate, ObservationCreate, TargetsIn, TreatmentCreate
+from service.schemas import (
+    MAX_ABS_T_S,
+    AnalysisSettingsIn,
+    BedCreate,
+    ObservationCreate,
+    TargetsIn,
+    TreatmentCreate,
+)
 from service.settings import Settings
 from service.store import (
-    AlertChange,
     apply_alert_changes,
     clean_json,
     insert_trends,
@@ -146,7 +155,12 @@ def hop_public(hop: HopResult) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------ Bed
 class Bed:
-    """The live state of one active admission. Mutate only under :attr:`lock`."""
+    """One active admission: its record, and the bed session that watches it.
+
+    The session (:class:`monitoring.session.BedSession`, the same class ``rsemon
+    replay`` and ``rsemon monitor`` run) owns the clinical state, the alert policy
+    and the lock; mutate the bed only under :attr:`lock`.
+    """
 
     def __init__(self, row: sqlite3.Row | dict[str, Any], clinical: ClinicalState,
                  targets: dict[str, Any]) -> None:  # fmt: skip
@@ -165,15 +179,54 @@ class Bed:
         self.status_message = str(r["status_message"] or "")
         self.position_s: float | None = r["position_s"]
         self.latest: dict[str, Any] | None = json.loads(r["latest"]) if r["latest"] else None
-        self.manual_ictal = bool(r["manual_ictal"])
-        self.clinical = clinical
-        self.clinical_now_s: float | None = clinical.to_dict().get("now_s")
+        stored = json.loads(r["settings"]) if r.get("settings") else None
+        settings = BedSettings.from_dict(stored) if stored else BedSettings()
+        t12 = clinical.t1_t2_min
+        settings = replace(settings, seizure_type=clinical.seizure_type, t1_min=t12[0],
+                           t2_min=t12[1], targets=_targets_of(targets))  # fmt: skip
+        self.session = BedSession(self.bed_id, None, settings, clinical=clinical)
+        self.session.manual_ictal = bool(r["manual_ictal"])
+        self.session.clinical_now_s = clinical.to_dict().get("now_s")
         self.targets = targets
-        self.lock = threading.RLock()
         self.runner: BedRunner | None = None
         self.discharged = False
-        # engine/stream alerts: key -> (last t_s reported, severity)
-        self.policy = AlertPolicy()  # open engine/stream alerts (the clinical ones: above)
+
+    # the session's parts, under the names the manager has always used
+    @property
+    def lock(self) -> Any:
+        return self.session.lock
+
+    @property
+    def clinical(self) -> ClinicalState:
+        return self.session.clinical
+
+    @clinical.setter
+    def clinical(self, value: ClinicalState) -> None:
+        self.session.clinical = value
+
+    @property
+    def policy(self) -> AlertPolicy:
+        return self.session.policy
+
+    @property
+    def settings(self) -> BedSettings:
+        return self.session.settings
+
+    @property
+    def clinical_now_s(self) -> float | None:
+        return self.session.clinical_now_s
+
+    @clinical_now_s.setter
+    def clinical_now_s(self, value: float | None) -> None:
+        self.session.clinical_now_s = value
+
+    @property
+    def manual_ictal(self) -> bool:
+        return self.session.manual_ictal
+
+    @manual_ictal.setter
+    def manual_ictal(self, value: bool) -> None:
+        self.session.manual_ictal = value
 
     @property
     def t1_t2_min(self) -> tuple[float, float | None]:
@@ -201,6 +254,7 @@ class Bed:
                 "speed": self.clock.speed,
                 "info": self.source_info,
             },
+            "settings": settings_public(self.settings.engine),
             "status": self.status,
             "status_message": self.status_message,
             "position_s": self.position_s,
@@ -239,8 +293,8 @@ class BedManager:
             ).fetchall()
             targets = {r["admission_id"]: dict(r) for r in conn.execute("SELECT * FROM targets")}
             open_engine = conn.execute(
-                "SELECT admission_id, key, last_t_s, severity FROM alerts "
-                "WHERE is_open = 1 AND origin = 'engine'"
+                "SELECT admission_id, key, kind, severity, message, details, t_s, last_t_s, "
+                "origin FROM alerts WHERE is_open = 1 AND origin IN ('engine', 'stream')"
             ).fetchall()
         for row in rows:
             tg = targets.get(row["admission_id"]) or _default_targets_row(row["admission_id"])
@@ -248,7 +302,11 @@ class BedManager:
             bed = Bed(row, clinical, tg)
             for o in open_engine:
                 if o["admission_id"] == bed.admission_id:
-                    bed.policy.engine_alerts[o["key"]] = (float(o["last_t_s"]), str(o["severity"]))
+                    bed.policy.restore(
+                        o["key"], o["kind"], o["severity"], o["message"],
+                        json.loads(o["details"] or "{}"), float(o["t_s"]),
+                        float(o["last_t_s"]), o["origin"],
+                    )  # fmt: skip
             self._beds[bed.bed_id] = bed
 
     def _restore_clinical(self, row: sqlite3.Row, tg: dict[str, Any]) -> ClinicalState:
@@ -392,6 +450,7 @@ class BedManager:
         try:
             clinical = ClinicalState(spec.seizure_type, spec.weight_kg,
                                      Targets(**targets_in.model_dump()), t12)  # fmt: skip
+            bed_settings = self._bed_settings(spec)
         except (ValueError, TypeError) as exc:
             raise BedError(422, str(exc)) from None
         now = iso_utc(utc_now())
@@ -410,13 +469,14 @@ class BedManager:
                     cur = conn.execute(
                         "INSERT INTO beds (bed_id, weight_kg, seizure_type, t1_min, t2_min, "
                         "source_kind, source, speed, source_info, created_at, created_by, "
-                        "clock_origin, status, status_message, clinical) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "clock_origin, status, status_message, clinical, settings) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (spec.bed_id, spec.weight_kg, spec.seizure_type,
                          None if t12 is None else t12[0], None if t12 is None else t12[1],
                          src.kind, source_value, src.speed, json.dumps(clean_json(info)), now,
                          principal.name, now, status, message,
-                         json.dumps(clean_json(clinical.to_dict()))),
+                         json.dumps(clean_json(clinical.to_dict())),
+                         json.dumps(clean_json(bed_settings.to_dict()))),
                     )  # fmt: skip
                 except sqlite3.IntegrityError:
                     raise BedError(409, f"bed {spec.bed_id!r} is already active") from None
@@ -436,6 +496,15 @@ class BedManager:
                 self._start_runner(bed)
         log.info("bed %s admitted (%s) by %s", bed.bed_id, message, principal.name)
         return bed
+
+    def _bed_settings(self, spec: BedCreate) -> BedSettings:
+        """The bed settings a ``POST /beds`` asks for, the service's defaults filling in."""
+        a = spec.settings or AnalysisSettingsIn()
+        notch = None if not a.notch else float(a.notch_hz or self.settings.notch_hz or 0) or None
+        engine = EngineConfig(notch_hz=notch, l_freq_hz=a.l_freq_hz, h_freq_hz=a.h_freq_hz,
+                              montage=a.montage == "bipolar")  # fmt: skip
+        return BedSettings(engine=engine, seizure_type=spec.seizure_type,
+                           t1_min=spec.t1_min, t2_min=spec.t2_min)  # fmt: skip
 
     def discharge(self, bed_id: str, principal: Principal) -> None:
         """Stop a bed's monitoring and close it; its records stay in the database."""
@@ -460,8 +529,8 @@ class BedManager:
                     (bed.admission_id,))]  # fmt: skip
                 seqs = apply_alert_changes(
                     conn, bed.admission_id, bed.bed_id, bed.clock,
-                    [AlertChange(k, k, "low", f"bed discharged by {principal.name}", {}, t,
-                                 "cleared", "service") for k in keys],
+                    [Alert(k, k, "low", f"bed discharged by {principal.name}", {}, t,
+                           "cleared", "service") for k in keys],
                 )  # fmt: skip
             bed.status = "discharged"
         if seqs:
@@ -490,17 +559,15 @@ class BedManager:
                 )
 
     # -- publishing (runner threads) ---------------------------------------------------
-    def publish(self, bed: Bed, hops: list[HopResult], n_channels: int,
-                extra: list[AlertChange] | None = None) -> None:  # fmt: skip
-        """Feed hops to the clinical state and commit trends, alerts and state at once."""
-        if not hops and not extra:
+    def publish(self, bed: Bed, hops: list[HopResult], alerts: list[Alert]) -> None:
+        """Commit a session's hops and alert transitions with the clinical state at once,
+        then wake the live streams (called by the bed's :class:`StoreSink`, under the
+        bed's lock)."""
+        if not hops and not alerts:
             return
         with bed.lock:
             if bed.discharged:
                 return
-            changes: list[AlertChange] = list(extra or [])
-            for hop in hops:
-                changes += self._hop_changes(bed, hop, n_channels)
             if hops:
                 bed.latest = hop_public(hops[-1])
                 bed.position_s = float(hops[-1].t_s)
@@ -508,7 +575,7 @@ class BedManager:
             with self.db.transaction() as conn:
                 if hops:
                     insert_trends(conn, bed.admission_id, hops)
-                seqs = apply_alert_changes(conn, bed.admission_id, bed.bed_id, bed.clock, changes)
+                seqs = apply_alert_changes(conn, bed.admission_id, bed.bed_id, bed.clock, alerts)
                 conn.execute(
                     "UPDATE beds SET position_s = ?, clinical = ?, latest = ? "
                     "WHERE admission_id = ?",
@@ -518,21 +585,6 @@ class BedManager:
             self.broker.publish_hops(bed.bed_id, [trend_row(h) for h in hops])
         elif seqs:
             self.broker.notify()
-
-    def _hop_changes(self, bed: Bed, hop: HopResult, n_channels: int) -> list[AlertChange]:
-        t = float(hop.t_s)
-        if bed.clinical_now_s is not None and t < bed.clinical_now_s:
-            t = float(bed.clinical_now_s)  # an observation moved the clinical clock on
-        out = bed.policy.hop_changes(hop, bed.clinical, n_channels, t, bed.manual_ictal)
-        bed.clinical_now_s = t
-        return out
-
-    def stream_event(self, bed: Bed, kind: str, severity: str, message: str,
-                     details: dict[str, Any], t: float) -> None:  # fmt: skip
-        """An LSL stream event (lost / restored / gap / drift) as alert changes."""
-        with bed.lock:
-            changes = bed.policy.stream_event(kind, severity, message, details, t)
-        self.publish(bed, [], 0, changes)
 
     # -- clinical entries (request handlers) -----------------------------------------
     def _resolve_t_s(self, bed: Bed, when: Any, t_s: float | None) -> float:
@@ -550,7 +602,7 @@ class BedManager:
         return bed.now_t_s()
 
     def _commit_clinical(self, bed: Bed, conn: sqlite3.Connection,
-                         changes: list[AlertChange]) -> list[int]:  # fmt: skip
+                         changes: list[Alert]) -> list[int]:  # fmt: skip
         seqs = apply_alert_changes(conn, bed.admission_id, bed.bed_id, bed.clock, changes)
         conn.execute(
             "UPDATE beds SET clinical = ?, manual_ictal = ? WHERE admission_id = ?",
@@ -559,15 +611,12 @@ class BedManager:
         )  # fmt: skip
         return seqs
 
-    def _refresh(self, bed: Bed) -> list[AlertChange]:
+    def _refresh(self, bed: Bed) -> list[Alert]:
         """Re-evaluate alerts at the current clinical time after an entry changed the log."""
         if bed.clinical_now_s is None:
             return []
         ictal = bool(bed.clinical.to_dict().get("ictal"))
-        return [
-            AlertChange.from_clinical(c)
-            for c in bed.clinical.update(bed.clinical_now_s, ictal, None, None)
-        ]
+        return clinical_alerts(bed.clinical.update(bed.clinical_now_s, ictal, None, None))
 
     def stage(self, bed: Bed) -> StageResult:
         with bed.lock:
@@ -679,10 +728,7 @@ class BedManager:
             before_manual = bed.manual_ictal
             try:
                 bed.manual_ictal = ictal if bed.source_kind != "none" else False
-                changes = [
-                    AlertChange.from_clinical(c)
-                    for c in bed.clinical.update(applied, fed, None, None)
-                ]
+                changes = clinical_alerts(bed.clinical.update(applied, fed, None, None))
                 bed.clinical_now_s = applied
                 now = iso_utc(utc_now())
                 with self.db.transaction() as conn:
@@ -762,6 +808,17 @@ def _targets_of(tg: dict[str, Any]) -> Targets:
     return Targets(tg["goal"], float(tg["sr_low"]), float(tg["sr_high"]), float(tg["sustain_s"]))
 
 
+def settings_public(engine: EngineConfig) -> dict[str, Any]:
+    """The analysis settings of a bed as the API shows them."""
+    return {
+        "notch_hz": engine.notch_hz, "l_freq_hz": engine.l_freq_hz,
+        "h_freq_hz": engine.h_freq_hz,
+        "montage": "bipolar" if engine.montage else "as_recorded",
+        "window_s": engine.window_s, "hop_s": engine.hop_s,
+        "suppression_threshold_uv": engine.suppression_threshold_uv,
+    }  # fmt: skip
+
+
 def targets_public(bed: Bed) -> dict[str, Any]:
     tg = bed.targets
     return {"bed_id": bed.bed_id, "goal": tg["goal"], "sr_low": tg["sr_low"],
@@ -808,8 +865,34 @@ def _edf_info(path: Path) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- runner
+class StoreSink(Sink):
+    """A service bed's sink: SQLite (trends, alerts, clinical state in one transaction),
+    then the live push; and the bed's status and clock.
+
+    ``critical``: a store that cannot commit stops the bed's session (the runner
+    marks the bed ``error``) rather than let it run on without a record.
+    """
+
+    critical = True
+
+    def __init__(self, manager: BedManager, bed: Bed) -> None:
+        self.manager = manager
+        self.bed = bed
+
+    def start(self, session: BedSession, info: SourceInfo) -> None:
+        with self.bed.lock:
+            self.bed.source_info = clean_json({**self.bed.source_info, **info.description})
+
+    def write(self, session: BedSession, hops: list[HopResult], alerts: list[Alert]) -> None:
+        self.manager.publish(self.bed, hops, alerts)
+
+    def status(self, session: BedSession, status: SourceStatus) -> None:
+        self.manager.set_status(self.bed, status.status, status.message)
+
+
 class BedRunner(threading.Thread):
-    """The monitoring thread of one bed (EDF replay or LSL stream)."""
+    """The monitoring thread of one bed: its :class:`~monitoring.session.BedSession`
+    on an EDF replay or an LSL stream, with a :class:`StoreSink`."""
 
     def __init__(self, manager: BedManager, bed: Bed) -> None:
         super().__init__(name=f"bed-{bed.bed_id}", daemon=True)
@@ -825,102 +908,56 @@ class BedRunner(threading.Thread):
         return self._stop_evt.is_set()
 
     def run(self) -> None:
+        session = self.bed.session
         try:
             if self.bed.source_kind == "edf":
-                self._run_edf()
+                session.source = self._edf_source()
             elif self.bed.source_kind == "lsl":
-                self._run_lsl()
+                session.source = self._lsl_source()
+            else:  # pragma: no cover - charting beds have no runner
+                return
+            session.sinks = [StoreSink(self.manager, self.bed)]
+            session.run(self._stop_evt)
         except Exception as exc:  # a live loop never dies silently
             log.exception("bed %s: monitoring stopped by an error", self.bed.bed_id)
             text = str(exc).splitlines()[0] if str(exc) else ""
             self.manager.set_status(self.bed, "error", f"{type(exc).__name__}: {text}")
+        finally:
+            close = getattr(session.source, "close", None)
+            if close is not None:
+                close()
 
-    # -- EDF replay --------------------------------------------------------------------
-    def _run_edf(self) -> None:
-        from pipeline.ingest import EdfSource
-
+    def _edf_source(self) -> EdfFileSource:
+        """The bed's file at its speed, from its last stored hop (warming up before it)."""
         bed, mgr = self.bed, self.manager
-        src = EdfSource(bed.source)
-        fs = src.sfreq_hz
-        speed = bed.clock.speed
         resume_s = float(bed.position_s) if bed.position_s is not None else 0.0
         warm_s = float(math.floor(max(0.0, resume_s - mgr.settings.edf_warmup_s)))
-        engine = BedEngine(fs, src.ch_names, src.info.unit_known, EngineConfig())
-        n_ch = len(engine.ch_names)
-        chunk_s = min(60.0, max(1.0, speed * 0.25))
-        step = max(1, int(round(chunk_s * fs)))
-        origin = utc_now().timestamp() - resume_s / speed
+        source = EdfFileSource(bed.source, speed=bed.clock.speed, start_s=warm_s)
+        # the clock runs from the resume point: time = now there
+        origin = utc_now().timestamp() - resume_s / bed.clock.speed
         mgr.reanchor(bed, iso_utc(_from_ts(origin)))
+        source.origin_wall_s = origin
+        bed.session.publish_after_s = resume_s if resume_s > 0 else None
         if resume_s > 0:
+            speed = bed.clock.speed
             mgr.set_status(bed, "running", f"resumed at {resume_s:.0f} s, {speed:g}x real time")
-        start = int(round(warm_s * fs))
-        for s0 in range(start, src.n_samples, step):
-            if self.stopping:
-                return
-            chunk = src.read(s0, s0 + step)
-            if chunk.t_end_s > resume_s:
-                delay = origin + chunk.t_end_s / speed - time.time()
-                if delay > 0 and self._stop_evt.wait(delay):
-                    return
-            hops = [h for h in engine.push(chunk) if h.t_s > resume_s + 1e-9]
-            if hops:
-                mgr.publish(bed, hops, n_ch)
-        engine.finish()
-        if not self.stopping:
-            mgr.set_status(bed, "finished", f"end of recording at {src.duration_s:.0f} s")
+        return source
 
-    # -- LSL ---------------------------------------------------------------------------
-    def _run_lsl(self) -> None:
-        from pipeline.lsl import LslSource
+    def _lsl_source(self) -> LslStreamSource:
+        return LslStreamSource(self.bed.source, offset_for=self._lsl_offset)
 
-        bed, mgr = self.bed, self.manager
-        src = LslSource(name=bed.source)
-        engine: BedEngine | None = None
-        n_ch = 0
-        offset_s: float | None = None
-        hop_samples = 1
-        try:
-            while not self.stopping:
-                if not src.connected:
-                    status = "connecting" if bed.position_s is None else "reconnecting"
-                    if bed.status != status:
-                        mgr.set_status(bed, status, f"waiting for LSL stream {bed.source!r}")
-                pulled = src.pull(timeout_s=0.5, min_samples=hop_samples)
-                if engine is None and src.info is not None:
-                    info = src.info
-                    engine = BedEngine(info.sfreq_hz, info.ch_names, info.unit_known)
-                    n_ch = len(engine.ch_names)
-                    hop_samples = max(1, int(info.wire_sfreq_hz * 0.25))
-                    with bed.lock:
-                        bed.source_info = clean_json(info.to_dict())
-                for ev in pulled.events:
-                    t_ev = ev.t_s + (offset_s or 0.0)
-                    mgr.stream_event(bed, ev.kind, ev.severity, ev.message, dict(ev.details), t_ev)
-                chunk = pulled.chunk
-                if chunk is None or engine is None:
-                    continue
-                if offset_s is None:
-                    offset_s = self._lsl_offset(chunk, src)
-                if bed.status != "running":
-                    mgr.set_status(bed, "running", f"live from LSL stream {bed.source!r}")
-                shifted = dataclasses.replace(chunk, t0_s=chunk.t0_s + offset_s)
-                hops = engine.push(shifted)
-                if hops:
-                    mgr.publish(bed, hops, n_ch)
-        finally:
-            src.close()
-
-    def _lsl_offset(self, chunk: Chunk, src: Any) -> float:
+    def _lsl_offset(self, t0_s: float, t_end_s: float) -> float:
         """Bed time of the stream's t = 0 for this connection (never going backwards)."""
         bed, mgr = self.bed, self.manager
-        speed = float(getattr(src.info, "speed", 1.0) or 1.0)
+        source = bed.session.source
+        speed = float(getattr(source, "speed", 1.0) or 1.0)
         if bed.position_s is None:
             # first data of a new bed: t_s = stream time; clock origin at the first sample
-            origin = utc_now().timestamp() - chunk.t_end_s / speed
+            origin = utc_now().timestamp() - t_end_s / speed
             mgr.reanchor(bed, iso_utc(_from_ts(origin)), speed)
             return 0.0
         now_t = bed.clock.now_t_s()
-        return max(now_t - chunk.t_end_s, float(bed.position_s) - chunk.t0_s + 1.0)
+        return max(now_t - t_end_s, float(bed.position_s) - t0_s + 1.0)
 
 
 def _from_ts(ts: float) -> Any:

@@ -107,6 +107,40 @@ class TargetsIn(_In):
         return self
 
 
+class AnalysisSettingsIn(_In):
+    """How a bed's EEG is analysed (the engine part of the bed settings)."""
+
+    notch_hz: Literal[50, 60] | None = Field(
+        default=None, description="mains notch, 50 or 60 Hz; null: the service default "
+        "(RSEMON_NOTCH_HZ)",
+    )  # fmt: skip
+    notch: bool = Field(default=True, description="false: no notch at all")
+    l_freq_hz: float = Field(default=0.5, gt=0, le=20, description="band-pass low edge, Hz")
+    h_freq_hz: float = Field(default=45.0, gt=1, le=200, description="band-pass high edge, Hz")
+    montage: Literal["bipolar", "as_recorded"] = Field(
+        default="bipolar",
+        description="longitudinal bipolar where 10-20 names allow, or the channels as recorded",
+    )
+
+    @model_validator(mode="after")
+    def _check_band(self) -> AnalysisSettingsIn:
+        if not self.l_freq_hz < self.h_freq_hz:
+            raise ValueError(
+                f"l_freq_hz ({self.l_freq_hz:g}) must be below h_freq_hz ({self.h_freq_hz:g})"
+            )
+        return self
+
+
+class AnalysisSettingsPublic(_Out):
+    notch_hz: float | None
+    l_freq_hz: float
+    h_freq_hz: float
+    montage: str
+    window_s: float
+    hop_s: float
+    suppression_threshold_uv: float
+
+
 class BedCreate(_In):
     """A new bed (admission). Give the source as ``source`` or the flat shortcuts."""
 
@@ -130,6 +164,9 @@ class BedCreate(_In):
     )
     speed: float | None = Field(default=None, gt=0, le=100000, description="= source.speed")
     targets: TargetsIn | None = None
+    settings: AnalysisSettingsIn | None = Field(
+        default=None, description="notch, band-pass and montage (service defaults if omitted)"
+    )
 
     @model_validator(mode="after")
     def _fold_source(self) -> BedCreate:
@@ -175,6 +212,7 @@ class BedPublic(_Out):
     t1_min: float
     t2_min: float | None
     source: BedSourcePublic
+    settings: AnalysisSettingsPublic | None = None
     status: str = Field(description="running | reconnecting | finished | charting | error")
     status_message: str
     position_s: float | None = Field(description="t_s of the latest analysed hop")

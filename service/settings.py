@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         Mark the session cookie ``Secure`` (set it when the service is behind HTTPS).
     lsl_enabled : bool
         Accept LSL beds (``POST /beds`` answers 422 when false).
+    notch_hz : float or None
+        Mains notch of a new bed whose ``POST /beds`` does not set one
+        (``RSEMON_NOTCH_HZ``: 50 in Europe/Asia, 60 in the Americas, empty: none).
     """
 
     model_config = SettingsConfigDict(env_prefix="RSEMON_", extra="ignore")
@@ -71,6 +74,19 @@ class Settings(BaseSettings):
     edf_warmup_s: float = Field(default=120.0, ge=0, le=3600)
     cookie_secure: bool = False
     lsl_enabled: bool = True
+    notch_hz: float | None = Field(
+        default=50.0, description="mains notch of new beds unless POST /beds sets one (50, 60, "
+        "or empty for none)",
+    )  # fmt: skip
+
+    @field_validator("notch_hz", mode="before")
+    @classmethod
+    def _notch(cls, value: Any) -> Any:
+        if value in ("", "0", 0, "none", "off"):
+            return None
+        if value is not None and float(value) not in (50.0, 60.0):
+            raise ValueError(f"notch_hz must be 50, 60 or empty (no notch), got {value!r}")
+        return value
 
     @field_validator("recordings_dirs", mode="before")
     @classmethod

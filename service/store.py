@@ -23,13 +23,12 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from detectors.alerting import AlertChange
-from pipeline.engine import HopResult
+from detectors.alerts import Alert
+from monitoring.engine import HopResult
 from service.clock import BedClock
 from service.db import Database, iso_utc, utc_now
 
 __all__ = [
-    "AlertChange",
     "apply_alert_changes",
     "alert_public",
     "get_alert",
@@ -110,7 +109,7 @@ def apply_alert_changes(
     admission_id: int,
     bed_id: str,
     clock: BedClock,
-    changes: Iterable[AlertChange],
+    changes: Iterable[Alert],
 ) -> list[int]:
     """Store alert transitions inside the caller's transaction; return the event seqs.
 
@@ -123,7 +122,7 @@ def apply_alert_changes(
         if ch.severity not in SEVERITIES:
             raise ValueError(f"alert severity must be one of {SEVERITIES}, got {ch.severity!r}")
         now = iso_utc(utc_now())
-        details = _dumps(ch.details)
+        details = _dumps(ch.to_record()["details"])
         open_row = conn.execute(
             "SELECT id FROM alerts WHERE admission_id = ? AND key = ? AND is_open = 1",
             (admission_id, ch.key),

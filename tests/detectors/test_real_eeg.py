@@ -10,10 +10,10 @@ import pytest
 
 from detectors.annotations import SeizureEvent, read_events_tsv
 from detectors.scoring import score_events, score_main
+from monitoring.engine import BedEngine
+from monitoring.replay import run_replay
 from pipeline.chunk import Chunk
-from pipeline.engine import BedEngine
 from pipeline.ingest import EdfSource
-from pipeline.replay import run_replay
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 MICHIGAN = DATA / "michigan_seizure" / "michigan_seizure_500s.edf"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from monitoring.engine import BedEngine
 from pipeline.chunk import Chunk
-from pipeline.engine import BedEngine
 from pipeline.synthetic import (
     DEFAULT_CHANNELS_19,
     make_burst_suppression,

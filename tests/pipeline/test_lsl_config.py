@@ -65,7 +65,7 @@ def test_importing_the_project_does_not_load_pylsl_and_the_accessor_sets_the_con
     name = f"cfgprobe-{uuid.uuid4().hex[:8]}"
     code = f"""
 import os, sys
-import pipeline.lsl, pipeline.live, service.cli_live
+import pipeline.lsl, monitoring.live, service.cli_live
 assert "pylsl" not in sys.modules, "importing the project loaded pylsl"
 assert "LSLAPICFG" not in os.environ
 pylsl = pipeline.lsl.get_pylsl()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from service.db import MIGRATIONS
 from service.main import create_app
 from service.settings import Settings
 from tests.service.conftest import bearer, make_tokens, wait_for
@@ -50,7 +51,7 @@ def test_health_needs_no_token(env: dict[str, Any]) -> None:
     r = env["client"].get(f"{API}/health")
     assert r.status_code == 200
     body = r.json()
-    assert body["status"] == "ok" and body["schema_version"] == 1
+    assert body["status"] == "ok" and body["schema_version"] == MIGRATIONS[-1][0]
 
 
 def test_bed_lifecycle(env: dict[str, Any]) -> None:
@@ -539,7 +540,7 @@ def test_database_urls_and_migrations(tmp_path: Path) -> None:
         Database(str(tmp_path / "missing" / "x.db"))
     path = tmp_path / "m.sqlite3"
     db = Database(f"sqlite:///{path}")
-    assert db.schema_version == 1
+    assert db.schema_version == MIGRATIONS[-1][0]
     with db.read() as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()

@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from detectors.alerts import Alert, Severity
 from detectors.burst import DepthClassifier, SuppressionTracker
 from detectors.seizure import DetectedSeizure, SeizureDetector
+from monitoring.settings import EngineConfig
 from pipeline.chunk import Chunk
 from pipeline.features import (
     BANDS_HZ,
@@ -31,39 +33,7 @@ from pipeline.features import (
 )
 from pipeline.preprocess import BipolarMontage, CausalFilter, WindowBatch, Windower
 
-__all__ = ["EngineConfig", "HopResult", "BedEngine", "EngineAlert"]
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """Settings of one bed's engine (all stored in ``summary.json``)."""
-
-    window_s: float = 2.0
-    hop_s: float = 1.0
-    l_freq_hz: float = 0.5
-    h_freq_hz: float = 45.0
-    notch_hz: float | None = 50.0
-    montage: bool = True
-    suppression_threshold_uv: float = 10.0
-    min_suppression_s: float = 0.5
-    suppression_window_s: float = 60.0
-    depth_hold_s: float = 10.0
-    flat_uv: float = 0.5
-    coherence_every: int = 1
-
-
-@dataclass
-class EngineAlert:
-    """An alert as the engine raises it (the service adds id, bed and ack fields)."""
-
-    t_s: float
-    kind: str
-    severity: str  # low | medium | high (IEC 60601-1-8 priorities)
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+__all__ = ["EngineConfig", "HopResult", "BedEngine"]
 
 
 @dataclass
@@ -83,7 +53,7 @@ class HopResult:
     band_power_uv2: dict[str, float]
     n_good_channels: int
     spectrum_db: list[float] | None = None
-    alerts: list[EngineAlert] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
 
     TREND_COLUMNS = (
         "t_s", "suppression_ratio", "line_length", "coherence", "ictal", "depth",
@@ -317,7 +287,7 @@ class BedEngine:
         below_frac = sr_stats.below_fraction if self.unit_known else None
         for w, t in enumerate(t_list):
             g = good[w]
-            alerts: list[EngineAlert] = []
+            alerts: list[Alert] = []
             if not (all_good[w] and not self._bad_reported):
                 self._quality_alerts(t, g, alerts)
             dec = self.detector.update(
@@ -327,7 +297,7 @@ class BedEngine:
             if dec.onset is not None:
                 ev = dec.onset
                 alerts.append(
-                    EngineAlert(
+                    _engine_alert(
                         t, "seizure_onset", "high",
                         f"Seizure activity detected from {ev.onset_s:.0f} s "
                         f"({len(ev.channels)} channel(s))",
@@ -340,7 +310,7 @@ class BedEngine:
                 self.events.append(ev)
                 end_s = ev.offset_s if ev.offset_s is not None else t
                 alerts.append(
-                    EngineAlert(
+                    _engine_alert(
                         t, "seizure_offset", "low",
                         f"Seizure activity ended at {end_s:.0f} s "
                         f"(duration {end_s - ev.onset_s:.0f} s)",
@@ -352,7 +322,7 @@ class BedEngine:
             depth, changed = self.depth.update(t, sr)
             if changed and self.n_hops > 0:
                 alerts.append(
-                    EngineAlert(
+                    _engine_alert(
                         t, "depth_change", "low",
                         f"Depth now {depth.replace('_', ' ')}"
                         + (f" (suppression ratio {sr:.2f})" if math.isfinite(sr) else ""),
@@ -384,13 +354,13 @@ class BedEngine:
         self._last_freqs = freqs
         return results
 
-    def _quality_alerts(self, t: float, good: NDArray[np.bool_], alerts: list[EngineAlert]) -> None:
+    def _quality_alerts(self, t: float, good: NDArray[np.bool_], alerts: list[Alert]) -> None:
         bad = {self.ch_names[i] for i in np.flatnonzero(~good)}
         new_bad = bad - self._bad_reported
         recovered = self._bad_reported - bad
         if new_bad and len(bad) >= max(1, len(self.ch_names) // 4):
             alerts.append(
-                EngineAlert(
+                _engine_alert(
                     t, "signal_quality", "medium" if len(bad) > len(self.ch_names) // 2 else "low",
                     f"{len(bad)} of {len(self.ch_names)} channels flat, clipped or invalid",
                     {"channels": sorted(bad)[:24]},
@@ -433,3 +403,10 @@ def _masked_median(values: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDAr
     lo = np.take_along_axis(ordered, (n_valid - 1) // 2, axis=-1)[..., 0]
     hi = np.take_along_axis(ordered, n_valid // 2, axis=-1)[..., 0]
     return np.where(n_valid[..., 0] % 2 == 1, lo, (lo + hi) / 2)
+
+
+def _engine_alert(
+    t_s: float, kind: str, severity: Severity, message: str, details: dict[str, Any]
+) -> Alert:
+    """A condition the engine saw at one hop (the bed's alert policy decides on it)."""
+    return Alert(kind, kind, severity, message, details, t_s, "raised", "engine")

@@ -8,8 +8,8 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
+from monitoring.engine import BedEngine, EngineConfig, HopResult
 from pipeline.chunk import Chunk
-from pipeline.engine import BedEngine, EngineConfig, HopResult
 from pipeline.synthetic import (
     DEFAULT_CHANNELS_19,
     make_burst_suppression,

@@ -13,7 +13,7 @@ import edfio
 import numpy as np
 import pytest
 
-from pipeline.replay import run_replay
+from monitoring.replay import run_replay
 from pipeline.synthetic import make_burst_suppression
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -169,7 +169,7 @@ def test_replay_of_the_bundled_seizure_recording_finds_its_truth(tmp_path: Path)
     import json
 
     from detectors.annotations import read_events_tsv
-    from pipeline.replay import run_replay
+    from monitoring.replay import run_replay
 
     rec = ROOT / "recordings" / "rse_seizure_synthetic.edf"
     truth, _ = read_events_tsv(ROOT / "recordings" / "rse_seizure_synthetic_events.tsv")

@@ -1,8 +1,9 @@
-"""The engine live: one bed per LSL stream, many beds per process.
+"""Beds live: one bed session per LSL stream, many beds per process.
 
-:class:`BedMonitor` runs one bed: :class:`~pipeline.lsl.LslSource` →
-:class:`~pipeline.engine.BedEngine` → :class:`~pipeline.outputs.OutputWriter`. It
-writes the same four files as offline replay while it runs: ``trends.csv`` and
+:class:`BedMonitor` runs one bed: a :class:`~monitoring.session.BedSession` whose
+source is a :class:`~monitoring.sources.LslStreamSource` and whose sinks are a
+:class:`~monitoring.outputs.FileSink` and the latency bookkeeping. It writes the
+same four files as offline replay while it runs: ``trends.csv`` and
 ``alerts.jsonl`` appended and flushed at every push (a crash loses at most the hop
 in flight), ``events.tsv`` rewritten whenever a seizure ends, ``summary.json``
 rewritten every ``summary_every_s`` and at the end. Stream status changes
@@ -32,17 +33,17 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from detectors.alerting import AlertPolicy
-from detectors.clinical import ClinicalState
-from pipeline.engine import BedEngine, EngineConfig, HopResult
-from pipeline.lsl import LslSource, LslStreamNotFound, StreamEvent, get_pylsl
-from pipeline.outputs import OutputWriter
+from monitoring.engine import HopResult
+from monitoring.outputs import FileSink
+from monitoring.session import BedSession, Sink
+from monitoring.settings import BedSettings, EngineConfig
+from monitoring.sources import LslStreamSource
+from pipeline.lsl import get_pylsl
 
 __all__ = ["BedSpec", "BedMonitor", "MultiBedMonitor", "HopRecord", "run_monitor"]
 
@@ -88,214 +89,131 @@ class HopRecord:
         return self.available_lsl_s - self.pushed_lsl_s
 
 
+class LatencySink(Sink):
+    """Times each hop (pushed → available) and hands it on as a :class:`HopRecord`."""
+
+    def __init__(
+        self, source: LslStreamSource, on_hop: Callable[[HopRecord], None] | None, keep: int
+    ) -> None:
+        self.source = source
+        self.on_hop = on_hop
+        self.latencies_s: deque[float] = deque(maxlen=keep)
+
+    def write(self, session: BedSession, hops: list[HopResult], alerts: list[Any]) -> None:
+        if not hops:
+            return
+        now = self.source.local_clock()  # available: computed, written and flushed
+        for hop in hops:
+            pushed = self.source.pushed_lsl_s(hop.t_s)
+            if math.isfinite(pushed):
+                self.latencies_s.append(now - pushed)
+            if self.on_hop is not None:
+                self.on_hop(HopRecord(session.bed_id, hop, pushed, now))
+
+
 class BedMonitor:
-    """One bed, live: pull from LSL, run the engine, write outputs.
+    """One bed, live: a :class:`~monitoring.session.BedSession` on an LSL stream.
 
     Parameters
     ----------
     spec : BedSpec
-    config : EngineConfig, optional
+    settings : BedSettings or EngineConfig, optional
     lsl_config : str or Path, optional
         LSL configuration file (see :func:`pipeline.lsl.configure_lsl`).
     summary_every_s : float
         Wall seconds between rewrites of ``summary.json``.
     on_hop : callable, optional
         Called with each :class:`HopRecord` (from the bed's thread).
-    on_event : callable, optional
-        Called with ``(bed_id, StreamEvent)``.
     source_options : dict, optional
         Extra keyword arguments for :class:`~pipeline.lsl.LslSource`.
     keep_latencies : int
-        How many recent latencies to keep for :meth:`status`.
+        How many recent latencies to keep for :meth:`MultiBedMonitor.status`.
 
     Notes
     -----
-    One verb, :meth:`update`: one pull (waits at most ``timeout_s``) and whatever
-    hops it completes. :meth:`finish` closes the open seizure, writes the final
-    ``events.tsv`` and ``summary.json`` and returns the summary.
+    :meth:`run` drives the session until ``stop`` is set; :meth:`finish` closes the
+    open seizure, writes the final ``events.tsv`` and ``summary.json`` and returns
+    the summary. The four files are those of ``replay``: ``trends.csv`` and
+    ``alerts.jsonl`` appended and flushed at every hop, ``events.tsv`` rewritten
+    whenever a seizure ends, ``summary.json`` every ``summary_every_s``.
     """
 
     def __init__(
         self,
         spec: BedSpec,
-        config: EngineConfig | None = None,
+        settings: BedSettings | EngineConfig | None = None,
         *,
         lsl_config: str | Path | None = None,
         summary_every_s: float = 30.0,
         on_hop: Callable[[HopRecord], None] | None = None,
-        on_event: Callable[[str, StreamEvent], None] | None = None,
         source_options: dict[str, Any] | None = None,
         keep_latencies: int = 100_000,
+        pull_timeout_s: float = 0.5,
     ) -> None:
         if not summary_every_s > 0:
             raise ValueError(f"summary_every_s must be > 0, got {summary_every_s!r}")
+        if isinstance(settings, EngineConfig):
+            settings = BedSettings(engine=settings)
         self.spec = spec
-        self.config = config or EngineConfig()
-        self.summary_every_s = float(summary_every_s)
-        self.on_hop = on_hop
-        self.on_event = on_event
-        self.source = LslSource(
-            spec.stream_name, spec.stream_type, spec.source_id,
-            config=lsl_config, **(source_options or {}),
+        self.stream = LslStreamSource(
+            spec.stream_name, spec.stream_type, spec.source_id, lsl_config=lsl_config,
+            pull_timeout_s=pull_timeout_s, source_options=source_options,
         )  # fmt: skip
-        self._clock = get_pylsl(lsl_config).local_clock
-        self.keep_latencies = int(keep_latencies)
-        self.reset()
+        self.latency = LatencySink(self.stream, on_hop, int(keep_latencies))
+        sinks: list[Sink] = [self.latency]
+        if spec.out_dir is not None:
+            sinks.insert(0, FileSink(Path(spec.out_dir), summary_every_s=summary_every_s))
+        self.session = BedSession(spec.bed_id, self.stream, settings, sinks)
+        self.session.summary_extra = self._live_summary
+        self.n_loop_errors = 0
 
-    def reset(self) -> None:
-        """Forget everything about the stream (a new engine at the next connection)."""
-        self.engine: BedEngine | None = None
-        self.writer: OutputWriter | None = None
-        self.latencies_s: deque[float] = deque(maxlen=self.keep_latencies)
-        self.n_hops = 0
-        self.n_errors = 0
-        self.n_events_written = -1
-        self.status_events: list[StreamEvent] = []
-        self.t_last_s: float | None = None
-        self._n_seg = 0  # samples since the last gap (to pull one hop at a time)
-        self._t_summary = time.monotonic()
-        self._wall_start = time.monotonic()
-        self._finished: dict[str, Any] | None = None
-        self.started_at: datetime | None = None
+    @property
+    def source(self) -> Any:
+        """The LSL reader (:class:`pipeline.lsl.LslSource`)."""
+        return self.stream.lsl
 
-    # -- helpers ------------------------------------------------------------------
-    def _start(self) -> None:
-        info = self.source.info
-        assert info is not None
-        self.engine = BedEngine(info.sfreq_hz, info.ch_names, info.unit_known, self.config)
-        # as replay: the alerts a bed in the service would raise
-        self._clinical, self._policy = ClinicalState(), AlertPolicy()
-        self._n_window = int(round(self.config.window_s * info.sfreq_hz))
-        self._n_hop = int(round(self.config.hop_s * info.sfreq_hz))
-        # wall-clock time of recording t = 0 (at speed 1 alert times are real times)
-        self.started_at = datetime.now(UTC)
-        if self.spec.out_dir is not None:
-            self.writer = OutputWriter(Path(self.spec.out_dir), self.spec.bed_id, self.started_at)
-            self._write_summary(final=False)
-        log.info(
-            "bed %s: %s, %d channels at %g Hz%s", self.spec.bed_id, self.source.describe(),
-            len(info.ch_names), info.sfreq_hz,
-            f" (speed {info.speed:g}x)" if info.speed != 1 else "",
-        )  # fmt: skip
+    @property
+    def n_hops(self) -> int:
+        return self.session.n_hops
 
-    def _min_samples(self) -> int:
-        """Samples still needed to complete the next window (1 before the start)."""
-        if self.engine is None or self.source.info is None:
-            return 1
-        if self._n_seg < self._n_window:
-            need = self._n_window - self._n_seg
-        else:
-            need = self._n_hop - (self._n_seg - self._n_window) % self._n_hop
-        # in wire samples (a fast player sends the same samples, faster)
-        return max(1, need)
+    @property
+    def n_errors(self) -> int:
+        return self.session.n_engine_errors + self.n_loop_errors
 
-    # -- the verb -----------------------------------------------------------------
-    def update(self, timeout_s: float = 0.5) -> list[HopResult]:
-        """Pull once (waiting at most ``timeout_s``), run the engine, write outputs."""
-        src = self.source
-        if self.engine is None:
+    @property
+    def t_last_s(self) -> float | None:
+        return self.session.t_last_s
+
+    @property
+    def latencies_s(self) -> deque[float]:
+        return self.latency.latencies_s
+
+    def run(self, stop: threading.Event) -> None:
+        """Monitor until ``stop``; a failure outside the engine restarts the loop."""
+        n_fail = 0
+        while not stop.is_set():
             try:
-                src.open(timeout_s=max(timeout_s, 0.1))
-            except LslStreamNotFound:
-                return []
-            self._start()
-        pulled = src.pull(timeout_s=timeout_s, min_samples=self._min_samples())
-        alerts = []
-        for ev in pulled.events:
-            self.status_events.append(ev)
-            alerts.append(ev.to_alert())
-            if self.on_event is not None:
-                self.on_event(self.spec.bed_id, ev)
-        hops: list[HopResult] = []
-        chunk = pulled.chunk
-        if chunk is not None:
-            assert self.engine is not None
-            if chunk.gap_before:
-                self._n_seg = 0
-            self._n_seg += chunk.n_samples
-            try:
-                hops = self.engine.push(chunk)
-            except Exception as exc:  # a live loop logs, counts and recovers
-                self.n_errors += 1
-                log.exception("bed %s: engine failed at t=%.1f s", self.spec.bed_id, chunk.t0_s)
-                self.engine.reset_stages()
-                self._n_seg = 0
-                alerts.append({
-                    "t_s": chunk.t0_s, "kind": "engine_error", "severity": "medium",
-                    "message": f"analysis restarted after an internal error ({type(exc).__name__})",
-                    "details": {"error": str(exc)[:200]},
-                })  # fmt: skip
-        if self.writer is not None and (hops or alerts):
-            n_ch = len(self.engine.ch_names) if self.engine is not None else 0
-            changes = [c for h in hops for c in self._policy.hop_changes(h, self._clinical, n_ch)]
-            self.writer.write_hops(
-                hops, extra_alerts=alerts, alerts=[c.to_record() for c in changes]
-            )
-            assert self.engine is not None
-            if len(self.engine.events) != self.n_events_written:
-                self.writer.write_events(self.engine.events, src.t_next_s)
-                self.n_events_written = len(self.engine.events)
-        if hops:
-            # available: computed, written and flushed
-            assert chunk is not None
-            now = self._clock()
-            stamps = chunk.meta.get("lsl_stamps_s")
-            if not isinstance(stamps, np.ndarray):
-                stamps = None
-            for hop in hops:
-                idx = int(round((hop.t_s - chunk.t0_s) * chunk.sfreq_hz)) - 1
-                pushed = math.nan
-                if stamps is not None and 0 <= idx < len(stamps):
-                    pushed = float(stamps[idx])
-                if math.isfinite(pushed):
-                    self.latencies_s.append(now - pushed)
-                if self.on_hop is not None:
-                    self.on_hop(HopRecord(self.spec.bed_id, hop, pushed, now))
-            self.n_hops += len(hops)
-            self.t_last_s = hops[-1].t_s
-        if self.writer is not None and time.monotonic() - self._t_summary >= self.summary_every_s:
-            self._write_summary(final=False)
-        return hops
+                for item in self.stream.items(stop, self.session.need_samples):
+                    self.session.feed(item)
+                    n_fail = 0
+            except Exception:
+                n_fail += 1
+                self.n_loop_errors += 1
+                log.exception("bed %s: monitoring loop failed (%d in a row)", self.spec.bed_id,
+                              n_fail)  # fmt: skip
+                stop.wait(min(5.0, 0.1 * 2**n_fail))
 
-    # -- outputs ------------------------------------------------------------------
     def summary(self, final: bool = False) -> dict[str, Any]:
-        """Counts, durations, settings and stream state (what ``summary.json`` holds)."""
-        from pipeline import __version__
+        """Counts, durations, settings, stream state and latency (``summary.json``)."""
+        return self.session.summary(final=final)
 
-        src = self.source
-        info = src.info
-        engine = self.engine
-        events = engine.events if engine is not None else []
-        t_end = src.t_next_s
+    def _live_summary(self) -> dict[str, Any]:
         lat = np.asarray(self.latencies_s, dtype=np.float64)
-        counts: dict[str, int] = {}
-        for ev in self.status_events:
-            counts[ev.kind] = counts.get(ev.kind, 0) + 1
         return {
-            "software": "rse-monitor",
-            "version": __version__,
             "mode": "live",
-            "final": final,
-            "bed_id": self.spec.bed_id,
-            "input": {
-                "lsl_query": src.describe(),
-                **(info.to_dict() if info is not None else {}),
-                "duration_s": round(t_end, 3),
-                "start_datetime": self.started_at,
-                "effective_sfreq_hz": src.effective_sfreq_hz,
-            },
-            "settings": engine.settings() if engine is not None else {},
-            "n_seizures": len(events),
-            "seizures": [
-                {"onset_s": e.onset_s, "offset_s": e.offset_s, "confidence": e.confidence}
-                for e in events
-            ],
-            "seizure_time_s": sum((e.offset_s or t_end) - e.onset_s for e in events),
-            "stream_events": counts,
-            "connected": src.connected,
+            "connected": self.source.connected,
             "n_hops": self.n_hops,
             "n_engine_errors": self.n_errors,
-            "wall_time_s": round(time.monotonic() - self._wall_start, 3),
             "latency_s": {
                 "n": int(lat.size),
                 "p50": float(np.percentile(lat, 50)) if lat.size else None,
@@ -304,43 +222,14 @@ class BedMonitor:
             },
         }
 
-    def _write_summary(self, final: bool) -> None:
-        self._t_summary = time.monotonic()
-        if self.writer is not None:
-            self.writer.write_summary(self.summary(final=final))
-
     def finish(self) -> dict[str, Any]:
         """Close the open event, write the final events and summary, release the inlet."""
-        if self._finished is not None:
-            return self._finished
-        if self.engine is not None:
-            self.engine.finish()
-            if self.writer is not None:
-                self.writer.write_events(self.engine.events, self.source.t_next_s)
-        summary = self.summary(final=True)
-        if self.writer is not None:
-            self.writer.write_summary(summary)
-            self.writer.close()
-        self.source.close()
-        self._finished = summary
+        summary = self.session.finish()
+        self.stream.close()
         return summary
 
 
 # --------------------------------------------------------------------- many beds
-def _bed_loop(monitor: BedMonitor, stop: threading.Event, timeout_s: float) -> None:
-    """A bed's thread: update until stopped; never let one failure end the bed."""
-    n_fail = 0
-    while not stop.is_set():
-        try:
-            monitor.update(timeout_s)
-            n_fail = 0
-        except Exception:
-            n_fail += 1
-            monitor.n_errors += 1
-            log.exception("bed %s: update failed (%d in a row)", monitor.spec.bed_id, n_fail)
-            stop.wait(min(5.0, 0.1 * 2**n_fail))
-
-
 class MultiBedMonitor:
     """Many beds in one process (threads), optionally sharded over worker processes.
 
@@ -348,7 +237,8 @@ class MultiBedMonitor:
     ----------
     beds : sequence of BedSpec
         Distinct ``bed_id`` values.
-    config : EngineConfig, optional
+    config : BedSettings or EngineConfig, optional
+        Settings of every bed.
     n_processes : int
         0: every bed is a thread of this process. k >= 1: beds are dealt round-robin
         to k worker processes (spawned; each runs its beds in threads, writes their
@@ -372,7 +262,7 @@ class MultiBedMonitor:
     def __init__(
         self,
         beds: Sequence[BedSpec],
-        config: EngineConfig | None = None,
+        config: BedSettings | EngineConfig | None = None,
         *,
         n_processes: int = 0,
         lsl_config: str | Path | None = None,
@@ -388,7 +278,7 @@ class MultiBedMonitor:
         if n_processes < 0:
             raise ValueError(f"n_processes must be >= 0, got {n_processes}")
         self.beds = list(beds)
-        self.config = config or EngineConfig()
+        self.config = BedSettings(engine=config) if isinstance(config, EngineConfig) else config
         self.n_processes = int(n_processes)
         self.lsl_config = lsl_config
         self.on_hop = on_hop
@@ -408,13 +298,12 @@ class MultiBedMonitor:
             for spec in self.beds:
                 mon = BedMonitor(
                     spec, self.config, lsl_config=self.lsl_config, on_hop=self.on_hop,
-                    **self.bed_options,
+                    pull_timeout_s=self.timeout_s, **self.bed_options,
                 )  # fmt: skip
                 self.monitors[spec.bed_id] = mon
                 th = threading.Thread(
-                    target=_bed_loop, args=(mon, self._stop, self.timeout_s),
-                    name=f"bed-{spec.bed_id}", daemon=True,
-                )  # fmt: skip
+                    target=mon.run, args=(self._stop,), name=f"bed-{spec.bed_id}", daemon=True
+                )
                 th.start()
                 self._threads.append(th)
             return
@@ -515,7 +404,7 @@ class MultiBedMonitor:
 
 def _worker_main(
     beds: list[BedSpec],
-    config: EngineConfig,
+    config: BedSettings | None,
     lsl_config: str,
     timeout_s: float,
     bed_options: dict[str, Any],
@@ -549,7 +438,7 @@ def run_monitor(
     out_dir: str | Path | None = None,
     *,
     duration_s: float | None = None,
-    config: EngineConfig | None = None,
+    config: BedSettings | EngineConfig | None = None,
     lsl_config: str | Path | None = None,
     stream_type: str | None = None,
     until_end: bool = False,
@@ -608,13 +497,7 @@ def run_monitor(
 
 
 def _all_ended(multi: MultiBedMonitor) -> bool:
-    for mon in multi.monitors.values():
-        info = mon.source.info
-        if info is None or info.loop or info.duration_s is None:
-            return False
-        if mon.source.t_next_s < info.duration_s - 0.5 / info.sfreq_hz:
-            return False
-    return True
+    return all(mon.stream.ended() for mon in multi.monitors.values())
 
 
 def _status_line(multi: MultiBedMonitor) -> str:

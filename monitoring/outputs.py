@@ -1,0 +1,157 @@
+"""The four output files of ``replay`` and ``monitor`` (see ARCHITECTURE.md).
+
+``trends.csv`` and ``alerts.jsonl`` are appended and flushed at every push, so a
+crash loses at most the hops of the chunk in flight; ``events.tsv`` and
+``summary.json`` are rewritten atomically (temp file + rename) whenever they change.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from detectors.alerts import Alert
+from detectors.annotations import SeizureEvent, write_events_tsv
+from detectors.seizure import DetectedSeizure
+from monitoring.engine import HopResult
+from monitoring.session import BedSession, Sink, SourceInfo
+
+__all__ = ["FileSink", "atomic_write_text"]
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a whole file so that readers see the old or the new version, never half."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class FileSink(Sink):
+    """The four files of one bed in ``out_dir`` (a sink of :class:`~monitoring.session.BedSession`).
+
+    Parameters
+    ----------
+    out_dir : Path
+        Created if missing; existing output files are replaced.
+    summary_every_s : float, optional
+        Rewrite ``summary.json`` at most this often (wall seconds) while running, so
+        a live run's summary is never older than that; None: only at the end.
+
+    Notes
+    -----
+    An alert's ``time`` is the recording start (from the file header) plus its
+    ``t_s``; for a live stream, whose samples carry no date, the wall-clock time at
+    which the session started plus ``t_s``.
+    """
+
+    def __init__(self, out_dir: Path, summary_every_s: float | None = None) -> None:
+        if summary_every_s is not None and not summary_every_s > 0:
+            raise ValueError(f"summary_every_s must be > 0, got {summary_every_s!r}")
+        self.out_dir = Path(out_dir)
+        self.summary_every_s = summary_every_s
+        self.start_datetime: datetime | None = None
+        self.n_alerts = 0
+        self.n_hops = 0
+        self.alert_counts: dict[str, int] = {}
+        self._trends_fh: Any = None
+        self._alerts_fh: Any = None
+        self._t_summary = time.monotonic()
+
+    def start(self, session: BedSession, info: SourceInfo) -> None:
+        if self._trends_fh is not None:
+            return  # a live stream came back: keep appending
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        start = info.start_datetime or datetime.now(UTC)
+        self.start_datetime = start if start.tzinfo is not None else start.replace(tzinfo=UTC)
+        self._trends_fh = (self.out_dir / "trends.csv").open("w", newline="", encoding="utf-8")
+        self._trends = csv.writer(self._trends_fh)
+        self._trends.writerow(HopResult.TREND_COLUMNS)
+        self._alerts_fh = (self.out_dir / "alerts.jsonl").open("w", encoding="utf-8")
+        if self.summary_every_s is not None:
+            self._write_summary(session.summary(final=False))
+
+    def write(self, session: BedSession, hops: list[HopResult], alerts: list[Alert]) -> None:
+        """Append trend rows and alerts, then flush both files."""
+        if self._trends_fh is None:
+            return
+        for hop in hops:
+            self._trends.writerow(hop.trend_row())
+        for alert in alerts:
+            self._write_alert(session.bed_id, alert)
+        self.n_hops += len(hops)
+        self._trends_fh.flush()
+        self._alerts_fh.flush()
+        if self.summary_every_s is not None and (
+            time.monotonic() - self._t_summary >= self.summary_every_s
+        ):
+            self._write_summary(session.summary(final=False))
+
+    def _write_alert(self, bed_id: str, alert: Alert) -> None:
+        self.n_alerts += 1
+        assert self.start_datetime is not None
+        when = self.start_datetime + timedelta(seconds=alert.t_s)
+        record = {
+            "id": self.n_alerts,
+            "bed_id": bed_id,
+            "time": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            **alert.to_record(),
+            "acked_by": None,
+            "acked_at": None,
+        }
+        self.alert_counts[alert.kind] = self.alert_counts.get(alert.kind, 0) + 1
+        self._alerts_fh.write(json.dumps(record, default=_json_default) + "\n")
+
+    def events(self, session: BedSession, events: list[DetectedSeizure], t_end_s: float) -> None:
+        if self._trends_fh is None:
+            return
+        rows = [
+            SeizureEvent(
+                onset_s=round(ev.onset_s, 3),
+                duration_s=round((ev.offset_s if ev.offset_s is not None else t_end_s)
+                                 - ev.onset_s, 3),
+                event_type="sz",
+                confidence=round(ev.confidence, 3),
+                channels=",".join(ev.channels[:8]) or "n/a",
+            )
+            for ev in events
+        ]  # fmt: skip
+        write_events_tsv(self.out_dir / "events.tsv", rows, t_end_s, self.start_datetime)
+
+    def close(self, session: BedSession, summary: dict[str, Any]) -> None:
+        if self._trends_fh is None:
+            return
+        self._write_summary(summary)
+        self._trends_fh.close()
+        self._alerts_fh.close()
+
+    def _write_summary(self, summary: dict[str, Any]) -> None:
+        self._t_summary = time.monotonic()
+        summary = {**summary, "n_hops": self.n_hops, "n_alerts": self.n_alerts,
+                   "alerts_by_kind": dict(self.alert_counts)}  # fmt: skip
+        atomic_write_text(
+            self.out_dir / "summary.json",
+            json.dumps(summary, indent=2, default=_json_default) + "\n",
+        )
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, datetime):
+        return obj.isoformat()
+    if hasattr(obj, "item"):
+        return obj.item()
+    if isinstance(obj, float):
+        return None
+    return str(obj)

@@ -1,0 +1,228 @@
+"""From hop results and stream events to alerts: the one alert policy of a bed.
+
+Every bed session (``rsemon replay``, ``rsemon monitor`` and each service bed) runs
+this policy, so ``alerts.jsonl`` holds exactly what a bed in the service raises:
+
+- seizure alerts come from the clinical layer (``seizure_onset`` without an
+  anaesthetic infusion, ``breakthrough_seizure`` on one, ``wean_recurrence`` during a
+  wean), raised once per seizure cluster and carrying the detector's own onset
+  details under ``details["eeg"]``; the engine's per-seizure offsets and depth
+  changes are shown in the trends, not raised;
+- engine and stream conditions are open alerts of :class:`~detectors.alerts.OpenAlerts`,
+  reported again at most every :data:`ENGINE_UPDATE_INTERVAL_S` of bed time unless
+  their severity changes, and cleared when they end:
+
+  ============================  ===============================================
+  condition                     ends
+  ============================  ===============================================
+  ``signal_quality``            every channel good for :data:`QUALITY_CLEAR_S`
+  ``stream_lost``               the stream is restored (and ``stream_restored``
+                                is raised, low)
+  ``stream_restored``           :data:`CONDITION_CLEAR_S` of data without a loss
+  ``data_gap``, ``rate_drift``  :data:`CONDITION_CLEAR_S` without a recurrence
+  ``engine_error``              :data:`CONDITION_CLEAR_S` of hops without an error
+  ============================  ===============================================
+
+- everything else the clinical layer raises (t1/t2 crossed, SE stage, titration
+  against the targets, 24 h of anaesthetic) as it raises it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from detectors.alerts import Alert, AlertOrigin, OpenAlert, OpenAlerts, Severity
+from detectors.clinical import SEIZURE_KEYS, ClinicalState
+
+if TYPE_CHECKING:
+    from monitoring.engine import HopResult
+
+__all__ = [
+    "AlertPolicy",
+    "clinical_alerts",
+    "CONDITION_CLEAR_S",
+    "ENGINE_UPDATE_INTERVAL_S",
+    "QUALITY_CLEAR_S",
+]
+
+#: Minimum bed time between two reports of an engine/stream condition of equal severity.
+ENGINE_UPDATE_INTERVAL_S = 600.0
+#: All channels good for this long clears an open signal-quality alert.
+QUALITY_CLEAR_S = 60.0
+#: A transient condition (gap, drift, engine error, restored stream) not seen again
+#: for this long is over.
+CONDITION_CLEAR_S = 60.0
+
+#: Conditions that end after :data:`CONDITION_CLEAR_S` without a recurrence.
+_TRANSIENT = ("data_gap", "rate_drift", "engine_error", "stream_restored")
+#: Engine alerts that are shown in the trends and events, not raised.
+_NOT_RAISED = ("seizure_offset", "depth_change")
+
+
+def clinical_alerts(alerts: Iterable[Any]) -> list[Alert]:
+    """Transitions of the clinical layer as :class:`~detectors.alerts.Alert` (origin
+    ``clinical``)."""
+    return [Alert(c.key, c.kind, c.severity, c.message, dict(c.details), c.t_s, c.state,
+                  "clinical") for c in alerts]  # fmt: skip
+
+
+class AlertPolicy:
+    """The alert state of one bed beyond the clinical layer's own.
+
+    ``conditions`` holds the open engine/stream conditions; ``last_seen_s`` when each
+    transient condition was last reported; ``all_good_since_s`` since when every
+    channel has been good.
+    """
+
+    def __init__(self) -> None:
+        self.conditions = OpenAlerts(ENGINE_UPDATE_INTERVAL_S)
+        self.last_seen_s: dict[str, float] = {}
+        self.all_good_since_s: float | None = None
+
+    @property
+    def engine_alerts(self) -> dict[str, tuple[float, str]]:
+        """Open engine/stream conditions: key → (time of the last report, severity)."""
+        return {o.key: (o.last_report_t_s, o.severity) for o in self.conditions}
+
+    def hop_changes(
+        self,
+        hop: HopResult,
+        clinical: ClinicalState,
+        n_channels: int,
+        t_s: float | None = None,
+        manual_ictal: bool = False,
+    ) -> list[Alert]:
+        """Alert transitions at one hop.
+
+        Parameters
+        ----------
+        hop : HopResult
+        clinical : ClinicalState
+            The bed's clinical layer; updated here.
+        n_channels : int
+            Channels of the bed's montage (all good clears signal quality).
+        t_s : float, optional
+            Clinical time of the hop when it differs from ``hop.t_s`` (the service
+            moves it on when a bedside observation was entered later).
+        manual_ictal : bool
+            A clinician observes seizure activity (counts as ictal).
+        """
+        t = float(hop.t_s if t_s is None else t_s)
+        out: list[Alert] = []
+        eeg_onset: dict[str, Any] | None = None
+        for a in hop.alerts:
+            if a.kind == "seizure_onset":
+                eeg_onset = {"message": a.message, **a.details}
+            elif a.kind not in _NOT_RAISED:
+                out += self.condition(a.key, a.severity, a.message, a.details, t, a.origin)
+        out += self._quality_cleared(hop, n_channels, t)
+        out += self._transients_over(t)
+        ictal = bool(hop.ictal) or manual_ictal
+        sr = hop.suppression_ratio
+        sr_known = sr is not None and math.isfinite(sr)
+        for c in clinical.update(t, ictal, float(sr) if sr_known else None, hop.depth):
+            details = dict(c.details)
+            if c.state == "raised" and c.key in SEIZURE_KEYS and eeg_onset is not None:
+                details["eeg"] = eeg_onset
+            out += clinical_alerts([replace(c, details=details)])
+        return out
+
+    def condition(
+        self,
+        key: str,
+        severity: Severity,
+        message: str,
+        details: Mapping[str, Any],
+        t: float,
+        origin: AlertOrigin = "engine",
+    ) -> list[Alert]:
+        """An engine/stream condition holds at ``t``: raise it or update it if due."""
+        if key == "signal_quality":
+            self.all_good_since_s = None
+        if key in _TRANSIENT:
+            self.last_seen_s[key] = t
+        return self.conditions.report(key, severity, message, details, t, origin=origin)
+
+    def stream_event(
+        self, kind: str, severity: Severity, message: str, details: Mapping[str, Any], t: float
+    ) -> list[Alert]:
+        """A live-stream event (``stream_lost``, ``stream_restored``, ``data_gap``,
+        ``rate_drift``) as alert transitions."""
+        if kind == "stream_restored":
+            out = self.conditions.clear("stream_lost", message, t, details)
+            self.conditions.clear("stream_restored", message, t)
+            return out + self.condition(kind, "low", message, details, t, "stream")
+        if kind == "stream_lost":
+            out = self.conditions.clear("stream_restored", message, t)
+            self.last_seen_s.pop("stream_restored", None)
+            return out + self.condition(kind, severity, message, details, t, "stream")
+        return self.condition(kind, severity, message, details, t, "stream")
+
+    def engine_error(self, exc: BaseException, t: float) -> list[Alert]:
+        """The engine failed on a chunk and was restarted (the bed keeps running)."""
+        text = str(exc).splitlines()[0][:200] if str(exc) else ""
+        return self.condition(
+            "engine_error", "medium",
+            f"analysis restarted after an internal error ({type(exc).__name__})",
+            {"error": f"{type(exc).__name__}: {text}"}, t,
+        )  # fmt: skip
+
+    def close_all(self, message: str, t: float) -> list[Alert]:
+        """Clear every open engine/stream condition (end of monitoring)."""
+        self.last_seen_s.clear()
+        return self.conditions.clear_all(message, t)
+
+    # -- conditions that end ------------------------------------------------------
+    def _quality_cleared(self, hop: HopResult, n_channels: int, t: float) -> list[Alert]:
+        if "signal_quality" not in self.conditions:
+            return []
+        if hop.n_good_channels < n_channels:
+            self.all_good_since_s = None
+            return []
+        if self.all_good_since_s is None:
+            self.all_good_since_s = t
+            return []
+        if t - self.all_good_since_s < QUALITY_CLEAR_S:
+            return []
+        self.all_good_since_s = None
+        return self.conditions.clear("signal_quality", f"all {n_channels} channels good again", t)
+
+    def _transients_over(self, t: float) -> list[Alert]:
+        out: list[Alert] = []
+        for key, seen in list(self.last_seen_s.items()):
+            if t - seen >= CONDITION_CLEAR_S:
+                del self.last_seen_s[key]
+                out += self.conditions.clear(key, f"no {key.replace('_', ' ')} for "
+                                                  f"{CONDITION_CLEAR_S:.0f} s", t)  # fmt: skip
+        return out
+
+    # -- persistence --------------------------------------------------------------
+    def restore(
+        self, key: str, kind: str, severity: Severity, message: str, details: dict[str, Any],
+        raised_t_s: float, last_t_s: float, origin: AlertOrigin,
+    ) -> None:  # fmt: skip
+        """Re-open a condition that a store kept open (a service restarted)."""
+        self.conditions.restore(
+            OpenAlert(key, kind, severity, message, details, raised_t_s, last_t_s, origin)
+        )
+        if key in _TRANSIENT:
+            self.last_seen_s[key] = last_t_s
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "conditions": self.conditions.to_dict(),
+            "last_seen_s": dict(self.last_seen_s),
+            "all_good_since_s": self.all_good_since_s,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AlertPolicy:
+        policy = cls()
+        policy.conditions = OpenAlerts.from_dict(data["conditions"])
+        policy.last_seen_s = {str(k): float(v) for k, v in data.get("last_seen_s", {}).items()}
+        since = data.get("all_good_since_s")
+        policy.all_good_since_s = None if since is None else float(since)
+        return policy
