@@ -3,7 +3,8 @@
 Files are read with edfio (lazily, one block at a time, so a 24-h file never sits in
 memory whole). Non-EEG channels (ECG, EMG, EOG, respiration, photic, annotation and
 "-" placeholder channels) are recognised by label and set aside. EEG values are
-converted once to float64 microvolts using the physical dimension in the header.
+converted once to float64 microvolts using the physical dimension in the header
+(:func:`pipeline.units.unit_scale_to_uv`).
 
 Anything the reader cannot handle correctly stops with :class:`IngestError`, whose
 message is one line that names the file and the reason.
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.chunk import Chunk
+from pipeline.units import unit_scale_to_uv
 
 __all__ = ["IngestError", "EdfSource", "RecordingInfo", "classify_channel"]
 
@@ -36,15 +38,6 @@ _NON_EEG_PATTERNS = (
 )
 _NON_EEG_RE = re.compile("|".join(_NON_EEG_PATTERNS))
 
-_UNIT_TO_UV = {
-    "uv": 1.0,
-    "µv": 1.0,
-    "μv": 1.0,
-    "mv": 1e3,
-    "v": 1e6,
-    "nv": 1e-3,
-}
-
 
 class IngestError(ValueError):
     """A recording that cannot be read correctly; the message is one line."""
@@ -55,13 +48,6 @@ def _one_line(text: str, limit: int = 300) -> str:
     clean = "".join(ch if ch.isprintable() else " " for ch in text)
     clean = " ".join(clean.split())
     return clean if len(clean) <= limit else clean[: limit - 3] + "..."
-
-
-def _unit_scale(physical_dimension: str) -> float | None:
-    """Factor from an EDF physical dimension to µV; None when it is not a voltage."""
-    unit = physical_dimension.strip().lower().replace("micro", "u").replace("volts", "v")
-    unit = unit.replace("volt", "v")
-    return _UNIT_TO_UV.get(unit)
 
 
 def normalise_label(label: str) -> str:
@@ -212,7 +198,7 @@ class EdfSource:
             eeg = [s for s in eeg if float(s.sampling_frequency) == sfreq]
         # channels whose unit is not a voltage (%, bpm, au, ...) are not EEG when
         # others are in volts; when none is, the file is in raw units (scale unknown)
-        volt = [_unit_scale(s.physical_dimension) is not None for s in eeg]
+        volt = [unit_scale_to_uv(s.physical_dimension) is not None for s in eeg]
         if any(volt) and not all(volt):
             other = [s for s, v in zip(eeg, volt, strict=True) if not v]
             warnings.append(
@@ -224,7 +210,7 @@ class EdfSource:
             set_aside += [s.label.strip() for s in other]
             eeg = [s for s, v in zip(eeg, volt, strict=True) if v]
         unit_known = any(volt)  # all kept channels are in volts, or none is
-        scales = [_unit_scale(s.physical_dimension) or 1.0 for s in eeg]
+        scales = [unit_scale_to_uv(s.physical_dimension) or 1.0 for s in eeg]
         if not unit_known:
             warnings.append("no channel has a voltage unit: values kept as given, scale unknown")
         # duplicate labels would make montage lookup ambiguous

@@ -28,9 +28,10 @@ from pipeline.lsl.config import (
     get_pylsl,
 )
 from pipeline.lsl.discovery import list_streams, resolve_streams, stream_query
-from pipeline.lsl.info import LslStreamInfo, read_stream_info, unit_scale_to_uv
+from pipeline.lsl.info import LslStreamInfo, read_stream_info
 from pipeline.lsl.player import LslPlayer
 from pipeline.lsl.source import LslSource, LslStreamNotFound, Pulled, StreamEvent
+from pipeline.units import unit_scale_to_uv
 
 __all__ = [
     "CONFIG_ENV",

@@ -4,7 +4,8 @@
 ``desc`` element, as an inlet returns it) into :class:`LslStreamInfo`: the channel
 labels, units and types under ``desc/channels/channel`` as the XDF meta-data
 conventions give them [1]_, the channels kept as EEG (by declared type, else by
-label) and those set aside, the factor that turns each kept channel into µV, and
+label) and those set aside, the factor that turns each kept channel into µV
+(:func:`pipeline.units.unit_scale_to_uv`), and
 what :class:`~pipeline.lsl.player.LslPlayer` states under ``desc/rsemon`` (playback
 speed, duration, looping).
 
@@ -21,28 +22,9 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-__all__ = ["LslStreamInfo", "read_stream_info", "unit_scale_to_uv"]
+from pipeline.units import unit_scale_to_uv
 
-
-_UNIT_TO_UV = {
-    "v": 1e6, "volt": 1e6, "volts": 1e6,
-    "mv": 1e3, "millivolt": 1e3, "millivolts": 1e3,
-    "uv": 1.0, "µv": 1.0, "μv": 1.0, "microvolt": 1.0, "microvolts": 1.0,
-    "nv": 1e-3, "nanovolt": 1e-3, "nanovolts": 1e-3,
-}  # fmt: skip
-
-
-def unit_scale_to_uv(unit: str | None) -> float | None:
-    """Factor that turns values in ``unit`` into µV; None when the unit is not a volt.
-
-    Accepts ``V``, ``mV``, ``uV``/``µV``/``μV``, ``nV`` and their spelled-out forms
-    (``microvolts`` is the XDF convention [1]_), in any case.
-    """
-    if unit is None:
-        return None
-    key = unit.strip().lower().replace(" ", "").replace("micro", "u")
-    key = {"uvolt": "uv", "uvolts": "uv"}.get(key, key)
-    return _UNIT_TO_UV.get(key, _UNIT_TO_UV.get(unit.strip().lower()))
+__all__ = ["LslStreamInfo", "read_stream_info"]
 
 
 @dataclass(frozen=True)
