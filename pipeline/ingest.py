@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.annotations_edf import Annotation, annotations_of, open_edf
 from pipeline.chunk import Chunk
 from pipeline.units import unit_scale_to_uv
 
@@ -88,7 +89,7 @@ class RecordingInfo:
     start_datetime: datetime | None
     unit_known: bool
     warnings: tuple[str, ...] = field(default=())
-    annotations: tuple[tuple[float, float, str], ...] = field(default=())
+    annotations: tuple[Annotation, ...] = field(default=())
 
 
 class EdfSource:
@@ -123,8 +124,6 @@ class EdfSource:
         return IngestError(_one_line(f"{self.path}: {reason}"))
 
     def _open(self):  # noqa: ANN202 - edfio type
-        import edfio
-
         if not self.path.exists():
             raise self._fail("no such file")
         if self.path.is_dir():
@@ -148,11 +147,7 @@ class EdfSource:
         try:
             with _warnings.catch_warnings(record=True) as caught:
                 _warnings.simplefilter("always")
-                if self.format == "BDF":
-                    # 24-bit samples: edfio reads BDF only eagerly (whole file in memory)
-                    edf = edfio.read_bdf(self.path)
-                else:
-                    edf = edfio.read_edf(self.path, lazy_load_data=True)
+                edf = open_edf(self.path, bdf=self.format == "BDF")
         except Exception as exc:  # edfio raises several types for bad headers
             msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise self._fail(f"corrupt or truncated header or data ({msg})") from None
@@ -229,10 +224,9 @@ class EdfSource:
             start = edf.startdatetime
         except Exception:
             start = None
-        annotations: list[tuple[float, float, str]] = []
+        annotations: tuple[Annotation, ...] = ()
         try:
-            for ann in edf.annotations:
-                annotations.append((float(ann.onset), float(ann.duration or 0.0), str(ann.text)))
+            annotations = annotations_of(edf)
         except Exception as exc:
             warnings.append(f"annotations unreadable ({exc})")
         self.info = RecordingInfo(
@@ -245,7 +239,7 @@ class EdfSource:
             start_datetime=start,
             unit_known=unit_known,
             warnings=tuple(warnings),
-            annotations=tuple(annotations),
+            annotations=annotations,
         )
 
     # -- reading ---------------------------------------------------------------

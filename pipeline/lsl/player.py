@@ -161,7 +161,7 @@ class LslPlayer:
         wire = fs * self.speed
         blk = max(1, int(round(wire * self.block_s)))
         outlet, markers = self._outlets()
-        annotations = sorted(src.info.annotations)
+        annotations = src.info.annotations  # sorted by onset (pipeline.annotations_edf)
         try:
             if wait_for_consumer_s > 0 and not outlet.wait_for_consumers(wait_for_consumer_s):
                 log.warning("no consumer after %.1f s; streaming anyway", wait_for_consumer_s)
