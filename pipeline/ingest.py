@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.annotations_edf import Annotation, annotations_of, open_edf
+from pipeline.checks import positive
 from pipeline.chunk import Chunk
 from pipeline.units import unit_scale_to_uv
 
@@ -112,10 +113,8 @@ class EdfSource:
     """
 
     def __init__(self, path: str | Path, chunk_s: float = 10.0) -> None:
-        if not chunk_s > 0:
-            raise ValueError(f"chunk_s must be > 0, got {chunk_s!r}")
         self.path = Path(path)
-        self.chunk_s = float(chunk_s)
+        self.chunk_s = positive("chunk_s", chunk_s)
         self._edf = self._open()
         self._select_channels()
 

@@ -17,7 +17,6 @@ References
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.checks import in_range, positive
 from pipeline.lsl.config import get_pylsl
 from pipeline.lsl.discovery import check_query_value
 
@@ -82,10 +82,8 @@ class LslPlayer:
         from pipeline.ingest import EdfSource
 
         check_query_value("name", name)
-        if not (speed > 0 and math.isfinite(speed)):
-            raise ValueError(f"speed must be a positive number, got {speed!r}")
-        if not (0 < block_s <= 1.0):
-            raise ValueError(f"block_s must be in (0, 1] s, got {block_s!r}")
+        positive("speed", speed)
+        in_range("block_s", block_s, 0.0, 1.0, low_open=True)
         self.path = Path(path)
         self.name = name
         self.speed = float(speed)

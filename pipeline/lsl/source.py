@@ -41,6 +41,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from pipeline.checks import count, positive
 from pipeline.chunk import Chunk
 from pipeline.lsl.clock import ClockFit
 from pipeline.lsl.config import get_pylsl
@@ -167,8 +168,7 @@ class LslSource:
             "max_buffer_s": max_buffer_s, "resolve_timeout_s": resolve_timeout_s,
         }  # fmt: skip
         for arg, number in numbers.items():
-            if not (number > 0 and math.isfinite(number)):
-                raise ValueError(f"{arg} must be a positive number, got {number!r}")
+            positive(arg, number)
         self.name = name
         self.stype = stype
         self.source_id = source_id
@@ -350,10 +350,8 @@ class LslSource:
             ``chunk`` (None when nothing arrived) in µV, channels first, on the
             recording clock; ``events`` in the order they happened.
         """
-        if min_samples < 1:
-            raise ValueError(f"min_samples must be >= 1, got {min_samples}")
-        if not timeout_s >= 0:
-            raise ValueError(f"timeout_s must be >= 0, got {timeout_s!r}")
+        count("min_samples", min_samples)
+        positive("timeout_s", timeout_s, allow_zero=True)
         events: list[StreamEvent] = []
         if self._pending is not None:  # samples after a gap found inside the last pull
             raw, stamps = self._pending
