@@ -29,7 +29,7 @@ from monitoring.engine import BedEngine  # noqa: E402
 from monitoring.policy import AlertPolicy  # noqa: E402
 from pipeline.chunk import Chunk  # noqa: E402
 from pipeline.ingest import EdfSource  # noqa: E402
-from pipeline.synthetic import (  # noqa: E402
+from recordings.synthetic import (  # noqa: E402
     DEFAULT_CHANNELS_19,
     iter_chunks,
     make_burst_suppression,

@@ -26,7 +26,7 @@ Recording sets (``../shared/data`` ones are skipped when absent):
   and 10–14 (not used), 7 seizures each.
 - ``eegmmidb``: the four S001 runs of a healthy volunteer played back to back with
   a gap flag between runs (eyes open, eyes closed, two motor tasks): seizure-free.
-- ``synthetic-sz``: :func:`pipeline.synthetic.make_seizure_recording` (15 min, two
+- ``synthetic-sz``: :func:`recordings.synthetic.make_seizure_recording` (15 min, two
   seizures, generalized or focal) plus random movement (75–300 µV), electrode-pop
   and clipping artefacts; referential montage, because the generator's generalized
   discharges are nearly identical on all electrodes and cancel in bipolar
@@ -37,9 +37,9 @@ Recording sets (``../shared/data`` ones are skipped when absent):
 
 Burst suppression
 -----------------
-:func:`pipeline.synthetic.make_burst_suppression` (10 min) over target ratios,
+:func:`recordings.synthetic.make_burst_suppression` (10 min) over target ratios,
 seeds and noise levels, plus a 30-min recording whose depth changes
-(:func:`pipeline.synthetic.stream_background_chunks` with suppression epochs).
+(:func:`recordings.synthetic.stream_background_chunks` with suppression epochs).
 Figures: mean absolute error of the 60-s suppression ratio at every hop from 60 s
 on (percentage points), burst count against the generator's bursts, and the depth
 label at the end of every minute against the label of the true ratio of that
@@ -83,7 +83,7 @@ from detectors.seizure import DetectedSeizure, SeizureDecision, SeizureDetector 
 from monitoring.engine import BedEngine, EngineConfig  # noqa: E402
 from pipeline.chunk import Chunk  # noqa: E402
 from pipeline.preprocess import BipolarMontage  # noqa: E402
-from pipeline.synthetic import (  # noqa: E402
+from recordings.synthetic import (  # noqa: E402
     ArtefactKind,
     SyntheticRecording,
     add_artefacts,

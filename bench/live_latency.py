@@ -70,7 +70,7 @@ CH_NAMES = tuple(
 # ----------------------------------------------------------------- the outlet side
 def _signal(seconds: float = 60.0) -> np.ndarray:
     """60 s of 23-channel background EEG (µV, float32, samples × channels), looped."""
-    from pipeline.synthetic import stream_background_chunks
+    from recordings.synthetic import stream_background_chunks
 
     chunks = list(
         stream_background_chunks(seconds, SFREQ_HZ, n_channels=len(CH_NAMES), ch_names=CH_NAMES)

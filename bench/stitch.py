@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.synthetic import SyntheticRecording  # noqa: E402
+from recordings.synthetic import SyntheticRecording  # noqa: E402
 
 __all__ = [
     "CHB01_SEIZURES",

@@ -69,7 +69,7 @@ def stream_chunks(duration_s: float, chunk_s: float, seed: int) -> Iterator[Chun
     """
     epochs = [(0.1 * duration_s, 0.2 * duration_s, 0.7)] if duration_s >= 600 else []
     try:
-        from pipeline.synthetic import stream_background_chunks
+        from recordings.synthetic import stream_background_chunks
     except ImportError:  # the generator module is optional for this benchmark
         yield from _fallback_chunks(duration_s, chunk_s, seed)
         return
@@ -80,7 +80,7 @@ def stream_chunks(duration_s: float, chunk_s: float, seed: int) -> Iterator[Chun
 
 
 def _fallback_chunks(duration_s: float, chunk_s: float, seed: int) -> Iterator[Chunk]:
-    """Smoothed Gaussian noise, chunk by chunk (used only without pipeline.synthetic)."""
+    """Smoothed Gaussian noise, chunk by chunk (used only without recordings.synthetic)."""
     rng = np.random.default_rng(seed)
     n_total = int(round(duration_s * SFREQ_HZ))
     step = int(round(chunk_s * SFREQ_HZ))

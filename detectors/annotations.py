@@ -17,7 +17,8 @@ Formats
   (``19.39.33``) of the registration start and of each seizure start/end, converted
   here to seconds from the registration start, modulo 24 h (recordings cross
   midnight).
-* EDF+/BDF+ annotations whose text names a seizure.
+* EDF+/BDF+ annotations whose text names a seizure (read by
+  :mod:`pipeline.annotations_edf`, the one EDF+ annotation reader).
 
 :func:`read_any` dispatches on the path; dataset summaries that describe many
 recordings take the record after ``::``, e.g. ``chb01-summary.txt::chb01_03.edf``.
@@ -47,7 +48,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
-from typing import Any
+
+from pipeline.annotations_edf import Annotation, read_annotations
 
 __all__ = [
     "EVENTS_TSV_HEADER",
@@ -688,23 +690,14 @@ def _is_seizure_text(text: str) -> bool:
     return _SEIZURE_TEXT.search(_NON_ICTAL.sub(" ", text)) is not None
 
 
-def _read_edf(path: Path) -> Any:
-    import edfio
-
-    if path.suffix.lower() == ".bdf":
-        return edfio.read_bdf(path)
-    return edfio.read_edf(path)
-
-
-def _edf_seizures(edf: Any) -> list[SeizureEvent]:
+def _edf_seizures(annotations: Iterable[Annotation]) -> list[SeizureEvent]:
+    """Seizure events from annotations sorted by onset (see :func:`read_edf_annotations`)."""
     events: list[SeizureEvent] = []
     open_marker: int | None = None  # index of a zero-length onset marker
-    for ann in sorted(edf.annotations, key=lambda a: a.onset):
-        text = ann.text or ""
+    for onset, duration_s, text in annotations:
         if not _is_seizure_text(text):
             continue
-        onset_s = max(0.0, float(ann.onset))
-        duration_s = float(ann.duration) if ann.duration else 0.0
+        onset_s = max(0.0, onset)
         if duration_s == 0.0 and _END_WORD.search(text):
             if open_marker is None:
                 warnings.warn(
@@ -736,7 +729,7 @@ def read_edf_annotations(path: StrPath) -> list[SeizureEvent]:
     list of SeizureEvent
         ``event_type`` ``"sz"``, sorted by onset, seconds from the recording start.
     """
-    return _edf_seizures(_read_edf(Path(path)))
+    return _edf_seizures(read_annotations(path)[0])
 
 
 # ---------------------------------------------------------------------------
@@ -831,8 +824,8 @@ def read_any_with_duration(spec: StrPath) -> tuple[list[SeizureEvent], float | N
     if suffix in (".edf", ".bdf"):
         if not src.is_file():
             raise FileNotFoundError(f"no such file: {src}")
-        edf = _read_edf(src)
-        return _edf_seizures(edf), float(edf.duration)
+        annotations, duration_s = read_annotations(src)
+        return _edf_seizures(annotations), duration_s
     raise ValueError(
         f"unknown annotation format for {src}: expected .tsv, .edf/.bdf, "
         "chbNN-summary.txt::RECORD or Seizures-list-PNxx.txt::RECORD"

@@ -26,13 +26,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from detectors.seizure import (
-    DetectedSeizure,
-    SeizureDecision,
-    check_channel_names,
-    check_numbers,
-    check_window_inputs,
-)
+from detectors.seizure import DetectedSeizure, SeizureDecision, check_window_inputs
+from pipeline.checks import channel_names, greater_than, positive
 
 __all__ = ["LineLengthBaseline"]
 
@@ -67,13 +62,16 @@ class LineLengthBaseline:
         onset_s: float = 5.0,
         offset_s: float = 10.0,
     ) -> None:
-        names = check_channel_names(ch_names)
-        check_numbers(
-            positive={"hop_s": hop_s, "window_s": window_s, "calibration_s": calibration_s},
-            non_negative={"onset_s": onset_s, "offset_s": offset_s},
-        )
-        if not (math.isfinite(threshold_ratio) and threshold_ratio > 1):
-            raise ValueError(f"threshold_ratio must be > 1, got {threshold_ratio!r}")
+        names = channel_names("ch_names", ch_names)
+        for name, value in (
+            ("hop_s", hop_s),
+            ("window_s", window_s),
+            ("calibration_s", calibration_s),
+        ):
+            positive(name, value)
+        for name, value in (("onset_s", onset_s), ("offset_s", offset_s)):
+            positive(name, value, allow_zero=True)
+        greater_than("threshold_ratio", threshold_ratio, 1.0)
         self.ch_names = names
         self.hop_s = float(hop_s)
         self.window_s = float(window_s)

@@ -63,6 +63,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal
 
+from pipeline.checks import count, in_range, positive
 from pipeline.features import ENVELOPE_S, MIN_SUPPRESSION_S, SUPPRESSION_THRESHOLD_UV
 
 __all__ = [
@@ -158,24 +159,17 @@ class SuppressionTracker:
         band_hz: tuple[float, float] | None = (1.0, 20.0),
         recent_s: float = 2.0,
     ) -> None:
-        if not (isinstance(sfreq_hz, int | float) and math.isfinite(sfreq_hz) and sfreq_hz > 0):
-            raise ValueError(f"sfreq_hz must be a positive finite rate, got {sfreq_hz!r}")
-        if isinstance(n_channels, bool) or not isinstance(n_channels, int | np.integer):
-            raise TypeError(f"n_channels must be an int, got {type(n_channels).__name__}")
-        if n_channels < 1:
-            raise ValueError(f"n_channels must be >= 1, got {n_channels}")
-        if not threshold_uv > 0:
-            raise ValueError(f"threshold_uv must be > 0, got {threshold_uv!r}")
-        if not 0 < consensus <= 1:
-            raise ValueError(f"consensus must be in (0, 1], got {consensus!r}")
+        positive("sfreq_hz", sfreq_hz)
+        count("n_channels", n_channels)
+        positive("threshold_uv", threshold_uv)
+        in_range("consensus", consensus, 0.0, 1.0, low_open=True)
         for name, value in (
             ("min_suppression_s", min_suppression_s),
             ("smooth_s", smooth_s),
             ("window_s", window_s),
             ("min_burst_s", min_burst_s),
         ):
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive duration, got {value!r}")
+            positive(name, value)
         if window_s < 2 * min_suppression_s:
             raise ValueError(f"window_s ({window_s}) must be >= 2 × min_suppression_s")
         self.sfreq_hz = float(sfreq_hz)
@@ -467,8 +461,7 @@ class DepthClassifier:
     """
 
     def __init__(self, hold_s: float = 10.0) -> None:
-        if not (math.isfinite(hold_s) and hold_s >= 0):
-            raise ValueError(f"hold_s must be a finite duration >= 0, got {hold_s!r}")
+        positive("hold_s", hold_s, allow_zero=True)
         self.hold_s = float(hold_s)
         self.reset()
 

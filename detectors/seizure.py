@@ -69,6 +69,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from pipeline.checks import channel_names, count, greater_than, in_range, positive
+
 __all__ = ["SeizureDetector", "SeizureDecision", "DetectedSeizure", "channel_count_needed"]
 
 # psd band (Hz) of the movement guard, half-open [low, high)
@@ -126,26 +128,6 @@ def channel_count_needed(
 ) -> int:
     """Channels that must agree: ``clip(round(channel_fraction · n), 1, max_channels)``."""
     return int(max(1, min(max_channels, math.floor(channel_fraction * n_usable + 0.5))))
-
-
-def check_channel_names(ch_names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    """Channel names of a detector as a tuple; at least one (ValueError otherwise)."""
-    names = tuple(ch_names)
-    if not names:
-        raise ValueError("ch_names must name at least one channel")
-    return names
-
-
-def check_numbers(
-    positive: dict[str, float] | None = None, non_negative: dict[str, float] | None = None
-) -> None:
-    """Raise ValueError naming the first parameter that is not a finite number > 0 (≥ 0)."""
-    for name, value in (positive or {}).items():
-        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be a positive number, got {value!r}")
-    for name, value in (non_negative or {}).items():
-        if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
-            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
 
 
 def check_window_inputs(
@@ -218,25 +200,22 @@ class SeizureDetector:
         max_suppressed_fraction: float = 0.25,
         refresh_s: float = 10.0,
     ) -> None:
-        names = check_channel_names(ch_names)
-        check_numbers(
-            positive={"hop_s": hop_s, "window_s": window_s, "baseline_s": baseline_s,
-                      "onset_evidence": onset_evidence, "max_step": max_step,
-                      "refresh_s": refresh_s},
-            non_negative={"warmup_s": warmup_s, "onset_s": onset_s, "offset_s": offset_s},
-        )  # fmt: skip
-        if not off_ratio > 1.0:
-            raise ValueError(f"off_ratio must be > 1, got {off_ratio!r}")
+        names = channel_names("ch_names", ch_names)
+        for name, value in (
+            ("hop_s", hop_s), ("window_s", window_s), ("baseline_s", baseline_s),
+            ("onset_evidence", onset_evidence), ("max_step", max_step), ("refresh_s", refresh_s),
+        ):  # fmt: skip
+            positive(name, value)
+        for name, value in (("warmup_s", warmup_s), ("onset_s", onset_s), ("offset_s", offset_s)):
+            positive(name, value, allow_zero=True)
+        greater_than("off_ratio", off_ratio, 1.0)
         if on_ratio <= off_ratio:
             raise ValueError(f"on_ratio ({on_ratio}) must exceed off_ratio ({off_ratio})")
         if warmup_s > baseline_s:
             raise ValueError(f"warmup_s ({warmup_s}) must not exceed baseline_s ({baseline_s})")
-        if not 0 < channel_fraction <= 1:
-            raise ValueError(f"channel_fraction must be in (0, 1], got {channel_fraction!r}")
-        if isinstance(max_channels, bool) or not isinstance(max_channels, int) or max_channels < 1:
-            raise ValueError(f"max_channels must be an int >= 1, got {max_channels!r}")
-        if not movement_low_ratio > 1:
-            raise ValueError(f"movement_low_ratio must be > 1, got {movement_low_ratio!r}")
+        in_range("channel_fraction", channel_fraction, 0.0, 1.0, low_open=True)
+        count("max_channels", max_channels)
+        greater_than("movement_low_ratio", movement_low_ratio, 1.0)
         if not (
             math.isfinite(movement_gap) and math.isfinite(artefact_hold_s) and artefact_hold_s >= 0
         ):
@@ -260,11 +239,9 @@ class SeizureDetector:
         self.movement_low_ratio = float(movement_low_ratio)
         self.movement_gap = float(movement_gap)
         self.artefact_hold_s = float(artefact_hold_s)
-        if not 0 < max_suppressed_fraction <= 1:
-            raise ValueError(
-                f"max_suppressed_fraction must be in (0, 1], got {max_suppressed_fraction!r}"
-            )
-        self.max_suppressed_fraction = float(max_suppressed_fraction)
+        self.max_suppressed_fraction = in_range(
+            "max_suppressed_fraction", max_suppressed_fraction, 0.0, 1.0, low_open=True
+        )
         self.refresh_s = float(refresh_s)
         self._theta_on = math.log(self.on_ratio)
         self._theta_off = math.log(self.off_ratio)

@@ -15,6 +15,8 @@ Traceback (most recent call last):
 ValueError: sfreq_hz must be > 0, got 0
 >>> fraction("sr_low", 0.5)
 0.5
+>>> greater_than("off_ratio", 1.5, 1.0)
+1.5
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ __all__ = [
     "finite",
     "finite_or_none",
     "fraction",
+    "greater_than",
     "in_range",
     "one_of",
     "positive",
@@ -62,6 +65,14 @@ def positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
     v = finite(name, value)
     if v < 0 or (v == 0 and not allow_zero):
         raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+    return v
+
+
+def greater_than(name: str, value: Any, bound: float) -> float:
+    """A finite number > ``bound`` (e.g. a ratio that must exceed 1)."""
+    v = finite(name, value)
+    if not v > bound:
+        raise ValueError(f"{name} must be > {bound:g}, got {value!r}")
     return v
 
 

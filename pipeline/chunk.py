@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from pipeline.checks import count, positive
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -58,8 +60,7 @@ class Chunk:
             raise ValueError(
                 f"ch_names has {len(self.ch_names)} names for {data.shape[0]} channels"
             )
-        if not (self.sfreq_hz > 0 and np.isfinite(self.sfreq_hz)):
-            raise ValueError(f"sfreq_hz must be a positive finite rate, got {self.sfreq_hz!r}")
+        positive("sfreq_hz", self.sfreq_hz)
 
     @property
     def n_channels(self) -> int:
@@ -84,8 +85,7 @@ class Chunk:
 
     def split(self, n_samples: int) -> list[Chunk]:
         """Cut into consecutive chunks of at most ``n_samples`` samples (for tests)."""
-        if n_samples < 1:
-            raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+        count("n_samples", n_samples)
         out = []
         for start in range(0, self.n_samples, n_samples):
             out.append(

@@ -2,8 +2,8 @@
 
 All functions take arrays shaped ``(..., n_samples)`` in microvolts and work along
 the last axis, so a batch of windows ``(n_windows, n_channels, n_samples)`` is one
-call. None of them keeps state; the streaming stages in :mod:`pipeline.engine` and
-:mod:`detectors.burst` own the state.
+call. None of them keeps state; the streaming stages in :mod:`pipeline.preprocess`,
+:mod:`detectors.burst` and :mod:`monitoring.engine` own the state.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Files are read with edfio (lazily, one block at a time, so a 24-h file never sits in
 memory whole). Non-EEG channels (ECG, EMG, EOG, respiration, photic, annotation and
 "-" placeholder channels) are recognised by label and set aside. EEG values are
-converted once to float64 microvolts using the physical dimension in the header.
+converted once to float64 microvolts using the physical dimension in the header
+(:func:`pipeline.units.unit_scale_to_uv`).
 
 Anything the reader cannot handle correctly stops with :class:`IngestError`, whose
 message is one line that names the file and the reason.
@@ -20,7 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.annotations_edf import Annotation, annotations_of, open_edf
+from pipeline.checks import positive
 from pipeline.chunk import Chunk
+from pipeline.units import unit_scale_to_uv
 
 __all__ = ["IngestError", "EdfSource", "RecordingInfo", "classify_channel"]
 
@@ -36,15 +40,6 @@ _NON_EEG_PATTERNS = (
 )
 _NON_EEG_RE = re.compile("|".join(_NON_EEG_PATTERNS))
 
-_UNIT_TO_UV = {
-    "uv": 1.0,
-    "µv": 1.0,
-    "μv": 1.0,
-    "mv": 1e3,
-    "v": 1e6,
-    "nv": 1e-3,
-}
-
 
 class IngestError(ValueError):
     """A recording that cannot be read correctly; the message is one line."""
@@ -55,13 +50,6 @@ def _one_line(text: str, limit: int = 300) -> str:
     clean = "".join(ch if ch.isprintable() else " " for ch in text)
     clean = " ".join(clean.split())
     return clean if len(clean) <= limit else clean[: limit - 3] + "..."
-
-
-def _unit_scale(physical_dimension: str) -> float | None:
-    """Factor from an EDF physical dimension to µV; None when it is not a voltage."""
-    unit = physical_dimension.strip().lower().replace("micro", "u").replace("volts", "v")
-    unit = unit.replace("volt", "v")
-    return _UNIT_TO_UV.get(unit)
 
 
 def normalise_label(label: str) -> str:
@@ -102,7 +90,7 @@ class RecordingInfo:
     start_datetime: datetime | None
     unit_known: bool
     warnings: tuple[str, ...] = field(default=())
-    annotations: tuple[tuple[float, float, str], ...] = field(default=())
+    annotations: tuple[Annotation, ...] = field(default=())
 
 
 class EdfSource:
@@ -125,10 +113,8 @@ class EdfSource:
     """
 
     def __init__(self, path: str | Path, chunk_s: float = 10.0) -> None:
-        if not chunk_s > 0:
-            raise ValueError(f"chunk_s must be > 0, got {chunk_s!r}")
         self.path = Path(path)
-        self.chunk_s = float(chunk_s)
+        self.chunk_s = positive("chunk_s", chunk_s)
         self._edf = self._open()
         self._select_channels()
 
@@ -137,8 +123,6 @@ class EdfSource:
         return IngestError(_one_line(f"{self.path}: {reason}"))
 
     def _open(self):  # noqa: ANN202 - edfio type
-        import edfio
-
         if not self.path.exists():
             raise self._fail("no such file")
         if self.path.is_dir():
@@ -162,11 +146,7 @@ class EdfSource:
         try:
             with _warnings.catch_warnings(record=True) as caught:
                 _warnings.simplefilter("always")
-                if self.format == "BDF":
-                    # 24-bit samples: edfio reads BDF only eagerly (whole file in memory)
-                    edf = edfio.read_bdf(self.path)
-                else:
-                    edf = edfio.read_edf(self.path, lazy_load_data=True)
+                edf = open_edf(self.path, bdf=self.format == "BDF")
         except Exception as exc:  # edfio raises several types for bad headers
             msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise self._fail(f"corrupt or truncated header or data ({msg})") from None
@@ -212,7 +192,7 @@ class EdfSource:
             eeg = [s for s in eeg if float(s.sampling_frequency) == sfreq]
         # channels whose unit is not a voltage (%, bpm, au, ...) are not EEG when
         # others are in volts; when none is, the file is in raw units (scale unknown)
-        volt = [_unit_scale(s.physical_dimension) is not None for s in eeg]
+        volt = [unit_scale_to_uv(s.physical_dimension) is not None for s in eeg]
         if any(volt) and not all(volt):
             other = [s for s, v in zip(eeg, volt, strict=True) if not v]
             warnings.append(
@@ -224,7 +204,7 @@ class EdfSource:
             set_aside += [s.label.strip() for s in other]
             eeg = [s for s, v in zip(eeg, volt, strict=True) if v]
         unit_known = any(volt)  # all kept channels are in volts, or none is
-        scales = [_unit_scale(s.physical_dimension) or 1.0 for s in eeg]
+        scales = [unit_scale_to_uv(s.physical_dimension) or 1.0 for s in eeg]
         if not unit_known:
             warnings.append("no channel has a voltage unit: values kept as given, scale unknown")
         # duplicate labels would make montage lookup ambiguous
@@ -243,10 +223,9 @@ class EdfSource:
             start = edf.startdatetime
         except Exception:
             start = None
-        annotations: list[tuple[float, float, str]] = []
+        annotations: tuple[Annotation, ...] = ()
         try:
-            for ann in edf.annotations:
-                annotations.append((float(ann.onset), float(ann.duration or 0.0), str(ann.text)))
+            annotations = annotations_of(edf)
         except Exception as exc:
             warnings.append(f"annotations unreadable ({exc})")
         self.info = RecordingInfo(
@@ -259,7 +238,7 @@ class EdfSource:
             start_datetime=start,
             unit_known=unit_known,
             warnings=tuple(warnings),
-            annotations=tuple(annotations),
+            annotations=annotations,
         )
 
     # -- reading ---------------------------------------------------------------

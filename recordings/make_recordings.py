@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from detectors.annotations import SeizureEvent, write_events_tsv
-from pipeline.synthetic import (
+from recordings.synthetic import (
     DEFAULT_CHANNELS_19,
     SyntheticRecording,
     make_burst_suppression,

@@ -12,7 +12,7 @@ from detectors.burst import (
     depth_series,
 )
 from pipeline.preprocess import BipolarMontage
-from pipeline.synthetic import make_burst_suppression
+from recordings.synthetic import make_burst_suppression
 
 FS = 256.0
 

@@ -10,7 +10,7 @@ import pytest
 from detectors.baseline import LineLengthBaseline
 from detectors.seizure import SeizureDetector, channel_count_needed
 from monitoring.engine import BedEngine, EngineConfig
-from pipeline.synthetic import add_artefacts, iter_chunks, make_seizure_recording
+from recordings.synthetic import add_artefacts, iter_chunks, make_seizure_recording
 
 FREQS = np.arange(0.0, 41.0)
 

@@ -12,7 +12,7 @@ import pytest
 
 from monitoring.engine import BedEngine
 from pipeline.chunk import Chunk
-from pipeline.synthetic import (
+from recordings.synthetic import (
     DEFAULT_CHANNELS_19,
     make_burst_suppression,
     make_seizure_recording,

@@ -51,7 +51,7 @@ def synthetic_edf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     import edfio
 
-    from pipeline.synthetic import make_burst_suppression, make_seizure_recording
+    from recordings.synthetic import make_burst_suppression, make_seizure_recording
 
     sz = make_seizure_recording(duration_s=200.0, seizures=(SEIZURE_S,), seed=1)
     bs = make_burst_suppression(duration_s=100.0, suppression_ratio=0.7, seed=2)

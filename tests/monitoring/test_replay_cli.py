@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from monitoring.replay import run_replay
-from pipeline.synthetic import make_burst_suppression
+from recordings.synthetic import make_burst_suppression
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"

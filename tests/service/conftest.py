@@ -37,7 +37,7 @@ def write_seizure_edf(
     """
     import edfio
 
-    from pipeline.synthetic import make_seizure_recording
+    from recordings.synthetic import make_seizure_recording
 
     rec = make_seizure_recording(
         duration_s=duration_s, sfreq_hz=sfreq_hz, seizures=(seizure,), seed=seed

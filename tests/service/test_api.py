@@ -463,7 +463,7 @@ def test_quiet_when_nothing_needs_doing(tmp_path: Path) -> None:
     """
     import edfio
 
-    from pipeline.synthetic import make_burst_suppression, make_seizure_recording
+    from recordings.synthetic import make_burst_suppression, make_seizure_recording
 
     def write(rec: Any, name: str) -> None:
         edfio.Edf(

@@ -83,7 +83,7 @@ def _write_seizure_edf(path: Path) -> None:
     """A 19-channel EDF with one focal seizure (truth: SEIZURE_S)."""
     import edfio
 
-    from pipeline.synthetic import make_seizure_recording
+    from recordings.synthetic import make_seizure_recording
 
     kw: dict[str, Any] = {"seed": 7, "focal_channels": FOCAL, "line_noise_hz": 50.0}
     rec = make_seizure_recording(DURATION_S, SFREQ_HZ, seizures=(SEIZURE_S,), **kw)

@@ -10,7 +10,7 @@ import pytest
 from scipy.signal import find_peaks, welch
 
 from pipeline.chunk import Chunk
-from pipeline.synthetic import (
+from recordings.synthetic import (
     DEFAULT_CHANNELS_19,
     SyntheticRecording,
     add_artefacts,
