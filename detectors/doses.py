@@ -82,7 +82,7 @@ from dataclasses import asdict, dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from pipeline.checks import in_range, positive
+from pipeline.checks import finite, in_range
 
 DrugClass = Literal["benzodiazepine", "second_line", "anaesthetic", "other"]
 Kind = Literal["bolus", "infusion_start", "infusion_change", "infusion_stop", "wean_start"]
@@ -589,7 +589,11 @@ def assess_dose(
     w = _validate_weight(weight_kg)
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
-    dose_f = positive("dose", dose, allow_zero=kind in ("infusion_stop", "wean_start"))
+    dose_f = finite("dose", dose)
+    zero_ok = kind in ("infusion_stop", "wean_start")
+    if dose_f < 0 or (dose_f == 0 and not zero_ok):
+        # the wording "finite and > 0" is the service's 422 text for a zero dose
+        raise ValueError(f"dose must be finite and {'>= 0' if zero_ok else '> 0'}, got {dose!r}")
     if not (isinstance(tolerance_ratio, int | float) and 0.0 <= tolerance_ratio < 0.5):
         raise ValueError(f"tolerance_ratio must be in [0, 0.5), got {tolerance_ratio!r}")
 
