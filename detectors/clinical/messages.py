@@ -104,22 +104,18 @@ def _t1(
     )
 
 
-def _dose_failed(
-    tr: Treatment, latency_s: float, window_s: float, cumulative_mg: Sequence[float] | None = None
+def _adequate_dose(
+    tr: Treatment,
+    latency_s: float,
+    window_s: float,
+    failed: bool,
+    cumulative_mg: Sequence[float] | None = None,
 ) -> str:
-    return (
-        f"{_dose_label(tr, cumulative_mg, window_s)} and seizures continued (seizure activity "
-        f"more than {_num(latency_s / 60)} min after it)"
-    )
-
-
-def _dose_holding(
-    tr: Treatment, latency_s: float, window_s: float, cumulative_mg: Sequence[float] | None = None
-) -> str:
-    return (
-        f"{_dose_label(tr, cumulative_mg, window_s)}; no seizure activity more than "
-        f"{_num(latency_s / 60)} min after it so far"
-    )
+    label = _dose_label(tr, cumulative_mg, window_s)
+    latency = _num(latency_s / 60)
+    if failed:
+        return f"{label} and seizures continued (seizure activity more than {latency} min after it)"
+    return f"{label}; no seizure activity more than {latency} min after it so far"
 
 
 def _dose_below(tr: Treatment, weight_kg: float) -> str:
@@ -170,8 +166,7 @@ _REASONS: Mapping[str, Callable[..., str]] = MappingProxyType(
         "t2_crossed": lambda t2_min: (
             f"past t2 = {_num(t2_min)} min: risk of long-term consequences (ILAE 2015)"
         ),
-        "dose_failed": _dose_failed,
-        "dose_holding": _dose_holding,
+        "adequate_dose": _adequate_dose,
         "dose_below": _dose_below,
         "route_not_standard": _route_not_standard,
         "no_loading_dose": lambda tr: (

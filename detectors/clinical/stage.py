@@ -284,19 +284,20 @@ def _bolus_finding(
         else:
             found.reasons.append(Reason("route_not_standard", {"tr": tr}))
         return
-    figures = {"tr": tr, "latency_s": latency, "window_s": window, "cumulative_mg": cum or None}
     fail_s = tr.time_s + latency
-    if not ep.ictal_after(fail_s):
-        found.reasons.append(Reason("dose_holding", figures))
-        return
-    found.reasons.append(Reason("dose_failed", figures))
-    if benzo:
-        found.benzo_fail_s = (
-            fail_s if found.benzo_fail_s is None else min(found.benzo_fail_s, fail_s)
-        )
-    else:
-        sl = found.second_line_fail_s
-        found.second_line_fail_s = fail_s if sl is None else min(sl, fail_s)
+    failed = ep.ictal_after(fail_s)
+    found.reasons.append(
+        Reason("adequate_dose", {"tr": tr, "latency_s": latency, "window_s": window,
+                                 "failed": failed, "cumulative_mg": cum or None})
+    )  # fmt: skip
+    if failed and benzo:
+        found.benzo_fail_s = _earliest(found.benzo_fail_s, fail_s)
+    elif failed:
+        found.second_line_fail_s = _earliest(found.second_line_fail_s, fail_s)
+
+
+def _earliest(a: float | None, b: float) -> float:
+    return b if a is None else min(a, b)
 
 
 def _ladder(
