@@ -56,6 +56,10 @@ Midazolam by the IV, intranasal and buccal routes uses the IM weight bands. AES
 and IV midazolam is a common emergent alternative (Brophy 2012, 0.2 mg/kg up to
 10 mg); treating all of these like IM midazolam is an assumption of this module.
 
+The module is past 600 lines because most of it is the dose table (:data:`AGENTS`)
+with its names, routes and units; the table and the one function that reads it,
+:func:`assess_dose`, change together.
+
 References
 ----------
 .. [1] Glauser T, Shinnar S, Gloss D, et al. Evidence-based guideline: treatment of
