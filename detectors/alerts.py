@@ -185,16 +185,19 @@ class OpenAlerts:
         kind: str | None = None,
         origin: AlertOrigin = "engine",
         force: bool = False,
+        reraise: bool = False,
     ) -> list[Alert]:
         """The condition ``key`` holds at ``t_s``: raise it, or update it if due.
 
         Returns the transition (``raised`` or ``updated``), or nothing when the
         condition is open, its severity unchanged, and it was last reported less
-        than ``min_update_interval_s`` ago (unless ``force``).
+        than ``min_update_interval_s`` ago (unless ``force``). With ``reraise`` an
+        open condition is raised anew: its record (raise time, ``memo``) starts
+        again in place and the transition is ``raised``.
         """
         t = float(t_s)
         o = self._open.get(key)
-        if o is None:
+        if o is None or reraise:
             o = OpenAlert(key, kind or key, severity, message, dict(details), t, t, origin)
             self._open[key] = o
             return [o.as_alert("raised")]

@@ -56,6 +56,10 @@ Midazolam by the IV, intranasal and buccal routes uses the IM weight bands. AES
 and IV midazolam is a common emergent alternative (Brophy 2012, 0.2 mg/kg up to
 10 mg); treating all of these like IM midazolam is an assumption of this module.
 
+The module is past 600 lines because most of it is the dose table (:data:`AGENTS`)
+with its names, routes and units; the table and the one function that reads it,
+:func:`assess_dose`, change together.
+
 References
 ----------
 .. [1] Glauser T, Shinnar S, Gloss D, et al. Evidence-based guideline: treatment of
@@ -76,13 +80,13 @@ References
 
 from __future__ import annotations
 
-import math
-import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from types import MappingProxyType
 from typing import Any, Literal
+
+from pipeline.checks import finite, in_range
 
 DrugClass = Literal["benzodiazepine", "second_line", "anaesthetic", "other"]
 Kind = Literal["bolus", "infusion_start", "infusion_change", "infusion_stop", "wean_start"]
@@ -505,12 +509,7 @@ def parse_unit(unit: str) -> tuple[float, bool, bool, float | None]:
 
 
 def _validate_weight(weight_kg: float) -> float:
-    if isinstance(weight_kg, bool) or not isinstance(weight_kg, numbers.Real):
-        raise TypeError(f"weight_kg must be a number, got {type(weight_kg).__name__} {weight_kg!r}")
-    w = float(weight_kg)
-    if not math.isfinite(w) or not 0.0 < w <= MAX_WEIGHT_KG:
-        raise ValueError(f"weight_kg must be in (0, {MAX_WEIGHT_KG:g}] kg, got {weight_kg!r}")
-    return w
+    return in_range("weight_kg", weight_kg, 0.0, MAX_WEIGHT_KG, low_open=True)
 
 
 def _fmt(x: float) -> str:
@@ -594,13 +593,11 @@ def assess_dose(
     w = _validate_weight(weight_kg)
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
-    if isinstance(dose, bool) or not isinstance(dose, numbers.Real):
-        raise TypeError(f"dose must be a number, got {type(dose).__name__} {dose!r}")
-    dose_f = float(dose)
+    dose_f = finite("dose", dose)
     zero_ok = kind in ("infusion_stop", "wean_start")
-    if not math.isfinite(dose_f) or dose_f < 0 or (dose_f == 0 and not zero_ok):
-        need = ">= 0" if zero_ok else "> 0"
-        raise ValueError(f"dose must be finite and {need}, got {dose!r}")
+    if dose_f < 0 or (dose_f == 0 and not zero_ok):
+        # the wording "finite and > 0" is the service's 422 text for a zero dose
+        raise ValueError(f"dose must be finite and {'>= 0' if zero_ok else '> 0'}, got {dose!r}")
     if not (isinstance(tolerance_ratio, int | float) and 0.0 <= tolerance_ratio < 0.5):
         raise ValueError(f"tolerance_ratio must be in [0, 0.5), got {tolerance_ratio!r}")
 
