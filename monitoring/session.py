@@ -206,6 +206,7 @@ class BedSession:
         self.t_last_s: float | None = None
         self.status: SourceStatus | None = None
         self._n_events_seen = 0
+        self._past_events: list[DetectedSeizure] = []
         self._wall_t0 = time.perf_counter()
         self._summary: dict[str, Any] | None = None
         #: more figures for the summary (e.g. the live monitor's latencies)
@@ -216,9 +217,10 @@ class BedSession:
         """The source is (again) there: build the engine for its layout."""
         with self.lock:
             if self.engine is None or info.new_engine:
+                if self.engine is not None:  # a new layout: close what the old engine had
+                    self._past_events += self.engine.finish()
                 self.engine = BedEngine(info.sfreq_hz, info.ch_names, info.unit_known,
                                         self.settings.engine)  # fmt: skip
-                self._n_events_seen = 0
             self.info = info
             self._each_sink("start", info)
 
@@ -263,9 +265,10 @@ class BedSession:
                 self.t_last_s = hops[-1].t_s
             if hops or alerts:
                 self._each_sink("write", hops, alerts)
-            if len(engine.events) != self._n_events_seen:
-                self._n_events_seen = len(engine.events)
-                self._each_sink("events", list(engine.events), self.t_end_s)
+            events = self.events
+            if len(events) != self._n_events_seen:
+                self._n_events_seen = len(events)
+                self._each_sink("events", events, self.t_end_s)
         return hops
 
     def stream_event(self, event: SourceEvent) -> list[Alert]:
@@ -300,7 +303,7 @@ class BedSession:
         with self.lock:
             if self.engine is not None:
                 self.engine.finish()
-                self._each_sink("events", list(self.engine.events), self.t_end_s)
+                self._each_sink("events", self.events, self.t_end_s)
             self._summary = self.summary(final=True)
             self._each_sink("close", self._summary)
         return self._summary
@@ -337,7 +340,10 @@ class BedSession:
 
     @property
     def events(self) -> list[DetectedSeizure]:
-        return list(self.engine.events) if self.engine is not None else []
+        """Every seizure event of the session so far (across engines, if the source's
+        layout changed)."""
+        current = list(self.engine.events) if self.engine is not None else []
+        return self._past_events + current
 
     def summary(self, final: bool = False) -> dict[str, Any]:
         """Counts, durations, settings and source (what ``summary.json`` holds)."""

@@ -176,6 +176,7 @@ class LslStreamSource:
         self.local_clock = get_pylsl(lsl_config).local_clock
         self.offset_for = offset_for
         self._last_chunk: Chunk | None = None
+        self._layout: tuple[float, tuple[str, ...], bool] | None = None
         self.pull_timeout_s = float(pull_timeout_s)
         #: bed time of the stream's t = 0 (0 unless resumed)
         self.offset_s: float | None = None
@@ -221,10 +222,14 @@ class LslStreamSource:
                     yield SourceStatus(waiting, f"waiting for LSL stream {src.describe()}")
                 pulled = src.pull(timeout_s=self.pull_timeout_s,
                                   min_samples=need_samples() if started else 1)  # fmt: skip
-                if not started and src.info is not None:
-                    info = src.info
-                    yield SourceInfo(info.sfreq_hz, tuple(info.ch_names), info.unit_known,
-                                     None, self.describe())  # fmt: skip
+                info = src.info
+                layout = None if info is None else (info.sfreq_hz, tuple(info.ch_names),
+                                                    info.unit_known)  # fmt: skip
+                if layout is not None and layout != self._layout:
+                    # first connection, or the stream came back with other channels or
+                    # another rate (a new cap, a reconfigured amplifier): a new engine
+                    self._layout = layout
+                    yield SourceInfo(*layout, None, self.describe(), new_engine=True)
                     started = True
                 for ev in pulled.events:
                     t_ev = ev.t_s + (self.offset_s or 0.0)

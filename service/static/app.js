@@ -608,6 +608,12 @@
     fact('depth', depthText(depthOf(st)));
     const status = bed.status || bed.state;
     if (status) fact('monitoring', String(status));
+    const cfg = bed.settings;
+    if (cfg) {
+      fact('notch', isNum(num(cfg.notch_hz)) ? `${num(cfg.notch_hz)} Hz` : 'off');
+      fact('band-pass', `${num(cfg.l_freq_hz)}–${num(cfg.h_freq_hz)} Hz`);
+      fact('montage', String(cfg.montage || '—').replace(/_/g, ' '));
+    }
 
     const { stage, reasons, anaesthetic_dependent: dep } = stageOf(st);
     const sb = $('stage-badge');

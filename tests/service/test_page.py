@@ -213,6 +213,7 @@ def _start_bed(srv: Server) -> None:
             "weight_kg": 80,
             "seizure_type": "focal_impaired_awareness",
             "source": {"kind": "edf", "path": str(srv.tmp / "focal_seizure.edf"), "speed": SPEED},
+            "settings": {"notch_hz": 60, "l_freq_hz": 1.0, "h_freq_hz": 40.0},
         },
     )
 
@@ -272,6 +273,9 @@ def test_bedside_page_live_alert_ack_and_roles(server: Server) -> None:
             # -- bed view: trends grow while the EDF plays ----------------------------
             card.click()
             page.wait_for_selector("[data-testid=bed-title]", state="visible")
+            # the bed's analysis settings, as admitted, are shown with it
+            facts = page.locator("#bed-facts").inner_text()
+            assert "60 Hz" in facts and "1–40 Hz" in facts and "bipolar" in facts, facts
             boxes_before = _plot_boxes(page)
             page.wait_for_function(
                 "Number(document.querySelector('[data-testid=trend-status]')"
