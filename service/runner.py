@@ -64,6 +64,7 @@ from monitoring.policy import AlertPolicy, clinical_alerts
 from monitoring.session import BedSession, Sink, SourceInfo, SourceStatus
 from monitoring.settings import BedSettings, EngineConfig
 from monitoring.sources import EdfFileSource, LslStreamSource
+from service import store
 from service.auth import Principal
 from service.broker import Broker
 from service.clock import BedClock, parse_iso
@@ -77,12 +78,7 @@ from service.schemas import (
     TreatmentCreate,
 )
 from service.settings import Settings
-from service.store import (
-    apply_alert_changes,
-    clean_json,
-    insert_trends,
-    trend_row,
-)
+from service.store import clean_json
 
 __all__ = ["BedError", "Bed", "BedManager", "BedRunner", "resolve_recording", "lsl_available"]
 
@@ -288,25 +284,20 @@ class BedManager:
     # -- loading and lifecycle -------------------------------------------------------
     def _load(self) -> None:
         with self.db.read() as conn:
-            rows = conn.execute(
-                "SELECT * FROM beds WHERE discharged_at IS NULL ORDER BY admission_id"
-            ).fetchall()
-            targets = {r["admission_id"]: dict(r) for r in conn.execute("SELECT * FROM targets")}
-            open_engine = conn.execute(
-                "SELECT admission_id, key, kind, severity, message, details, t_s, last_t_s, "
-                "origin FROM alerts WHERE is_open = 1 AND origin IN ('engine', 'stream')"
-            ).fetchall()
+            rows = store.load_active_beds(conn)
+            targets = {k: dict(r) for k, r in store.all_targets(conn).items()}
+            open_engine = {r["admission_id"]: store.open_engine_alerts(conn, r["admission_id"])
+                           for r in rows}  # fmt: skip
         for row in rows:
             tg = targets.get(row["admission_id"]) or _default_targets_row(row["admission_id"])
             clinical = self._restore_clinical(row, tg)
             bed = Bed(row, clinical, tg)
-            for o in open_engine:
-                if o["admission_id"] == bed.admission_id:
-                    bed.policy.restore(
-                        o["key"], o["kind"], o["severity"], o["message"],
-                        json.loads(o["details"] or "{}"), float(o["t_s"]),
-                        float(o["last_t_s"]), o["origin"],
-                    )  # fmt: skip
+            for o in open_engine[bed.admission_id]:
+                bed.policy.restore(
+                    o["key"], o["kind"], o["severity"], o["message"],
+                    json.loads(o["details"] or "{}"), float(o["t_s"]), float(o["last_t_s"]),
+                    o["origin"],
+                )  # fmt: skip
             self._beds[bed.bed_id] = bed
 
     def _restore_clinical(self, row: sqlite3.Row, tg: dict[str, Any]) -> ClinicalState:
@@ -325,19 +316,9 @@ class BedManager:
             t12 = (float(row["t1_min"]), row["t2_min"])
         st = ClinicalState(row["seizure_type"], row["weight_kg"], _targets_of(tg), t12)
         with self.db.read() as conn:
-            trs = conn.execute(
-                "SELECT * FROM treatments WHERE admission_id = ? ORDER BY id",
-                (row["admission_id"],),
-            ).fetchall()
-            ictal = conn.execute(
-                "SELECT t_s, ictal FROM trends WHERE admission_id = ? ORDER BY t_s",
-                (row["admission_id"],),
-            ).fetchall()
-            obs = conn.execute(
-                "SELECT applied_t_s AS t_s, kind FROM observations WHERE admission_id = ? "
-                "ORDER BY id",
-                (row["admission_id"],),
-            ).fetchall()
+            trs = store.treatments_in_entry_order(conn, row["admission_id"])
+            ictal = store.ictal_marks(conn, row["admission_id"])
+            obs = store.list_observations(conn, row["admission_id"])
         for tr in trs:
             try:
                 st.add_treatment(tr["t_s"], tr["agent"], tr["dose"], tr["unit"], tr["route"],
@@ -346,8 +327,8 @@ class BedManager:
                 log.warning(
                     "bed %s: stored treatment %s skipped (%s)", row["bed_id"], tr["id"], exc
                 )
-        marks = [(float(r["t_s"]), bool(r["ictal"])) for r in ictal]
-        marks += [(float(r["t_s"]), r["kind"] != "seizure_end") for r in obs]
+        marks = list(ictal)
+        marks += [(float(r["applied_t_s"]), r["kind"] != "seizure_end") for r in obs]
         marks.sort()
         onset: float | None = None
         for t, on in marks:
@@ -466,30 +447,18 @@ class BedManager:
                                     "or choose another bed_id")  # fmt: skip
             with self.db.transaction() as conn:
                 try:
-                    cur = conn.execute(
-                        "INSERT INTO beds (bed_id, weight_kg, seizure_type, t1_min, t2_min, "
-                        "source_kind, source, speed, source_info, created_at, created_by, "
-                        "clock_origin, status, status_message, clinical, settings) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (spec.bed_id, spec.weight_kg, spec.seizure_type,
-                         None if t12 is None else t12[0], None if t12 is None else t12[1],
-                         src.kind, source_value, src.speed, json.dumps(clean_json(info)), now,
-                         principal.name, now, status, message,
-                         json.dumps(clean_json(clinical.to_dict())),
-                         json.dumps(clean_json(bed_settings.to_dict()))),
+                    adm = store.insert_bed(
+                        conn, bed_id=spec.bed_id, weight_kg=spec.weight_kg,
+                        seizure_type=spec.seizure_type, t1_t2_min=t12, source_kind=src.kind,
+                        source=source_value, speed=src.speed, source_info=info, created_at=now,
+                        created_by=principal.name, status=status, status_message=message,
+                        clinical=clinical.to_dict(), settings=bed_settings.to_dict(),
                     )  # fmt: skip
                 except sqlite3.IntegrityError:
                     raise BedError(409, f"bed {spec.bed_id!r} is already active") from None
-                adm = int(cur.lastrowid or 0)
-                conn.execute(
-                    "INSERT INTO targets (admission_id, goal, sr_low, sr_high, sustain_s, "
-                    "updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (adm, targets_in.goal, targets_in.sr_low, targets_in.sr_high,
-                     targets_in.sustain_s, now, principal.name),
-                )  # fmt: skip
-                row = conn.execute("SELECT * FROM beds WHERE admission_id = ?", (adm,)).fetchone()
-                tg = dict(conn.execute("SELECT * FROM targets WHERE admission_id = ?",
-                                       (adm,)).fetchone())  # fmt: skip
+                store.upsert_targets(conn, adm, clinical.targets, now, principal.name)
+                row = store.get_bed(conn, adm)
+                tg = dict(store.get_targets(conn, adm) or _default_targets_row(adm))
             bed = Bed(row, clinical, tg)
             self._beds[bed.bed_id] = bed
             if src.kind != "none":
@@ -519,15 +488,9 @@ class BedManager:
             t = bed.now_t_s()
             now = iso_utc(utc_now())
             with self.db.transaction() as conn:
-                conn.execute(
-                    "UPDATE beds SET discharged_at = ?, status = 'discharged', status_message = ? "
-                    "WHERE admission_id = ?",
-                    (now, f"discharged by {principal.name}", bed.admission_id),
-                )
-                keys = [r["key"] for r in conn.execute(
-                    "SELECT key FROM alerts WHERE admission_id = ? AND is_open = 1",
-                    (bed.admission_id,))]  # fmt: skip
-                seqs = apply_alert_changes(
+                store.discharge_bed(conn, bed.admission_id, now, f"discharged by {principal.name}")
+                keys = store.open_alert_keys(conn, bed.admission_id)
+                seqs = store.apply_alert_changes(
                     conn, bed.admission_id, bed.bed_id, bed.clock,
                     [Alert(k, k, "low", f"bed discharged by {principal.name}", {}, t,
                            "cleared", "service") for k in keys],
@@ -543,20 +506,14 @@ class BedManager:
                 return
             bed.status, bed.status_message = status, message
             with self.db.transaction() as conn:
-                conn.execute(
-                    "UPDATE beds SET status = ?, status_message = ? WHERE admission_id = ?",
-                    (status, message, bed.admission_id),
-                )
+                store.update_bed_status(conn, bed.admission_id, status, message)
 
     def reanchor(self, bed: Bed, origin_iso: str, speed: float | None = None) -> None:
         """Move a bed's clock origin (EDF resume; LSL speed learnt from the stream)."""
         with bed.lock:
             bed.clock = BedClock(parse_iso(origin_iso), speed or bed.clock.speed)
             with self.db.transaction() as conn:
-                conn.execute(
-                    "UPDATE beds SET clock_origin = ?, speed = ? WHERE admission_id = ?",
-                    (origin_iso, bed.clock.speed, bed.admission_id),
-                )
+                store.update_bed_clock(conn, bed.admission_id, origin_iso, bed.clock.speed)
 
     # -- publishing (runner threads) ---------------------------------------------------
     def publish(self, bed: Bed, hops: list[HopResult], alerts: list[Alert]) -> None:
@@ -571,18 +528,16 @@ class BedManager:
             if hops:
                 bed.latest = hop_public(hops[-1])
                 bed.position_s = float(hops[-1].t_s)
-            state_json = json.dumps(clean_json(bed.clinical.to_dict()))
+            clinical = bed.clinical.to_dict()
             with self.db.transaction() as conn:
                 if hops:
-                    insert_trends(conn, bed.admission_id, hops)
-                seqs = apply_alert_changes(conn, bed.admission_id, bed.bed_id, bed.clock, alerts)
-                conn.execute(
-                    "UPDATE beds SET position_s = ?, clinical = ?, latest = ? "
-                    "WHERE admission_id = ?",
-                    (bed.position_s, state_json, json.dumps(bed.latest), bed.admission_id),
-                )
+                    store.insert_trends(conn, bed.admission_id, hops)
+                seqs = store.apply_alert_changes(conn, bed.admission_id, bed.bed_id, bed.clock,
+                                                 alerts)  # fmt: skip
+                store.update_bed_progress(conn, bed.admission_id, bed.position_s, clinical,
+                                          bed.latest)  # fmt: skip
         if hops:  # wakes the streams too, for the alerts committed above
-            self.broker.publish_hops(bed.bed_id, [trend_row(h) for h in hops])
+            self.broker.publish_hops(bed.bed_id, [store.trend_row(h) for h in hops])
         elif seqs:
             self.broker.notify()
 
@@ -603,12 +558,8 @@ class BedManager:
 
     def _commit_clinical(self, bed: Bed, conn: sqlite3.Connection,
                          changes: list[Alert]) -> list[int]:  # fmt: skip
-        seqs = apply_alert_changes(conn, bed.admission_id, bed.bed_id, bed.clock, changes)
-        conn.execute(
-            "UPDATE beds SET clinical = ?, manual_ictal = ? WHERE admission_id = ?",
-            (json.dumps(clean_json(bed.clinical.to_dict())), int(bed.manual_ictal),
-             bed.admission_id),
-        )  # fmt: skip
+        seqs = store.apply_alert_changes(conn, bed.admission_id, bed.bed_id, bed.clock, changes)
+        store.update_bed_clinical(conn, bed.admission_id, bed.clinical.to_dict(), bed.manual_ictal)
         return seqs
 
     def _refresh(self, bed: Bed) -> list[Alert]:
@@ -642,18 +593,15 @@ class BedManager:
                 now = iso_utc(utc_now())
                 a = tr.assessment
                 with self.db.transaction() as conn:
-                    cur = conn.execute(
-                        "INSERT INTO treatments (admission_id, t_s, time, agent, dose, unit, "
-                        "route, kind, adequate, assessment, cumulative_note, note, entered_by, "
-                        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (bed.admission_id, t_s, bed.clock.iso_of(t_s), a.agent, body.dose,
-                         body.unit, body.route, body.kind, int(a.adequate),
-                         json.dumps(clean_json(a.to_dict())), tr.cumulative_note, body.note,
-                         principal.name, now),
+                    tid = store.insert_treatment(
+                        conn, admission_id=bed.admission_id, t_s=t_s,
+                        time=bed.clock.iso_of(t_s), agent=a.agent, dose=body.dose,
+                        unit=body.unit, route=body.route, kind=body.kind, adequate=a.adequate,
+                        assessment=a.to_dict(), cumulative_note=tr.cumulative_note,
+                        note=body.note, entered_by=principal.name, created_at=now,
                     )  # fmt: skip
-                    tid = int(cur.lastrowid or 0)
                     seqs = self._commit_clinical(bed, conn, changes)
-                    row = conn.execute("SELECT * FROM treatments WHERE id = ?", (tid,)).fetchone()
+                    row = store.get_treatment(conn, tid)
             except Exception:
                 bed.clinical = ClinicalState.from_dict(before)
                 raise
@@ -667,10 +615,7 @@ class BedManager:
     def treatments(self, bed_id: str) -> list[dict[str, Any]]:
         bed = self.get(bed_id)
         with self.db.read() as conn:
-            rows = conn.execute(
-                "SELECT * FROM treatments WHERE admission_id = ? ORDER BY t_s, id",
-                (bed.admission_id,),
-            ).fetchall()
+            rows = store.list_treatments(conn, bed.admission_id)
         return [treatment_public(r, bed.bed_id) for r in rows]
 
     def set_targets(self, bed_id: str, body: TargetsIn, principal: Principal) -> dict[str, Any]:
@@ -678,20 +623,14 @@ class BedManager:
         with bed.lock:
             before = bed.clinical.to_dict()
             try:
-                bed.clinical.set_targets(Targets(**body.model_dump()))
+                targets = Targets(**body.model_dump())
+                bed.clinical.set_targets(targets)
                 changes = self._refresh(bed)
                 now = iso_utc(utc_now())
                 with self.db.transaction() as conn:
-                    conn.execute(
-                        "INSERT OR REPLACE INTO targets (admission_id, goal, sr_low, sr_high, "
-                        "sustain_s, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (bed.admission_id, body.goal, body.sr_low, body.sr_high, body.sustain_s,
-                         now, principal.name),
-                    )  # fmt: skip
+                    store.upsert_targets(conn, bed.admission_id, targets, now, principal.name)
                     seqs = self._commit_clinical(bed, conn, changes)
-                    bed.targets = dict(conn.execute(
-                        "SELECT * FROM targets WHERE admission_id = ?", (bed.admission_id,)
-                    ).fetchone())  # fmt: skip
+                    bed.targets = dict(store.get_targets(conn, bed.admission_id) or {})
             except (ValueError, TypeError) as exc:
                 bed.clinical = ClinicalState.from_dict(before)
                 raise BedError(422, str(exc)) from None
@@ -732,16 +671,13 @@ class BedManager:
                 bed.clinical_now_s = applied
                 now = iso_utc(utc_now())
                 with self.db.transaction() as conn:
-                    cur = conn.execute(
-                        "INSERT INTO observations (admission_id, t_s, applied_t_s, time, kind, "
-                        "note, entered_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (bed.admission_id, t_req, applied, bed.clock.iso_of(t_req), body.kind,
-                         body.note, principal.name, now),
+                    oid = store.insert_observation(
+                        conn, admission_id=bed.admission_id, t_s=t_req, applied_t_s=applied,
+                        time=bed.clock.iso_of(t_req), kind=body.kind, note=body.note,
+                        entered_by=principal.name, created_at=now,
                     )  # fmt: skip
-                    oid = int(cur.lastrowid or 0)
                     seqs = self._commit_clinical(bed, conn, changes)
-                    row = conn.execute("SELECT * FROM observations WHERE id = ?",
-                                       (oid,)).fetchone()  # fmt: skip
+                    row = store.get_observation(conn, oid)
             except Exception:
                 bed.clinical = ClinicalState.from_dict(before)
                 bed.clinical_now_s = now_s
@@ -757,10 +693,7 @@ class BedManager:
     def observations(self, bed_id: str) -> list[dict[str, Any]]:
         bed = self.get(bed_id)
         with self.db.read() as conn:
-            rows = conn.execute(
-                "SELECT * FROM observations WHERE admission_id = ? ORDER BY id",
-                (bed.admission_id,),
-            ).fetchall()
+            rows = store.list_observations(conn, bed.admission_id)
         return [observation_public(r, bed.bed_id) for r in rows]
 
     def state(self, bed_id: str) -> dict[str, Any]:
