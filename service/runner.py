@@ -54,7 +54,7 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from detectors.alerts import Alert
 from detectors.clinical import ClinicalState, StageResult, Targets
@@ -72,10 +72,21 @@ from service.db import Database, iso_utc, utc_now
 from service.schemas import (
     MAX_ABS_T_S,
     AnalysisSettingsIn,
+    AnalysisSettingsPublic,
     BedCreate,
+    BedPublic,
+    BedSourcePublic,
+    BedState,
+    HopPublic,
     ObservationCreate,
+    ObservationPublic,
+    SeizureType,
+    SourceKind,
+    StagePublic,
     TargetsIn,
+    TargetsPublic,
     TreatmentCreate,
+    TreatmentPublic,
 )
 from service.settings import Settings
 from service.store import clean_json
@@ -83,6 +94,8 @@ from service.store import clean_json
 __all__ = ["BedError", "Bed", "BedManager", "BedRunner", "resolve_recording", "lsl_available"]
 
 log = logging.getLogger(__name__)
+
+EntryT = TypeVar("EntryT", TreatmentPublic, ObservationPublic)
 
 LIVE_STATUSES = ("running", "connecting", "reconnecting")
 
@@ -135,20 +148,6 @@ def resolve_recording(path: str, allowed: list[Path]) -> Path:
     raise BedError(422, f"EDF path {path!r}: no such file in the recordings directories")
 
 
-def hop_public(hop: HopResult) -> dict[str, Any]:
-    """The API form of a hop (no alerts, no spectrum)."""
-    return clean_json(
-        {
-            "t_s": hop.t_s, "suppression_ratio": hop.suppression_ratio,
-            "line_length": hop.line_length, "coherence": hop.coherence,
-            "ictal": bool(hop.ictal), "depth": hop.depth, "seizure_score": hop.seizure_score,
-            "rms_uv": hop.rms_uv, "bursts_per_min": hop.bursts_per_min,
-            "ibi_median_s": hop.ibi_median_s, "band_power_uv2": dict(hop.band_power_uv2),
-            "n_good_channels": int(hop.n_good_channels),
-        }
-    )  # fmt: skip
-
-
 # ------------------------------------------------------------------------------ Bed
 class Bed:
     """One active admission: its record, and the bed session that watches it.
@@ -164,8 +163,8 @@ class Bed:
         self.admission_id = int(r["admission_id"])
         self.bed_id = str(r["bed_id"])
         self.weight_kg = float(r["weight_kg"])
-        self.seizure_type = str(r["seizure_type"])
-        self.source_kind = str(r["source_kind"])
+        self.seizure_type = cast(SeizureType, str(r["seizure_type"]))
+        self.source_kind = cast(SourceKind, str(r["source_kind"]))
         self.source = r["source"]
         self.source_info: dict[str, Any] = json.loads(r["source_info"] or "{}")
         self.created_at = str(r["created_at"])
@@ -174,7 +173,8 @@ class Bed:
         self.status = str(r["status"])
         self.status_message = str(r["status_message"] or "")
         self.position_s: float | None = r["position_s"]
-        self.latest: dict[str, Any] | None = json.loads(r["latest"]) if r["latest"] else None
+        latest = json.loads(r["latest"]) if r["latest"] else None
+        self.latest = None if latest is None else HopPublic.model_validate(latest)
         stored = json.loads(r["settings"]) if r.get("settings") else None
         settings = BedSettings.from_dict(stored) if stored else BedSettings()
         t12 = clinical.t1_t2_min
@@ -234,30 +234,23 @@ class Bed:
             return float(self.clinical_now_s)
         return self.clock.now_t_s()
 
-    def public(self) -> dict[str, Any]:
+    def public(self) -> BedPublic:
+        """The bed as the API shows it."""
         t1, t2 = self.t1_t2_min
-        return {
-            "bed_id": self.bed_id,
-            "admission_id": self.admission_id,
-            "weight_kg": self.weight_kg,
-            "seizure_type": self.seizure_type,
-            "t1_min": t1,
-            "t2_min": t2,
-            "source": {
-                "kind": self.source_kind,
-                "path": self.source if self.source_kind == "edf" else None,
-                "stream_name": self.source if self.source_kind == "lsl" else None,
-                "speed": self.clock.speed,
-                "info": self.source_info,
-            },
-            "settings": settings_public(self.settings.engine),
-            "status": self.status,
-            "status_message": self.status_message,
-            "position_s": self.position_s,
-            "clock_origin": iso_utc(self.clock.origin),
-            "created_at": self.created_at,
-            "created_by": self.created_by,
-        }
+        kind = self.source_kind
+        source = BedSourcePublic(
+            kind=kind, path=self.source if kind == "edf" else None,
+            stream_name=self.source if kind == "lsl" else None, speed=self.clock.speed,
+            info=self.source_info,
+        )  # fmt: skip
+        return BedPublic(
+            bed_id=self.bed_id, admission_id=self.admission_id, weight_kg=self.weight_kg,
+            seizure_type=self.seizure_type, t1_min=t1, t2_min=t2, source=source,
+            settings=AnalysisSettingsPublic.model_validate(self.settings.engine),
+            status=self.status, status_message=self.status_message,
+            position_s=self.position_s, clock_origin=iso_utc(self.clock.origin),
+            created_at=self.created_at, created_by=self.created_by,
+        )  # fmt: skip
 
 
 # ------------------------------------------------------------------------- manager
@@ -526,7 +519,7 @@ class BedManager:
             if bed.discharged:
                 return
             if hops:
-                bed.latest = hop_public(hops[-1])
+                bed.latest = HopPublic.model_validate(hops[-1])
                 bed.position_s = float(hops[-1].t_s)
             clinical = bed.clinical.to_dict()
             with self.db.transaction() as conn:
@@ -535,7 +528,7 @@ class BedManager:
                 seqs = store.apply_alert_changes(conn, bed.admission_id, bed.bed_id, bed.clock,
                                                  alerts)  # fmt: skip
                 store.update_bed_progress(conn, bed.admission_id, bed.position_s, clinical,
-                                          bed.latest)  # fmt: skip
+                                          _hop_record(bed.latest))  # fmt: skip
         if hops:  # wakes the streams too, for the alerts committed above
             self.broker.publish_hops(bed.bed_id, [store.trend_row(h) for h in hops])
         elif seqs:
@@ -575,7 +568,7 @@ class BedManager:
             return bed.clinical.stage(t)
 
     def add_treatment(self, bed_id: str, body: TreatmentCreate,
-                      principal: Principal) -> dict[str, Any]:  # fmt: skip
+                      principal: Principal) -> TreatmentPublic:  # fmt: skip
         """Log a treatment; 422 (BedError) for an entry that cannot be interpreted."""
         bed = self.get(bed_id)
         with bed.lock:
@@ -608,17 +601,15 @@ class BedManager:
             stage = self.stage(bed)
         if seqs:
             self.broker.notify()
-        out = treatment_public(row, bed.bed_id)
-        out["stage"] = stage.to_dict()
-        return out
+        return _entry_public(TreatmentPublic, row, bed.bed_id, stage)
 
-    def treatments(self, bed_id: str) -> list[dict[str, Any]]:
+    def treatments(self, bed_id: str) -> list[TreatmentPublic]:
         bed = self.get(bed_id)
         with self.db.read() as conn:
             rows = store.list_treatments(conn, bed.admission_id)
-        return [treatment_public(r, bed.bed_id) for r in rows]
+        return [_entry_public(TreatmentPublic, r, bed.bed_id) for r in rows]
 
-    def set_targets(self, bed_id: str, body: TargetsIn, principal: Principal) -> dict[str, Any]:
+    def set_targets(self, bed_id: str, body: TargetsIn, principal: Principal) -> TargetsPublic:
         bed = self.get(bed_id)
         with bed.lock:
             before = bed.clinical.to_dict()
@@ -642,7 +633,7 @@ class BedManager:
         return targets_public(bed)
 
     def add_observation(self, bed_id: str, body: ObservationCreate,
-                        principal: Principal) -> dict[str, Any]:  # fmt: skip
+                        principal: Principal) -> ObservationPublic:  # fmt: skip
         """A clinically observed seizure state (see ``POST /beds/{id}/events``)."""
         bed = self.get(bed_id)
         with bed.lock:
@@ -662,7 +653,7 @@ class BedManager:
             else:
                 # EEG beds: applied at the bed's current time, OR-ed with the EEG from now on
                 applied = now_s if now_s is not None else 0.0
-                fed = ictal or bool((bed.latest or {}).get("ictal"))
+                fed = ictal or (bed.latest is not None and bed.latest.ictal)
             before = bed.clinical.to_dict()
             before_manual = bed.manual_ictal
             try:
@@ -686,41 +677,37 @@ class BedManager:
             stage = self.stage(bed)
         if seqs:
             self.broker.notify()
-        out = observation_public(row, bed.bed_id)
-        out["stage"] = stage.to_dict()
-        return out
+        return _entry_public(ObservationPublic, row, bed.bed_id, stage)
 
-    def observations(self, bed_id: str) -> list[dict[str, Any]]:
+    def observations(self, bed_id: str) -> list[ObservationPublic]:
         bed = self.get(bed_id)
         with self.db.read() as conn:
             rows = store.list_observations(conn, bed.admission_id)
-        return [observation_public(r, bed.bed_id) for r in rows]
+        return [_entry_public(ObservationPublic, r, bed.bed_id) for r in rows]
 
-    def state(self, bed_id: str) -> dict[str, Any]:
+    def state(self, bed_id: str) -> BedState:
         """What the bed looks like now (no computation beyond the clinical bookkeeping)."""
         bed = self.get(bed_id)
         with bed.lock:
-            snap = bed.clinical.snapshot()
-            latest = dict(bed.latest) if bed.latest else None
+            snap = clean_json(bed.clinical.snapshot())
+            latest = bed.latest
             t = bed.clinical_now_s
-            out = {
-                "bed_id": bed.bed_id,
-                "status": bed.status,
-                "status_message": bed.status_message,
-                "t_s": t,
-                "time": None if t is None else bed.clock.iso_of(t),
-                "position_s": bed.position_s,
-                "latest": latest,
-                "ictal": bool(snap["ictal"]),
-                "suppression_ratio": None if latest is None else latest.get("suppression_ratio"),
-                "depth": None if latest is None else latest.get("depth"),
-                "stage": snap["stage"],
-                "targets": targets_public(bed),
-                "advice": list(snap["advice"]),
-                "infusion": snap["infusion"],
-                "manual_ictal": bed.manual_ictal,
-            }
-        return clean_json(out)  # type: ignore[no-any-return,unused-ignore]
+            targets = targets_public(bed)
+            status, message, position_s = bed.status, bed.status_message, bed.position_s
+            manual_ictal = bed.manual_ictal
+            time_iso = None if t is None else bed.clock.iso_of(t)
+        open_alerts, _ = store.list_alerts(
+            self.db, admission_id=bed.admission_id, open_only=True, order="asc", limit=100
+        )
+        return BedState(
+            bed_id=bed.bed_id, status=status, status_message=message, t_s=t, time=time_iso,
+            position_s=position_s, latest=latest, ictal=bool(snap["ictal"]),
+            suppression_ratio=None if latest is None else latest.suppression_ratio,
+            depth=None if latest is None else latest.depth,
+            stage=StagePublic.model_validate(snap["stage"]), targets=targets,
+            advice=list(snap["advice"]), infusion=snap["infusion"], manual_ictal=manual_ictal,
+            open_alerts=open_alerts,
+        )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- helpers
@@ -741,43 +728,25 @@ def _targets_of(tg: dict[str, Any]) -> Targets:
     return Targets(tg["goal"], float(tg["sr_low"]), float(tg["sr_high"]), float(tg["sustain_s"]))
 
 
-def settings_public(engine: EngineConfig) -> dict[str, Any]:
-    """The analysis settings of a bed as the API shows them."""
-    return {
-        "notch_hz": engine.notch_hz, "l_freq_hz": engine.l_freq_hz,
-        "h_freq_hz": engine.h_freq_hz,
-        "montage": "bipolar" if engine.montage else "as_recorded",
-        "window_s": engine.window_s, "hop_s": engine.hop_s,
-        "suppression_threshold_uv": engine.suppression_threshold_uv,
-    }  # fmt: skip
-
-
-def targets_public(bed: Bed) -> dict[str, Any]:
+def targets_public(bed: Bed) -> TargetsPublic:
+    """A bed's titration targets as the API shows them."""
     tg = bed.targets
-    return {"bed_id": bed.bed_id, "goal": tg["goal"], "sr_low": tg["sr_low"],
-            "sr_high": tg["sr_high"], "sustain_s": tg["sustain_s"],
-            "updated_at": tg["updated_at"], "updated_by": tg["updated_by"]}  # fmt: skip
+    return TargetsPublic(
+        bed_id=bed.bed_id, goal=tg["goal"], sr_low=tg["sr_low"], sr_high=tg["sr_high"],
+        sustain_s=tg["sustain_s"], updated_at=tg["updated_at"], updated_by=tg["updated_by"],
+    )  # fmt: skip
 
 
-def treatment_public(row: sqlite3.Row, bed_id: str) -> dict[str, Any]:
-    a = json.loads(row["assessment"])
-    return {
-        "id": row["id"], "bed_id": bed_id, "t_s": row["t_s"], "time": row["time"],
-        "agent": row["agent"], "dose": row["dose"], "unit": row["unit"], "route": row["route"],
-        "kind": row["kind"], "adequate": bool(row["adequate"]), "judged": bool(a["judged"]),
-        "drug_class": a["drug_class"], "dose_mg": a["dose_mg"], "dose_unit": a["dose_unit"],
-        "required_mg": a["required_mg"], "reason": a["reason"], "rule": a["rule"],
-        "source": a["source"], "cumulative_note": row["cumulative_note"], "note": row["note"],
-        "entered_by": row["entered_by"], "created_at": row["created_at"], "stage": None,
-    }  # fmt: skip
+def _hop_record(hop: HopPublic | None) -> dict[str, Any] | None:
+    """The latest hop as the bed row keeps it (JSON)."""
+    return None if hop is None else hop.model_dump(mode="json")
 
 
-def observation_public(row: sqlite3.Row, bed_id: str) -> dict[str, Any]:
-    return {
-        "id": row["id"], "bed_id": bed_id, "kind": row["kind"], "t_s": row["t_s"],
-        "applied_t_s": row["applied_t_s"], "time": row["time"], "note": row["note"],
-        "entered_by": row["entered_by"], "created_at": row["created_at"], "stage": None,
-    }  # fmt: skip
+def _entry_public(model: type[EntryT], row: sqlite3.Row, bed_id: str,
+                  stage: StageResult | None = None) -> EntryT:  # fmt: skip
+    """A stored treatment or observation, with the SE stage right after it when just entered."""
+    stage_out = None if stage is None else StagePublic.model_validate(stage.to_dict())
+    return model.model_validate({**dict(row), "bed_id": bed_id, "stage": stage_out})
 
 
 def _edf_info(path: Path) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import anyio
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
@@ -53,7 +53,7 @@ def get_alerts(
     severity: Literal["low", "medium", "high"] | None = None,
     order: Literal["asc", "desc"] = "desc",
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
-) -> dict[str, Any]:
+) -> AlertsPublic:
     since_iso = None
     if since is not None:
         when = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
@@ -71,7 +71,7 @@ def get_alerts(
         db, bed_id=bed_id, since=since_iso, after_id=after_id, unacknowledged=unacknowledged,
         open_only=open, severity=severity, order=order, limit=limit,
     )  # fmt: skip
-    return {"data": data, "count": total, "last_event_id": seq}
+    return AlertsPublic(data=data, count=total, last_event_id=seq)
 
 
 @router.get(
@@ -145,7 +145,7 @@ async def stream_alerts(
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertPublic, responses={404: {}})
-def get_one_alert(alert_id: AlertId, principal: Viewer, db: DbDep) -> dict[str, Any]:
+def get_one_alert(alert_id: AlertId, principal: Viewer, db: DbDep) -> AlertPublic:
     alert = get_alert(db, alert_id)
     if alert is None:
         raise HTTPException(404, f"no alert {alert_id}")
@@ -158,7 +158,7 @@ def get_one_alert(alert_id: AlertId, principal: Viewer, db: DbDep) -> dict[str, 
     summary="Acknowledge an alert (clinician+); acknowledging again keeps the first ack",
     responses={404: {"description": "no such alert"}},
 )
-def ack(alert_id: AlertId, principal: Clinician, db: DbDep, broker: BrokerDep) -> dict[str, Any]:
+def ack(alert_id: AlertId, principal: Clinician, db: DbDep, broker: BrokerDep) -> AlertPublic:
     alert, changed = ack_alert(db, alert_id, principal.name)
     if alert is None:
         raise HTTPException(404, f"no alert {alert_id}")

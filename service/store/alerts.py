@@ -17,7 +17,6 @@ event id or an alert id -- misses nothing.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 from detectors.alerts import Alert
 from service.clock import BedClock
 from service.db import Database, iso_utc, utc_now
+from service.schemas import AlertPublic
 from service.store._json import dumps as _dumps
 
 __all__ = [
@@ -42,33 +42,14 @@ __all__ = [
 SEVERITIES = ("low", "medium", "high")
 
 
-def alert_public(row: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
+def alert_public(row: sqlite3.Row | dict[str, Any]) -> AlertPublic:
     """The API form of an alert row."""
-    r = dict(row)
-    return {
-        "id": r["id"],
-        "bed_id": r["bed_id"],
-        "admission_id": r["admission_id"],
-        "key": r["key"],
-        "kind": r["kind"],
-        "severity": r["severity"],
-        "origin": r["origin"],
-        "message": r["message"],
-        "details": json.loads(r["details"]) if isinstance(r["details"], str) else r["details"],
-        "t_s": r["t_s"],
-        "time": r["time"],
-        "state": r["state"],
-        "open": bool(r["is_open"]),
-        "last_t_s": r["last_t_s"],
-        "n_updates": r["n_updates"],
-        "cleared_t_s": r["cleared_t_s"],
-        "cleared_at": r["cleared_at"],
-        "cleared_message": r["cleared_message"],
-        "created_at": r["created_at"],
-        "updated_at": r["updated_at"],
-        "acked_by": r["acked_by"],
-        "acked_at": r["acked_at"],
-    }
+    return AlertPublic.model_validate(dict(row))
+
+
+def _snapshot(row: sqlite3.Row) -> str:
+    """An alert row as the JSON the SSE stream sends (its API form)."""
+    return _dumps(alert_public(row).model_dump(mode="json"))
 
 
 def _log_event(conn: sqlite3.Connection, alert_id: int, change: str) -> int:
@@ -76,7 +57,7 @@ def _log_event(conn: sqlite3.Connection, alert_id: int, change: str) -> int:
     cur = conn.execute(
         "INSERT INTO alert_events (alert_id, bed_id, change, created_at, snapshot) "
         "VALUES (?, ?, ?, ?, ?)",
-        (alert_id, row["bed_id"], change, iso_utc(utc_now()), _dumps(alert_public(row))),
+        (alert_id, row["bed_id"], change, iso_utc(utc_now()), _snapshot(row)),
     )
     return int(cur.lastrowid or 0)
 
@@ -138,13 +119,13 @@ def apply_alert_changes(
             row = conn.execute("SELECT * FROM alerts WHERE id = ?", (seq,)).fetchone()
             conn.execute(
                 "UPDATE alert_events SET alert_id = ?, snapshot = ? WHERE seq = ?",
-                (seq, _dumps(alert_public(row)), seq),
+                (seq, _snapshot(row), seq),
             )
             seqs.append(seq)
     return seqs
 
 
-def get_alert(db: Database, alert_id: int) -> dict[str, Any] | None:
+def get_alert(db: Database, alert_id: int) -> AlertPublic | None:
     with db.read() as conn:
         row = conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
     return None if row is None else alert_public(row)
@@ -162,7 +143,7 @@ def list_alerts(
     severity: str | None = None,
     order: str = "desc",
     limit: int = 200,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[AlertPublic], int]:
     """Alerts matching the filters, and how many match in total (before ``limit``)."""
     where: list[str] = []
     args: list[Any] = []
@@ -199,7 +180,7 @@ def list_alerts(
     return [alert_public(r) for r in rows], total
 
 
-def ack_alert(db: Database, alert_id: int, who: str) -> tuple[dict[str, Any] | None, bool]:
+def ack_alert(db: Database, alert_id: int, who: str) -> tuple[AlertPublic | None, bool]:
     """Acknowledge an alert; returns (alert, changed). Acking twice keeps the first ack."""
     with db.transaction() as conn:
         row = conn.execute("SELECT acked_at FROM alerts WHERE id = ?", (alert_id,)).fetchone()
