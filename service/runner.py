@@ -69,6 +69,13 @@ from service.auth import Principal
 from service.broker import Broker
 from service.clock import BedClock, parse_iso
 from service.db import Database, iso_utc, utc_now
+from service.errors import (
+    BedConflict,
+    BedNotFound,
+    InvalidEntry,
+    RecordingOutsideAllowedDirs,
+    Unsupported,
+)
 from service.schemas import (
     MAX_ABS_T_S,
     AnalysisSettingsIn,
@@ -91,22 +98,13 @@ from service.schemas import (
 from service.settings import Settings
 from service.store import clean_json
 
-__all__ = ["BedError", "Bed", "BedManager", "BedRunner", "resolve_recording", "lsl_available"]
+__all__ = ["Bed", "BedManager", "BedRunner", "resolve_recording", "lsl_available"]
 
 log = logging.getLogger(__name__)
 
 EntryT = TypeVar("EntryT", TreatmentPublic, ObservationPublic)
 
 LIVE_STATUSES = ("running", "connecting", "reconnecting")
-
-
-class BedError(Exception):
-    """A request about a bed that cannot be carried out; ``status_code`` says why."""
-
-    def __init__(self, status_code: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status_code = status_code
-        self.detail = detail
 
 
 def lsl_available() -> bool:
@@ -125,27 +123,28 @@ def resolve_recording(path: str, allowed: list[Path]) -> Path:
 
     Raises
     ------
-    BedError
-        403 if the file is outside every allowed folder; 422 if it does not exist.
+    RecordingOutsideAllowedDirs
+        If the file is outside every allowed folder.
+    InvalidEntry
+        If it is not a valid path or does not exist.
     """
     try:
         p = Path(path).expanduser()
         candidates = [p] if p.is_absolute() else [d / p for d in allowed]
         reals = [Path(os.path.realpath(c)) for c in candidates]
     except (ValueError, OSError) as exc:
-        raise BedError(422, f"EDF path {path!r} is not a valid path ({exc})") from None
+        raise InvalidEntry(f"EDF path {path!r} is not a valid path ({exc})") from None
     inside = [r for r in reals if any(r.is_relative_to(d) for d in allowed)]
     if not inside:
         dirs = ", ".join(str(d) for d in allowed)
-        raise BedError(
-            403,
+        raise RecordingOutsideAllowedDirs(
             f"EDF path {path!r} is not under a configured recordings directory ({dirs}); "
             "start the service with --recordings-dir DIR or RSEMON_RECORDINGS_DIRS to add one",
         )
     for real in inside:
         if real.is_file():
             return real
-    raise BedError(422, f"EDF path {path!r}: no such file in the recordings directories")
+    raise InvalidEntry(f"EDF path {path!r}: no such file in the recordings directories")
 
 
 # ------------------------------------------------------------------------------ Bed
@@ -376,7 +375,7 @@ class BedManager:
         with self._lock:
             bed = self._beds.get(bed_id)
         if bed is None:
-            raise BedError(404, f"no active bed {bed_id!r}")
+            raise BedNotFound(bed_id)
         return bed
 
     @property
@@ -389,19 +388,24 @@ class BedManager:
 
         Raises
         ------
-        BedError
-            403 (EDF outside the recordings folders), 409 (bed id in use), 422 (bad
-            file or settings), 501 (LSL support missing).
+        RecordingOutsideAllowedDirs
+            EDF outside the recordings folders.
+        BedConflict
+            Bed id in use.
+        InvalidEntry
+            Bad file, speed or settings.
+        Unsupported
+            LSL support missing.
         """
         src = spec.source
         if src is None:  # pragma: no cover - the schema always fills it
-            raise BedError(422, "source missing")
+            raise InvalidEntry("source missing")
         source_value: str | None = None
         info: dict[str, Any] = {}
         if src.kind == "edf":
             if src.speed > self.settings.max_speed:
-                raise BedError(
-                    422, f"speed {src.speed:g} exceeds the largest allowed "
+                raise InvalidEntry(
+                    f"speed {src.speed:g} exceeds the largest allowed "
                     f"({self.settings.max_speed:g}x real time)",
                 )  # fmt: skip
             real = resolve_recording(src.path or "", self.settings.allowed_recordings_dirs)
@@ -409,9 +413,9 @@ class BedManager:
             source_value = str(real)
         elif src.kind == "lsl":
             if not self.settings.lsl_enabled:
-                raise BedError(422, "LSL beds are disabled in this service (RSEMON_LSL_ENABLED)")
+                raise InvalidEntry("LSL beds are disabled in this service (RSEMON_LSL_ENABLED)")
             if not lsl_available():
-                raise BedError(501, "LSL beds need pipeline.lsl and pylsl, not available here")
+                raise Unsupported("LSL beds need pipeline.lsl and pylsl, not available here")
             source_value = src.stream_name
         t12 = None
         if spec.t1_min is not None or spec.t2_min is not None:
@@ -426,7 +430,7 @@ class BedManager:
                                      Targets(**targets_in.model_dump()), t12)  # fmt: skip
             bed_settings = self._bed_settings(spec)
         except (ValueError, TypeError) as exc:
-            raise BedError(422, str(exc)) from None
+            raise InvalidEntry(str(exc)) from None
         now = iso_utc(utc_now())
         status = {"edf": "running", "lsl": "connecting", "none": "charting"}[src.kind]
         message = {
@@ -436,7 +440,7 @@ class BedManager:
         }[src.kind]
         with self._lock:
             if spec.bed_id in self._beds:
-                raise BedError(409, f"bed {spec.bed_id!r} is already active: DELETE it first "
+                raise BedConflict(f"bed {spec.bed_id!r} is already active: DELETE it first "
                                     "or choose another bed_id")  # fmt: skip
             with self.db.transaction() as conn:
                 try:
@@ -448,7 +452,7 @@ class BedManager:
                         clinical=clinical.to_dict(), settings=bed_settings.to_dict(),
                     )  # fmt: skip
                 except sqlite3.IntegrityError:
-                    raise BedError(409, f"bed {spec.bed_id!r} is already active") from None
+                    raise BedConflict(f"bed {spec.bed_id!r} is already active") from None
                 store.upsert_targets(conn, adm, clinical.targets, now, principal.name)
                 row = store.get_bed(conn, adm)
                 tg = dict(store.get_targets(conn, adm) or _default_targets_row(adm))
@@ -542,9 +546,9 @@ class BedManager:
             try:
                 value = bed.clock.t_s_of(when)
             except ValueError as exc:
-                raise BedError(422, str(exc)) from None
+                raise InvalidEntry(str(exc)) from None
             if not abs(value) <= MAX_ABS_T_S:
-                raise BedError(422, f"time {when.isoformat()} is more than 30 days from the "
+                raise InvalidEntry(f"time {when.isoformat()} is more than 30 days from the "
                                     f"bed's start ({iso_utc(bed.clock.origin)})")  # fmt: skip
             return value
         return bed.now_t_s()
@@ -569,7 +573,7 @@ class BedManager:
 
     def add_treatment(self, bed_id: str, body: TreatmentCreate,
                       principal: Principal) -> TreatmentPublic:  # fmt: skip
-        """Log a treatment; 422 (BedError) for an entry that cannot be interpreted."""
+        """Log a treatment; :class:`InvalidEntry` for an entry that cannot be interpreted."""
         bed = self.get(bed_id)
         with bed.lock:
             t_s = self._resolve_t_s(bed, body.time, body.t_s)
@@ -577,7 +581,7 @@ class BedManager:
                 assess_dose(body.agent, body.dose, body.unit, body.route, bed.weight_kg,
                             body.kind)  # fmt: skip
             except (DoseError, ValueError, TypeError) as exc:
-                raise BedError(422, str(exc)) from None
+                raise InvalidEntry(str(exc)) from None
             before = bed.clinical.to_dict()
             try:
                 tr = bed.clinical.add_treatment(t_s, body.agent, body.dose, body.unit,
@@ -624,7 +628,7 @@ class BedManager:
                     bed.targets = dict(store.get_targets(conn, bed.admission_id) or {})
             except (ValueError, TypeError) as exc:
                 bed.clinical = ClinicalState.from_dict(before)
-                raise BedError(422, str(exc)) from None
+                raise InvalidEntry(str(exc)) from None
             except Exception:
                 bed.clinical = ClinicalState.from_dict(before)
                 raise
@@ -642,8 +646,7 @@ class BedManager:
             now_s = bed.clinical_now_s
             if bed.source_kind == "none":
                 if now_s is not None and t_req < now_s:
-                    raise BedError(
-                        409,
+                    raise BedConflict(
                         f"observation at t_s={t_req:g} is earlier than the latest one "
                         f"(t_s={now_s:g}): on a bed without EEG, observations are entered in "
                         "time order",
@@ -756,7 +759,7 @@ def _edf_info(path: Path) -> dict[str, Any]:
     try:
         src = EdfSource(path)
     except (IngestError, ValueError) as exc:
-        raise BedError(422, str(exc)) from None
+        raise InvalidEntry(str(exc)) from None
     info = src.info
     return {
         "format": info.format, "duration_s": info.duration_s, "sfreq_hz": info.sfreq_hz,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Cookie, HTTPException, Path, Response, status
+from fastapi import APIRouter, Cookie, Path, Response, status
 
 from service.auth import (
     SESSION_COOKIE,
@@ -21,6 +21,7 @@ from service.auth import (
 )
 from service.db import iso_utc
 from service.deps import DbDep, SettingsDep
+from service.errors import TokenNotFound
 from service.routers import AUTH_ERRORS
 from service.schemas import (
     RoleName,
@@ -67,7 +68,7 @@ def delete_token(
 ) -> TokenPublic:
     record = revoke_token(db, token_id)
     if record is None:
-        raise HTTPException(404, f"no token {token_id}")
+        raise TokenNotFound(token_id)
     return TokenPublic.model_validate(record)
 
 
