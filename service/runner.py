@@ -52,7 +52,7 @@ import os
 import sqlite3
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -98,7 +98,7 @@ from service.schemas import (
 from service.settings import Settings
 from service.store import clean_json
 
-__all__ = ["Bed", "BedManager", "BedRunner", "resolve_recording", "lsl_available"]
+__all__ = ["TargetsStamp", "Bed", "BedManager", "BedRunner", "resolve_recording", "lsl_available"]
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,18 @@ def resolve_recording(path: str, allowed: list[Path]) -> Path:
 
 
 # ------------------------------------------------------------------------------ Bed
+@dataclass(frozen=True)
+class TargetsStamp:
+    """When and by whom a bed's titration targets were last set.
+
+    The targets themselves live in one place in memory, the clinical state
+    (``bed.clinical.targets``); the ``targets`` table is their record.
+    """
+
+    updated_at: str = ""
+    updated_by: str | None = None
+
+
 class Bed:
     """One active admission: its record, and the bed session that watches it.
 
@@ -157,7 +169,7 @@ class Bed:
     """
 
     def __init__(self, row: sqlite3.Row | dict[str, Any], clinical: ClinicalState,
-                 targets: dict[str, Any]) -> None:  # fmt: skip
+                 targets_stamp: TargetsStamp) -> None:  # fmt: skip
         r = dict(row)
         self.admission_id = int(r["admission_id"])
         self.bed_id = str(r["bed_id"])
@@ -178,11 +190,11 @@ class Bed:
         settings = BedSettings.from_dict(stored) if stored else BedSettings()
         t12 = clinical.t1_t2_min
         settings = replace(settings, seizure_type=clinical.seizure_type, t1_min=t12[0],
-                           t2_min=t12[1], targets=_targets_of(targets))  # fmt: skip
+                           t2_min=t12[1], targets=clinical.targets)  # fmt: skip
         self.session = BedSession(self.bed_id, None, settings, clinical=clinical)
         self.session.manual_ictal = bool(r["manual_ictal"])
         self.session.clinical_now_s = clinical.to_dict().get("now_s")
-        self.targets = targets
+        self.targets_stamp = targets_stamp
         self.runner: BedRunner | None = None
         self.discharged = False
 
@@ -277,13 +289,16 @@ class BedManager:
     def _load(self) -> None:
         with self.db.read() as conn:
             rows = store.load_active_beds(conn)
-            targets = {k: dict(r) for k, r in store.all_targets(conn).items()}
+            targets = store.all_targets(conn)
             open_engine = {r["admission_id"]: store.open_engine_alerts(conn, r["admission_id"])
                            for r in rows}  # fmt: skip
         for row in rows:
-            tg = targets.get(row["admission_id"]) or _default_targets_row(row["admission_id"])
-            clinical = self._restore_clinical(row, tg)
-            bed = Bed(row, clinical, tg)
+            tg = targets.get(row["admission_id"])
+            stamp = (
+                TargetsStamp() if tg is None else TargetsStamp(tg["updated_at"], tg["updated_by"])
+            )
+            clinical = self._restore_clinical(row, Targets() if tg is None else _targets_of(tg))
+            bed = Bed(row, clinical, stamp)
             for o in open_engine[bed.admission_id]:
                 bed.policy.restore(
                     o["key"], o["kind"], o["severity"], o["message"],
@@ -292,21 +307,21 @@ class BedManager:
                 )  # fmt: skip
             self._beds[bed.bed_id] = bed
 
-    def _restore_clinical(self, row: sqlite3.Row, tg: dict[str, Any]) -> ClinicalState:
+    def _restore_clinical(self, row: sqlite3.Row, targets: Targets) -> ClinicalState:
         if row["clinical"]:
             try:
                 return ClinicalState.from_dict(json.loads(row["clinical"]))
             except Exception as exc:  # a state saved by another version: rebuild
                 log.warning("bed %s: clinical state not restorable (%s); rebuilding from "
                             "treatments and trends", row["bed_id"], exc)  # fmt: skip
-        return self._rebuild_clinical(row, tg)
+        return self._rebuild_clinical(row, targets)
 
-    def _rebuild_clinical(self, row: sqlite3.Row, tg: dict[str, Any]) -> ClinicalState:
+    def _rebuild_clinical(self, row: sqlite3.Row, targets: Targets) -> ClinicalState:
         """Rebuild a clinical state from stored treatments and ictal runs (no alerts)."""
         t12 = None
         if row["t1_min"] is not None:
             t12 = (float(row["t1_min"]), row["t2_min"])
-        st = ClinicalState(row["seizure_type"], row["weight_kg"], _targets_of(tg), t12)
+        st = ClinicalState(row["seizure_type"], row["weight_kg"], targets, t12)
         with self.db.read() as conn:
             trs = store.treatments_in_entry_order(conn, row["admission_id"])
             ictal = store.ictal_marks(conn, row["admission_id"])
@@ -455,8 +470,7 @@ class BedManager:
                     raise BedConflict(f"bed {spec.bed_id!r} is already active") from None
                 store.upsert_targets(conn, adm, clinical.targets, now, principal.name)
                 row = store.get_bed(conn, adm)
-                tg = dict(store.get_targets(conn, adm) or _default_targets_row(adm))
-            bed = Bed(row, clinical, tg)
+            bed = Bed(row, clinical, TargetsStamp(now, principal.name))
             self._beds[bed.bed_id] = bed
             if src.kind != "none":
                 self._start_runner(bed)
@@ -625,7 +639,8 @@ class BedManager:
                 with self.db.transaction() as conn:
                     store.upsert_targets(conn, bed.admission_id, targets, now, principal.name)
                     seqs = self._commit_clinical(bed, conn, changes)
-                    bed.targets = dict(store.get_targets(conn, bed.admission_id) or {})
+                bed.targets_stamp = TargetsStamp(now, principal.name)
+                bed.session.settings = replace(bed.settings, targets=targets)
             except (ValueError, TypeError) as exc:
                 bed.clinical = ClinicalState.from_dict(before)
                 raise InvalidEntry(str(exc)) from None
@@ -714,29 +729,17 @@ class BedManager:
 
 
 # --------------------------------------------------------------------------- helpers
-def _default_targets_row(admission_id: int) -> dict[str, Any]:
-    t = Targets()
-    return {
-        "admission_id": admission_id,
-        "goal": t.goal,
-        "sr_low": t.sr_low,
-        "sr_high": t.sr_high,
-        "sustain_s": t.sustain_s,
-        "updated_at": "",
-        "updated_by": None,
-    }
-
-
-def _targets_of(tg: dict[str, Any]) -> Targets:
+def _targets_of(tg: sqlite3.Row) -> Targets:
+    """The targets of a ``targets`` row."""
     return Targets(tg["goal"], float(tg["sr_low"]), float(tg["sr_high"]), float(tg["sustain_s"]))
 
 
 def targets_public(bed: Bed) -> TargetsPublic:
-    """A bed's titration targets as the API shows them."""
-    tg = bed.targets
+    """A bed's titration targets (from its clinical state) as the API shows them."""
+    tg, stamp = bed.clinical.targets, bed.targets_stamp
     return TargetsPublic(
-        bed_id=bed.bed_id, goal=tg["goal"], sr_low=tg["sr_low"], sr_high=tg["sr_high"],
-        sustain_s=tg["sustain_s"], updated_at=tg["updated_at"], updated_by=tg["updated_by"],
+        bed_id=bed.bed_id, goal=tg.goal, sr_low=tg.sr_low, sr_high=tg.sr_high,
+        sustain_s=tg.sustain_s, updated_at=stamp.updated_at, updated_by=stamp.updated_by,
     )  # fmt: skip
 
 

@@ -34,7 +34,6 @@ from service.store.beds import (
     all_targets,
     discharge_bed,
     get_bed,
-    get_targets,
     insert_bed,
     load_active_beds,
     update_bed_clinical,
@@ -73,7 +72,7 @@ __all__ = [
     "ack_alert", "alert_public", "apply_alert_changes", "events_after", "get_alert",
     "last_event_id", "list_alerts", "open_alert_keys", "open_engine_alerts",
     # beds and targets
-    "all_targets", "discharge_bed", "get_bed", "get_targets", "insert_bed",
+    "all_targets", "discharge_bed", "get_bed", "insert_bed",
     "load_active_beds", "update_bed_clinical", "update_bed_clock", "update_bed_progress",
     "update_bed_status", "upsert_targets",
     # clinical entries

@@ -22,7 +22,6 @@ __all__ = [
     "update_bed_clinical",
     "discharge_bed",
     "all_targets",
-    "get_targets",
     "upsert_targets",
 ]
 
@@ -134,14 +133,6 @@ def discharge_bed(conn: sqlite3.Connection, admission_id: int, when: str, messag
 def all_targets(conn: sqlite3.Connection) -> dict[int, sqlite3.Row]:
     """Every stored targets row by admission id."""
     return {int(r["admission_id"]): r for r in conn.execute("SELECT * FROM targets")}
-
-
-def get_targets(conn: sqlite3.Connection, admission_id: int) -> sqlite3.Row | None:
-    """An admission's targets row, if any."""
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM targets WHERE admission_id = ?", (admission_id,)
-    ).fetchone()
-    return row
 
 
 def upsert_targets(conn: sqlite3.Connection, admission_id: int, targets: Targets,
