@@ -40,6 +40,10 @@ EDF beds resume from the last stored hop: the engine is warmed up on the
 ``Settings.edf_warmup_s`` seconds before it (nothing stored or alerted for those)
 and the bed clock is re-anchored so that ``time = now`` at the resume point. LSL
 beds reconnect; their recording time continues from the wall clock.
+
+Why one module past 600 lines: the bed, its manager and its runner thread share one
+lock discipline and one commit-then-wake order; SQL lives in :mod:`service.store`,
+response shapes in :mod:`service.schemas`, errors in :mod:`service.errors`.
 """
 
 from __future__ import annotations
