@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
+from service import store
 from service.db import Database, iso_utc, utc_now
 from service.deps import DbDep
 
@@ -90,14 +91,9 @@ def create_token(
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = iso_utc(utc_now())
     with db.transaction() as conn:
-        cur = conn.execute(
-            "INSERT INTO tokens (name, role, token_sha256, created_at, created_by) "
-            "VALUES (?, ?, ?, ?, ?)",
-            ("", role, hash_secret(token), now, created_by),
-        )
-        token_id = int(cur.lastrowid or 0)
+        token_id = store.insert_token(conn, "", role, hash_secret(token), now, created_by)
         final_name = name.strip() if name and name.strip() else f"{role}-{token_id}"
-        conn.execute("UPDATE tokens SET name = ? WHERE id = ?", (final_name, token_id))
+        store.set_token_name(conn, token_id, final_name)
     record = {
         "id": token_id,
         "name": final_name,
@@ -110,42 +106,28 @@ def create_token(
 
 
 def list_tokens(db: Database) -> list[dict[str, Any]]:
+    """Every token's public record (never the secret)."""
     with db.read() as conn:
-        rows = conn.execute(
-            "SELECT id, name, role, created_at, created_by, revoked_at FROM tokens ORDER BY id"
-        ).fetchall()
-    return [dict(r) for r in rows]
+        return [dict(r) for r in store.all_tokens(conn)]
 
 
 def revoke_token(db: Database, token_id: int) -> dict[str, Any] | None:
     """Revoke a token and end its sessions; None if there is no such token."""
     with db.transaction() as conn:
-        row = conn.execute(
-            "SELECT id, name, role, created_at, created_by, revoked_at FROM tokens WHERE id = ?",
-            (token_id,),
-        ).fetchone()
-        if row is None:
+        if store.get_token(conn, token_id) is None:
             return None
-        if row["revoked_at"] is None:
-            conn.execute(
-                "UPDATE tokens SET revoked_at = ? WHERE id = ?", (iso_utc(utc_now()), token_id)
-            )
-        conn.execute("DELETE FROM sessions WHERE token_id = ?", (token_id,))
-        row = conn.execute(
-            "SELECT id, name, role, created_at, created_by, revoked_at FROM tokens WHERE id = ?",
-            (token_id,),
-        ).fetchone()
-    return dict(row)
+        store.mark_token_revoked(conn, token_id, iso_utc(utc_now()))
+        store.delete_sessions_of_token(conn, token_id)
+        row = store.get_token(conn, token_id)
+    return None if row is None else dict(row)
 
 
 def authenticate_bearer(db: Database, token: str) -> Principal | None:
+    """The principal of an unrevoked token, or None."""
     if not token or len(token) > 512:
         return None
     with db.read() as conn:
-        row = conn.execute(
-            "SELECT id, name, role FROM tokens WHERE token_sha256 = ? AND revoked_at IS NULL",
-            (hash_secret(token),),
-        ).fetchone()
+        row = store.find_active_token(conn, hash_secret(token))
     if row is None:
         return None
     return Principal(int(row["id"]), str(row["name"]), str(row["role"]), "bearer")
@@ -158,32 +140,27 @@ def create_session(db: Database, principal: Principal, ttl_s: float) -> tuple[st
     now = time.time()
     expires = now + float(ttl_s)
     with db.transaction() as conn:
-        conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now,))
-        conn.execute(
-            "INSERT INTO sessions (id_sha256, token_id, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?)",
-            (hash_secret(sid), principal.token_id, iso_utc(utc_now()), expires),
-        )
+        store.delete_expired_sessions(conn, now)
+        store.insert_session(conn, hash_secret(sid), principal.token_id, iso_utc(utc_now()),
+                             expires)  # fmt: skip
     return sid, expires
 
 
 def authenticate_session(db: Database, sid: str) -> Principal | None:
+    """The principal of an unexpired session whose token is not revoked, or None."""
     if not sid or len(sid) > 256:
         return None
     with db.read() as conn:
-        row = conn.execute(
-            "SELECT t.id, t.name, t.role FROM sessions s JOIN tokens t ON t.id = s.token_id "
-            "WHERE s.id_sha256 = ? AND s.expires_at > ? AND t.revoked_at IS NULL",
-            (hash_secret(sid), time.time()),
-        ).fetchone()
+        row = store.find_session_token(conn, hash_secret(sid), time.time())
     if row is None:
         return None
     return Principal(int(row["id"]), str(row["name"]), str(row["role"]), "session")
 
 
 def delete_session(db: Database, sid: str) -> None:
+    """End a browser session."""
     with db.transaction() as conn:
-        conn.execute("DELETE FROM sessions WHERE id_sha256 = ?", (hash_secret(sid),))
+        store.delete_session(conn, hash_secret(sid))
 
 
 # ----------------------------------------------------------------------- dependencies

@@ -20,11 +20,19 @@ from fastapi.staticfiles import StaticFiles
 
 from service.broker import Broker
 from service.db import Database
+from service.errors import (
+    BedConflict,
+    InvalidEntry,
+    NotFound,
+    RecordingOutsideAllowedDirs,
+    ServiceError,
+    Unsupported,
+)
 from service.routers import alerts, beds, health, tokens, treatments
-from service.runner import BedError, BedManager
+from service.runner import BedManager
 from service.settings import Settings
 
-__all__ = ["create_app", "STATIC_DIR"]
+__all__ = ["create_app", "STATIC_DIR", "HTTP_STATUS", "http_status"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +47,24 @@ Authenticate with `Authorization: Bearer <token>` (`rsemon token create --role R
 Roles: viewer < technician < clinician < admin. Bed times `t_s` are seconds on the
 bed's clock: `time = clock_origin + t_s / speed`.
 """
+
+
+#: The one mapping of the service's errors to HTTP (a subclass takes its base's code).
+HTTP_STATUS: dict[type[ServiceError], int] = {
+    RecordingOutsideAllowedDirs: 403,
+    NotFound: 404,
+    BedConflict: 409,
+    InvalidEntry: 422,
+    Unsupported: 501,
+}
+
+
+def http_status(exc: ServiceError) -> int:
+    """The HTTP status of a service error (500 for one not in :data:`HTTP_STATUS`)."""
+    for cls in type(exc).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]
+    return 500
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -76,9 +102,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.broker = broker
     app.state.manager = manager
 
-    @app.exception_handler(BedError)
-    async def _bed_error(request: Request, exc: BedError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=http_status(exc))
 
     for module in (health, beds, treatments, alerts, tokens):
         app.include_router(module.router, prefix=API_PREFIX)

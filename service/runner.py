@@ -40,6 +40,10 @@ EDF beds resume from the last stored hop: the engine is warmed up on the
 ``Settings.edf_warmup_s`` seconds before it (nothing stored or alerted for those)
 and the bed clock is re-anchored so that ``time = now`` at the resume point. LSL
 beds reconnect; their recording time continues from the wall clock.
+
+Why one module past 600 lines: the bed, its manager and its runner thread share one
+lock discipline and one commit-then-wake order; SQL lives in :mod:`service.store`,
+response shapes in :mod:`service.schemas`, errors in :mod:`service.errors`.
 """
 
 from __future__ import annotations
@@ -52,9 +56,9 @@ import os
 import sqlite3
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from detectors.alerts import Alert
 from detectors.clinical import ClinicalState, StageResult, Targets
@@ -64,40 +68,47 @@ from monitoring.policy import AlertPolicy, clinical_alerts
 from monitoring.session import BedSession, Sink, SourceInfo, SourceStatus
 from monitoring.settings import BedSettings, EngineConfig
 from monitoring.sources import EdfFileSource, LslStreamSource
+from service import store
 from service.auth import Principal
 from service.broker import Broker
 from service.clock import BedClock, parse_iso
 from service.db import Database, iso_utc, utc_now
+from service.errors import (
+    BedConflict,
+    BedNotFound,
+    InvalidEntry,
+    RecordingOutsideAllowedDirs,
+    Unsupported,
+)
 from service.schemas import (
     MAX_ABS_T_S,
     AnalysisSettingsIn,
+    AnalysisSettingsPublic,
     BedCreate,
+    BedPublic,
+    BedSourcePublic,
+    BedState,
+    HopPublic,
     ObservationCreate,
+    ObservationPublic,
+    SeizureType,
+    SourceKind,
+    StagePublic,
     TargetsIn,
+    TargetsPublic,
     TreatmentCreate,
+    TreatmentPublic,
 )
 from service.settings import Settings
-from service.store import (
-    apply_alert_changes,
-    clean_json,
-    insert_trends,
-    trend_row,
-)
+from service.store import clean_json
 
-__all__ = ["BedError", "Bed", "BedManager", "BedRunner", "resolve_recording", "lsl_available"]
+__all__ = ["TargetsStamp", "Bed", "BedManager", "BedRunner", "resolve_recording", "lsl_available"]
 
 log = logging.getLogger(__name__)
 
+EntryT = TypeVar("EntryT", TreatmentPublic, ObservationPublic)
+
 LIVE_STATUSES = ("running", "connecting", "reconnecting")
-
-
-class BedError(Exception):
-    """A request about a bed that cannot be carried out; ``status_code`` says why."""
-
-    def __init__(self, status_code: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status_code = status_code
-        self.detail = detail
 
 
 def lsl_available() -> bool:
@@ -116,44 +127,43 @@ def resolve_recording(path: str, allowed: list[Path]) -> Path:
 
     Raises
     ------
-    BedError
-        403 if the file is outside every allowed folder; 422 if it does not exist.
+    RecordingOutsideAllowedDirs
+        If the file is outside every allowed folder.
+    InvalidEntry
+        If it is not a valid path or does not exist.
     """
     try:
         p = Path(path).expanduser()
         candidates = [p] if p.is_absolute() else [d / p for d in allowed]
         reals = [Path(os.path.realpath(c)) for c in candidates]
     except (ValueError, OSError) as exc:
-        raise BedError(422, f"EDF path {path!r} is not a valid path ({exc})") from None
+        raise InvalidEntry(f"EDF path {path!r} is not a valid path ({exc})") from None
     inside = [r for r in reals if any(r.is_relative_to(d) for d in allowed)]
     if not inside:
         dirs = ", ".join(str(d) for d in allowed)
-        raise BedError(
-            403,
+        raise RecordingOutsideAllowedDirs(
             f"EDF path {path!r} is not under a configured recordings directory ({dirs}); "
             "start the service with --recordings-dir DIR or RSEMON_RECORDINGS_DIRS to add one",
         )
     for real in inside:
         if real.is_file():
             return real
-    raise BedError(422, f"EDF path {path!r}: no such file in the recordings directories")
-
-
-def hop_public(hop: HopResult) -> dict[str, Any]:
-    """The API form of a hop (no alerts, no spectrum)."""
-    return clean_json(
-        {
-            "t_s": hop.t_s, "suppression_ratio": hop.suppression_ratio,
-            "line_length": hop.line_length, "coherence": hop.coherence,
-            "ictal": bool(hop.ictal), "depth": hop.depth, "seizure_score": hop.seizure_score,
-            "rms_uv": hop.rms_uv, "bursts_per_min": hop.bursts_per_min,
-            "ibi_median_s": hop.ibi_median_s, "band_power_uv2": dict(hop.band_power_uv2),
-            "n_good_channels": int(hop.n_good_channels),
-        }
-    )  # fmt: skip
+    raise InvalidEntry(f"EDF path {path!r}: no such file in the recordings directories")
 
 
 # ------------------------------------------------------------------------------ Bed
+@dataclass(frozen=True)
+class TargetsStamp:
+    """When and by whom a bed's titration targets were last set.
+
+    The targets themselves live in one place in memory, the clinical state
+    (``bed.clinical.targets``); the ``targets`` table is their record.
+    """
+
+    updated_at: str = ""
+    updated_by: str | None = None
+
+
 class Bed:
     """One active admission: its record, and the bed session that watches it.
 
@@ -163,13 +173,13 @@ class Bed:
     """
 
     def __init__(self, row: sqlite3.Row | dict[str, Any], clinical: ClinicalState,
-                 targets: dict[str, Any]) -> None:  # fmt: skip
+                 targets_stamp: TargetsStamp) -> None:  # fmt: skip
         r = dict(row)
         self.admission_id = int(r["admission_id"])
         self.bed_id = str(r["bed_id"])
         self.weight_kg = float(r["weight_kg"])
-        self.seizure_type = str(r["seizure_type"])
-        self.source_kind = str(r["source_kind"])
+        self.seizure_type = cast(SeizureType, str(r["seizure_type"]))
+        self.source_kind = cast(SourceKind, str(r["source_kind"]))
         self.source = r["source"]
         self.source_info: dict[str, Any] = json.loads(r["source_info"] or "{}")
         self.created_at = str(r["created_at"])
@@ -178,16 +188,17 @@ class Bed:
         self.status = str(r["status"])
         self.status_message = str(r["status_message"] or "")
         self.position_s: float | None = r["position_s"]
-        self.latest: dict[str, Any] | None = json.loads(r["latest"]) if r["latest"] else None
+        latest = json.loads(r["latest"]) if r["latest"] else None
+        self.latest = None if latest is None else HopPublic.model_validate(latest)
         stored = json.loads(r["settings"]) if r.get("settings") else None
         settings = BedSettings.from_dict(stored) if stored else BedSettings()
         t12 = clinical.t1_t2_min
         settings = replace(settings, seizure_type=clinical.seizure_type, t1_min=t12[0],
-                           t2_min=t12[1], targets=_targets_of(targets))  # fmt: skip
+                           t2_min=t12[1], targets=clinical.targets)  # fmt: skip
         self.session = BedSession(self.bed_id, None, settings, clinical=clinical)
         self.session.manual_ictal = bool(r["manual_ictal"])
         self.session.clinical_now_s = clinical.to_dict().get("now_s")
-        self.targets = targets
+        self.targets_stamp = targets_stamp
         self.runner: BedRunner | None = None
         self.discharged = False
 
@@ -238,30 +249,23 @@ class Bed:
             return float(self.clinical_now_s)
         return self.clock.now_t_s()
 
-    def public(self) -> dict[str, Any]:
+    def public(self) -> BedPublic:
+        """The bed as the API shows it."""
         t1, t2 = self.t1_t2_min
-        return {
-            "bed_id": self.bed_id,
-            "admission_id": self.admission_id,
-            "weight_kg": self.weight_kg,
-            "seizure_type": self.seizure_type,
-            "t1_min": t1,
-            "t2_min": t2,
-            "source": {
-                "kind": self.source_kind,
-                "path": self.source if self.source_kind == "edf" else None,
-                "stream_name": self.source if self.source_kind == "lsl" else None,
-                "speed": self.clock.speed,
-                "info": self.source_info,
-            },
-            "settings": settings_public(self.settings.engine),
-            "status": self.status,
-            "status_message": self.status_message,
-            "position_s": self.position_s,
-            "clock_origin": iso_utc(self.clock.origin),
-            "created_at": self.created_at,
-            "created_by": self.created_by,
-        }
+        kind = self.source_kind
+        source = BedSourcePublic(
+            kind=kind, path=self.source if kind == "edf" else None,
+            stream_name=self.source if kind == "lsl" else None, speed=self.clock.speed,
+            info=self.source_info,
+        )  # fmt: skip
+        return BedPublic(
+            bed_id=self.bed_id, admission_id=self.admission_id, weight_kg=self.weight_kg,
+            seizure_type=self.seizure_type, t1_min=t1, t2_min=t2, source=source,
+            settings=AnalysisSettingsPublic.model_validate(self.settings.engine),
+            status=self.status, status_message=self.status_message,
+            position_s=self.position_s, clock_origin=iso_utc(self.clock.origin),
+            created_at=self.created_at, created_by=self.created_by,
+        )  # fmt: skip
 
 
 # ------------------------------------------------------------------------- manager
@@ -288,56 +292,44 @@ class BedManager:
     # -- loading and lifecycle -------------------------------------------------------
     def _load(self) -> None:
         with self.db.read() as conn:
-            rows = conn.execute(
-                "SELECT * FROM beds WHERE discharged_at IS NULL ORDER BY admission_id"
-            ).fetchall()
-            targets = {r["admission_id"]: dict(r) for r in conn.execute("SELECT * FROM targets")}
-            open_engine = conn.execute(
-                "SELECT admission_id, key, kind, severity, message, details, t_s, last_t_s, "
-                "origin FROM alerts WHERE is_open = 1 AND origin IN ('engine', 'stream')"
-            ).fetchall()
+            rows = store.load_active_beds(conn)
+            targets = store.all_targets(conn)
+            open_engine = {r["admission_id"]: store.open_engine_alerts(conn, r["admission_id"])
+                           for r in rows}  # fmt: skip
         for row in rows:
-            tg = targets.get(row["admission_id"]) or _default_targets_row(row["admission_id"])
-            clinical = self._restore_clinical(row, tg)
-            bed = Bed(row, clinical, tg)
-            for o in open_engine:
-                if o["admission_id"] == bed.admission_id:
-                    bed.policy.restore(
-                        o["key"], o["kind"], o["severity"], o["message"],
-                        json.loads(o["details"] or "{}"), float(o["t_s"]),
-                        float(o["last_t_s"]), o["origin"],
-                    )  # fmt: skip
+            tg = targets.get(row["admission_id"])
+            stamp = (
+                TargetsStamp() if tg is None else TargetsStamp(tg["updated_at"], tg["updated_by"])
+            )
+            clinical = self._restore_clinical(row, Targets() if tg is None else _targets_of(tg))
+            bed = Bed(row, clinical, stamp)
+            for o in open_engine[bed.admission_id]:
+                bed.policy.restore(
+                    o["key"], o["kind"], o["severity"], o["message"],
+                    json.loads(o["details"] or "{}"), float(o["t_s"]), float(o["last_t_s"]),
+                    o["origin"],
+                )  # fmt: skip
             self._beds[bed.bed_id] = bed
 
-    def _restore_clinical(self, row: sqlite3.Row, tg: dict[str, Any]) -> ClinicalState:
+    def _restore_clinical(self, row: sqlite3.Row, targets: Targets) -> ClinicalState:
         if row["clinical"]:
             try:
                 return ClinicalState.from_dict(json.loads(row["clinical"]))
             except Exception as exc:  # a state saved by another version: rebuild
                 log.warning("bed %s: clinical state not restorable (%s); rebuilding from "
                             "treatments and trends", row["bed_id"], exc)  # fmt: skip
-        return self._rebuild_clinical(row, tg)
+        return self._rebuild_clinical(row, targets)
 
-    def _rebuild_clinical(self, row: sqlite3.Row, tg: dict[str, Any]) -> ClinicalState:
+    def _rebuild_clinical(self, row: sqlite3.Row, targets: Targets) -> ClinicalState:
         """Rebuild a clinical state from stored treatments and ictal runs (no alerts)."""
         t12 = None
         if row["t1_min"] is not None:
             t12 = (float(row["t1_min"]), row["t2_min"])
-        st = ClinicalState(row["seizure_type"], row["weight_kg"], _targets_of(tg), t12)
+        st = ClinicalState(row["seizure_type"], row["weight_kg"], targets, t12)
         with self.db.read() as conn:
-            trs = conn.execute(
-                "SELECT * FROM treatments WHERE admission_id = ? ORDER BY id",
-                (row["admission_id"],),
-            ).fetchall()
-            ictal = conn.execute(
-                "SELECT t_s, ictal FROM trends WHERE admission_id = ? ORDER BY t_s",
-                (row["admission_id"],),
-            ).fetchall()
-            obs = conn.execute(
-                "SELECT applied_t_s AS t_s, kind FROM observations WHERE admission_id = ? "
-                "ORDER BY id",
-                (row["admission_id"],),
-            ).fetchall()
+            trs = store.treatments_in_entry_order(conn, row["admission_id"])
+            ictal = store.ictal_marks(conn, row["admission_id"])
+            obs = store.list_observations(conn, row["admission_id"])
         for tr in trs:
             try:
                 st.add_treatment(tr["t_s"], tr["agent"], tr["dose"], tr["unit"], tr["route"],
@@ -346,8 +338,8 @@ class BedManager:
                 log.warning(
                     "bed %s: stored treatment %s skipped (%s)", row["bed_id"], tr["id"], exc
                 )
-        marks = [(float(r["t_s"]), bool(r["ictal"])) for r in ictal]
-        marks += [(float(r["t_s"]), r["kind"] != "seizure_end") for r in obs]
+        marks = list(ictal)
+        marks += [(float(r["applied_t_s"]), r["kind"] != "seizure_end") for r in obs]
         marks.sort()
         onset: float | None = None
         for t, on in marks:
@@ -402,7 +394,7 @@ class BedManager:
         with self._lock:
             bed = self._beds.get(bed_id)
         if bed is None:
-            raise BedError(404, f"no active bed {bed_id!r}")
+            raise BedNotFound(bed_id)
         return bed
 
     @property
@@ -415,19 +407,24 @@ class BedManager:
 
         Raises
         ------
-        BedError
-            403 (EDF outside the recordings folders), 409 (bed id in use), 422 (bad
-            file or settings), 501 (LSL support missing).
+        RecordingOutsideAllowedDirs
+            EDF outside the recordings folders.
+        BedConflict
+            Bed id in use.
+        InvalidEntry
+            Bad file, speed or settings.
+        Unsupported
+            LSL support missing.
         """
         src = spec.source
         if src is None:  # pragma: no cover - the schema always fills it
-            raise BedError(422, "source missing")
+            raise InvalidEntry("source missing")
         source_value: str | None = None
         info: dict[str, Any] = {}
         if src.kind == "edf":
             if src.speed > self.settings.max_speed:
-                raise BedError(
-                    422, f"speed {src.speed:g} exceeds the largest allowed "
+                raise InvalidEntry(
+                    f"speed {src.speed:g} exceeds the largest allowed "
                     f"({self.settings.max_speed:g}x real time)",
                 )  # fmt: skip
             real = resolve_recording(src.path or "", self.settings.allowed_recordings_dirs)
@@ -435,9 +432,9 @@ class BedManager:
             source_value = str(real)
         elif src.kind == "lsl":
             if not self.settings.lsl_enabled:
-                raise BedError(422, "LSL beds are disabled in this service (RSEMON_LSL_ENABLED)")
+                raise InvalidEntry("LSL beds are disabled in this service (RSEMON_LSL_ENABLED)")
             if not lsl_available():
-                raise BedError(501, "LSL beds need pipeline.lsl and pylsl, not available here")
+                raise Unsupported("LSL beds need pipeline.lsl and pylsl, not available here")
             source_value = src.stream_name
         t12 = None
         if spec.t1_min is not None or spec.t2_min is not None:
@@ -452,7 +449,7 @@ class BedManager:
                                      Targets(**targets_in.model_dump()), t12)  # fmt: skip
             bed_settings = self._bed_settings(spec)
         except (ValueError, TypeError) as exc:
-            raise BedError(422, str(exc)) from None
+            raise InvalidEntry(str(exc)) from None
         now = iso_utc(utc_now())
         status = {"edf": "running", "lsl": "connecting", "none": "charting"}[src.kind]
         message = {
@@ -462,35 +459,22 @@ class BedManager:
         }[src.kind]
         with self._lock:
             if spec.bed_id in self._beds:
-                raise BedError(409, f"bed {spec.bed_id!r} is already active: DELETE it first "
+                raise BedConflict(f"bed {spec.bed_id!r} is already active: DELETE it first "
                                     "or choose another bed_id")  # fmt: skip
             with self.db.transaction() as conn:
                 try:
-                    cur = conn.execute(
-                        "INSERT INTO beds (bed_id, weight_kg, seizure_type, t1_min, t2_min, "
-                        "source_kind, source, speed, source_info, created_at, created_by, "
-                        "clock_origin, status, status_message, clinical, settings) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (spec.bed_id, spec.weight_kg, spec.seizure_type,
-                         None if t12 is None else t12[0], None if t12 is None else t12[1],
-                         src.kind, source_value, src.speed, json.dumps(clean_json(info)), now,
-                         principal.name, now, status, message,
-                         json.dumps(clean_json(clinical.to_dict())),
-                         json.dumps(clean_json(bed_settings.to_dict()))),
+                    adm = store.insert_bed(
+                        conn, bed_id=spec.bed_id, weight_kg=spec.weight_kg,
+                        seizure_type=spec.seizure_type, t1_t2_min=t12, source_kind=src.kind,
+                        source=source_value, speed=src.speed, source_info=info, created_at=now,
+                        created_by=principal.name, status=status, status_message=message,
+                        clinical=clinical.to_dict(), settings=bed_settings.to_dict(),
                     )  # fmt: skip
                 except sqlite3.IntegrityError:
-                    raise BedError(409, f"bed {spec.bed_id!r} is already active") from None
-                adm = int(cur.lastrowid or 0)
-                conn.execute(
-                    "INSERT INTO targets (admission_id, goal, sr_low, sr_high, sustain_s, "
-                    "updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (adm, targets_in.goal, targets_in.sr_low, targets_in.sr_high,
-                     targets_in.sustain_s, now, principal.name),
-                )  # fmt: skip
-                row = conn.execute("SELECT * FROM beds WHERE admission_id = ?", (adm,)).fetchone()
-                tg = dict(conn.execute("SELECT * FROM targets WHERE admission_id = ?",
-                                       (adm,)).fetchone())  # fmt: skip
-            bed = Bed(row, clinical, tg)
+                    raise BedConflict(f"bed {spec.bed_id!r} is already active") from None
+                store.upsert_targets(conn, adm, clinical.targets, now, principal.name)
+                row = store.get_bed(conn, adm)
+            bed = Bed(row, clinical, TargetsStamp(now, principal.name))
             self._beds[bed.bed_id] = bed
             if src.kind != "none":
                 self._start_runner(bed)
@@ -519,15 +503,9 @@ class BedManager:
             t = bed.now_t_s()
             now = iso_utc(utc_now())
             with self.db.transaction() as conn:
-                conn.execute(
-                    "UPDATE beds SET discharged_at = ?, status = 'discharged', status_message = ? "
-                    "WHERE admission_id = ?",
-                    (now, f"discharged by {principal.name}", bed.admission_id),
-                )
-                keys = [r["key"] for r in conn.execute(
-                    "SELECT key FROM alerts WHERE admission_id = ? AND is_open = 1",
-                    (bed.admission_id,))]  # fmt: skip
-                seqs = apply_alert_changes(
+                store.discharge_bed(conn, bed.admission_id, now, f"discharged by {principal.name}")
+                keys = store.open_alert_keys(conn, bed.admission_id)
+                seqs = store.apply_alert_changes(
                     conn, bed.admission_id, bed.bed_id, bed.clock,
                     [Alert(k, k, "low", f"bed discharged by {principal.name}", {}, t,
                            "cleared", "service") for k in keys],
@@ -543,20 +521,14 @@ class BedManager:
                 return
             bed.status, bed.status_message = status, message
             with self.db.transaction() as conn:
-                conn.execute(
-                    "UPDATE beds SET status = ?, status_message = ? WHERE admission_id = ?",
-                    (status, message, bed.admission_id),
-                )
+                store.update_bed_status(conn, bed.admission_id, status, message)
 
     def reanchor(self, bed: Bed, origin_iso: str, speed: float | None = None) -> None:
         """Move a bed's clock origin (EDF resume; LSL speed learnt from the stream)."""
         with bed.lock:
             bed.clock = BedClock(parse_iso(origin_iso), speed or bed.clock.speed)
             with self.db.transaction() as conn:
-                conn.execute(
-                    "UPDATE beds SET clock_origin = ?, speed = ? WHERE admission_id = ?",
-                    (origin_iso, bed.clock.speed, bed.admission_id),
-                )
+                store.update_bed_clock(conn, bed.admission_id, origin_iso, bed.clock.speed)
 
     # -- publishing (runner threads) ---------------------------------------------------
     def publish(self, bed: Bed, hops: list[HopResult], alerts: list[Alert]) -> None:
@@ -569,20 +541,18 @@ class BedManager:
             if bed.discharged:
                 return
             if hops:
-                bed.latest = hop_public(hops[-1])
+                bed.latest = HopPublic.model_validate(hops[-1])
                 bed.position_s = float(hops[-1].t_s)
-            state_json = json.dumps(clean_json(bed.clinical.to_dict()))
+            clinical = bed.clinical.to_dict()
             with self.db.transaction() as conn:
                 if hops:
-                    insert_trends(conn, bed.admission_id, hops)
-                seqs = apply_alert_changes(conn, bed.admission_id, bed.bed_id, bed.clock, alerts)
-                conn.execute(
-                    "UPDATE beds SET position_s = ?, clinical = ?, latest = ? "
-                    "WHERE admission_id = ?",
-                    (bed.position_s, state_json, json.dumps(bed.latest), bed.admission_id),
-                )
+                    store.insert_trends(conn, bed.admission_id, hops)
+                seqs = store.apply_alert_changes(conn, bed.admission_id, bed.bed_id, bed.clock,
+                                                 alerts)  # fmt: skip
+                store.update_bed_progress(conn, bed.admission_id, bed.position_s, clinical,
+                                          _hop_record(bed.latest))  # fmt: skip
         if hops:  # wakes the streams too, for the alerts committed above
-            self.broker.publish_hops(bed.bed_id, [trend_row(h) for h in hops])
+            self.broker.publish_hops(bed.bed_id, [store.trend_row(h) for h in hops])
         elif seqs:
             self.broker.notify()
 
@@ -594,21 +564,17 @@ class BedManager:
             try:
                 value = bed.clock.t_s_of(when)
             except ValueError as exc:
-                raise BedError(422, str(exc)) from None
+                raise InvalidEntry(str(exc)) from None
             if not abs(value) <= MAX_ABS_T_S:
-                raise BedError(422, f"time {when.isoformat()} is more than 30 days from the "
+                raise InvalidEntry(f"time {when.isoformat()} is more than 30 days from the "
                                     f"bed's start ({iso_utc(bed.clock.origin)})")  # fmt: skip
             return value
         return bed.now_t_s()
 
     def _commit_clinical(self, bed: Bed, conn: sqlite3.Connection,
                          changes: list[Alert]) -> list[int]:  # fmt: skip
-        seqs = apply_alert_changes(conn, bed.admission_id, bed.bed_id, bed.clock, changes)
-        conn.execute(
-            "UPDATE beds SET clinical = ?, manual_ictal = ? WHERE admission_id = ?",
-            (json.dumps(clean_json(bed.clinical.to_dict())), int(bed.manual_ictal),
-             bed.admission_id),
-        )  # fmt: skip
+        seqs = store.apply_alert_changes(conn, bed.admission_id, bed.bed_id, bed.clock, changes)
+        store.update_bed_clinical(conn, bed.admission_id, bed.clinical.to_dict(), bed.manual_ictal)
         return seqs
 
     def _refresh(self, bed: Bed) -> list[Alert]:
@@ -624,8 +590,8 @@ class BedManager:
             return bed.clinical.stage(t)
 
     def add_treatment(self, bed_id: str, body: TreatmentCreate,
-                      principal: Principal) -> dict[str, Any]:  # fmt: skip
-        """Log a treatment; 422 (BedError) for an entry that cannot be interpreted."""
+                      principal: Principal) -> TreatmentPublic:  # fmt: skip
+        """Log a treatment; :class:`InvalidEntry` for an entry that cannot be interpreted."""
         bed = self.get(bed_id)
         with bed.lock:
             t_s = self._resolve_t_s(bed, body.time, body.t_s)
@@ -633,7 +599,7 @@ class BedManager:
                 assess_dose(body.agent, body.dose, body.unit, body.route, bed.weight_kg,
                             body.kind)  # fmt: skip
             except (DoseError, ValueError, TypeError) as exc:
-                raise BedError(422, str(exc)) from None
+                raise InvalidEntry(str(exc)) from None
             before = bed.clinical.to_dict()
             try:
                 tr = bed.clinical.add_treatment(t_s, body.agent, body.dose, body.unit,
@@ -642,59 +608,46 @@ class BedManager:
                 now = iso_utc(utc_now())
                 a = tr.assessment
                 with self.db.transaction() as conn:
-                    cur = conn.execute(
-                        "INSERT INTO treatments (admission_id, t_s, time, agent, dose, unit, "
-                        "route, kind, adequate, assessment, cumulative_note, note, entered_by, "
-                        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (bed.admission_id, t_s, bed.clock.iso_of(t_s), a.agent, body.dose,
-                         body.unit, body.route, body.kind, int(a.adequate),
-                         json.dumps(clean_json(a.to_dict())), tr.cumulative_note, body.note,
-                         principal.name, now),
+                    tid = store.insert_treatment(
+                        conn, admission_id=bed.admission_id, t_s=t_s,
+                        time=bed.clock.iso_of(t_s), agent=a.agent, dose=body.dose,
+                        unit=body.unit, route=body.route, kind=body.kind, adequate=a.adequate,
+                        assessment=a.to_dict(), cumulative_note=tr.cumulative_note,
+                        note=body.note, entered_by=principal.name, created_at=now,
                     )  # fmt: skip
-                    tid = int(cur.lastrowid or 0)
                     seqs = self._commit_clinical(bed, conn, changes)
-                    row = conn.execute("SELECT * FROM treatments WHERE id = ?", (tid,)).fetchone()
+                    row = store.get_treatment(conn, tid)
             except Exception:
                 bed.clinical = ClinicalState.from_dict(before)
                 raise
             stage = self.stage(bed)
         if seqs:
             self.broker.notify()
-        out = treatment_public(row, bed.bed_id)
-        out["stage"] = stage.to_dict()
-        return out
+        return _entry_public(TreatmentPublic, row, bed.bed_id, stage)
 
-    def treatments(self, bed_id: str) -> list[dict[str, Any]]:
+    def treatments(self, bed_id: str) -> list[TreatmentPublic]:
         bed = self.get(bed_id)
         with self.db.read() as conn:
-            rows = conn.execute(
-                "SELECT * FROM treatments WHERE admission_id = ? ORDER BY t_s, id",
-                (bed.admission_id,),
-            ).fetchall()
-        return [treatment_public(r, bed.bed_id) for r in rows]
+            rows = store.list_treatments(conn, bed.admission_id)
+        return [_entry_public(TreatmentPublic, r, bed.bed_id) for r in rows]
 
-    def set_targets(self, bed_id: str, body: TargetsIn, principal: Principal) -> dict[str, Any]:
+    def set_targets(self, bed_id: str, body: TargetsIn, principal: Principal) -> TargetsPublic:
         bed = self.get(bed_id)
         with bed.lock:
             before = bed.clinical.to_dict()
             try:
-                bed.clinical.set_targets(Targets(**body.model_dump()))
+                targets = Targets(**body.model_dump())
+                bed.clinical.set_targets(targets)
                 changes = self._refresh(bed)
                 now = iso_utc(utc_now())
                 with self.db.transaction() as conn:
-                    conn.execute(
-                        "INSERT OR REPLACE INTO targets (admission_id, goal, sr_low, sr_high, "
-                        "sustain_s, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (bed.admission_id, body.goal, body.sr_low, body.sr_high, body.sustain_s,
-                         now, principal.name),
-                    )  # fmt: skip
+                    store.upsert_targets(conn, bed.admission_id, targets, now, principal.name)
                     seqs = self._commit_clinical(bed, conn, changes)
-                    bed.targets = dict(conn.execute(
-                        "SELECT * FROM targets WHERE admission_id = ?", (bed.admission_id,)
-                    ).fetchone())  # fmt: skip
+                bed.targets_stamp = TargetsStamp(now, principal.name)
+                bed.session.settings = replace(bed.settings, targets=targets)
             except (ValueError, TypeError) as exc:
                 bed.clinical = ClinicalState.from_dict(before)
-                raise BedError(422, str(exc)) from None
+                raise InvalidEntry(str(exc)) from None
             except Exception:
                 bed.clinical = ClinicalState.from_dict(before)
                 raise
@@ -703,7 +656,7 @@ class BedManager:
         return targets_public(bed)
 
     def add_observation(self, bed_id: str, body: ObservationCreate,
-                        principal: Principal) -> dict[str, Any]:  # fmt: skip
+                        principal: Principal) -> ObservationPublic:  # fmt: skip
         """A clinically observed seizure state (see ``POST /beds/{id}/events``)."""
         bed = self.get(bed_id)
         with bed.lock:
@@ -712,8 +665,7 @@ class BedManager:
             now_s = bed.clinical_now_s
             if bed.source_kind == "none":
                 if now_s is not None and t_req < now_s:
-                    raise BedError(
-                        409,
+                    raise BedConflict(
                         f"observation at t_s={t_req:g} is earlier than the latest one "
                         f"(t_s={now_s:g}): on a bed without EEG, observations are entered in "
                         "time order",
@@ -723,7 +675,7 @@ class BedManager:
             else:
                 # EEG beds: applied at the bed's current time, OR-ed with the EEG from now on
                 applied = now_s if now_s is not None else 0.0
-                fed = ictal or bool((bed.latest or {}).get("ictal"))
+                fed = ictal or (bed.latest is not None and bed.latest.ictal)
             before = bed.clinical.to_dict()
             before_manual = bed.manual_ictal
             try:
@@ -732,16 +684,13 @@ class BedManager:
                 bed.clinical_now_s = applied
                 now = iso_utc(utc_now())
                 with self.db.transaction() as conn:
-                    cur = conn.execute(
-                        "INSERT INTO observations (admission_id, t_s, applied_t_s, time, kind, "
-                        "note, entered_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (bed.admission_id, t_req, applied, bed.clock.iso_of(t_req), body.kind,
-                         body.note, principal.name, now),
+                    oid = store.insert_observation(
+                        conn, admission_id=bed.admission_id, t_s=t_req, applied_t_s=applied,
+                        time=bed.clock.iso_of(t_req), kind=body.kind, note=body.note,
+                        entered_by=principal.name, created_at=now,
                     )  # fmt: skip
-                    oid = int(cur.lastrowid or 0)
                     seqs = self._commit_clinical(bed, conn, changes)
-                    row = conn.execute("SELECT * FROM observations WHERE id = ?",
-                                       (oid,)).fetchone()  # fmt: skip
+                    row = store.get_observation(conn, oid)
             except Exception:
                 bed.clinical = ClinicalState.from_dict(before)
                 bed.clinical_now_s = now_s
@@ -750,101 +699,64 @@ class BedManager:
             stage = self.stage(bed)
         if seqs:
             self.broker.notify()
-        out = observation_public(row, bed.bed_id)
-        out["stage"] = stage.to_dict()
-        return out
+        return _entry_public(ObservationPublic, row, bed.bed_id, stage)
 
-    def observations(self, bed_id: str) -> list[dict[str, Any]]:
+    def observations(self, bed_id: str) -> list[ObservationPublic]:
         bed = self.get(bed_id)
         with self.db.read() as conn:
-            rows = conn.execute(
-                "SELECT * FROM observations WHERE admission_id = ? ORDER BY id",
-                (bed.admission_id,),
-            ).fetchall()
-        return [observation_public(r, bed.bed_id) for r in rows]
+            rows = store.list_observations(conn, bed.admission_id)
+        return [_entry_public(ObservationPublic, r, bed.bed_id) for r in rows]
 
-    def state(self, bed_id: str) -> dict[str, Any]:
+    def state(self, bed_id: str) -> BedState:
         """What the bed looks like now (no computation beyond the clinical bookkeeping)."""
         bed = self.get(bed_id)
         with bed.lock:
-            snap = bed.clinical.snapshot()
-            latest = dict(bed.latest) if bed.latest else None
+            snap = clean_json(bed.clinical.snapshot())
+            latest = bed.latest
             t = bed.clinical_now_s
-            out = {
-                "bed_id": bed.bed_id,
-                "status": bed.status,
-                "status_message": bed.status_message,
-                "t_s": t,
-                "time": None if t is None else bed.clock.iso_of(t),
-                "position_s": bed.position_s,
-                "latest": latest,
-                "ictal": bool(snap["ictal"]),
-                "suppression_ratio": None if latest is None else latest.get("suppression_ratio"),
-                "depth": None if latest is None else latest.get("depth"),
-                "stage": snap["stage"],
-                "targets": targets_public(bed),
-                "advice": list(snap["advice"]),
-                "infusion": snap["infusion"],
-                "manual_ictal": bed.manual_ictal,
-            }
-        return clean_json(out)  # type: ignore[no-any-return,unused-ignore]
+            targets = targets_public(bed)
+            status, message, position_s = bed.status, bed.status_message, bed.position_s
+            manual_ictal = bed.manual_ictal
+            time_iso = None if t is None else bed.clock.iso_of(t)
+        open_alerts, _ = store.list_alerts(
+            self.db, admission_id=bed.admission_id, open_only=True, order="asc", limit=100
+        )
+        return BedState(
+            bed_id=bed.bed_id, status=status, status_message=message, t_s=t, time=time_iso,
+            position_s=position_s, latest=latest, ictal=bool(snap["ictal"]),
+            suppression_ratio=None if latest is None else latest.suppression_ratio,
+            depth=None if latest is None else latest.depth,
+            stage=StagePublic.model_validate(snap["stage"]), targets=targets,
+            advice=list(snap["advice"]), infusion=snap["infusion"], manual_ictal=manual_ictal,
+            open_alerts=open_alerts,
+        )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- helpers
-def _default_targets_row(admission_id: int) -> dict[str, Any]:
-    t = Targets()
-    return {
-        "admission_id": admission_id,
-        "goal": t.goal,
-        "sr_low": t.sr_low,
-        "sr_high": t.sr_high,
-        "sustain_s": t.sustain_s,
-        "updated_at": "",
-        "updated_by": None,
-    }
-
-
-def _targets_of(tg: dict[str, Any]) -> Targets:
+def _targets_of(tg: sqlite3.Row) -> Targets:
+    """The targets of a ``targets`` row."""
     return Targets(tg["goal"], float(tg["sr_low"]), float(tg["sr_high"]), float(tg["sustain_s"]))
 
 
-def settings_public(engine: EngineConfig) -> dict[str, Any]:
-    """The analysis settings of a bed as the API shows them."""
-    return {
-        "notch_hz": engine.notch_hz, "l_freq_hz": engine.l_freq_hz,
-        "h_freq_hz": engine.h_freq_hz,
-        "montage": "bipolar" if engine.montage else "as_recorded",
-        "window_s": engine.window_s, "hop_s": engine.hop_s,
-        "suppression_threshold_uv": engine.suppression_threshold_uv,
-    }  # fmt: skip
+def targets_public(bed: Bed) -> TargetsPublic:
+    """A bed's titration targets (from its clinical state) as the API shows them."""
+    tg, stamp = bed.clinical.targets, bed.targets_stamp
+    return TargetsPublic(
+        bed_id=bed.bed_id, goal=tg.goal, sr_low=tg.sr_low, sr_high=tg.sr_high,
+        sustain_s=tg.sustain_s, updated_at=stamp.updated_at, updated_by=stamp.updated_by,
+    )  # fmt: skip
 
 
-def targets_public(bed: Bed) -> dict[str, Any]:
-    tg = bed.targets
-    return {"bed_id": bed.bed_id, "goal": tg["goal"], "sr_low": tg["sr_low"],
-            "sr_high": tg["sr_high"], "sustain_s": tg["sustain_s"],
-            "updated_at": tg["updated_at"], "updated_by": tg["updated_by"]}  # fmt: skip
+def _hop_record(hop: HopPublic | None) -> dict[str, Any] | None:
+    """The latest hop as the bed row keeps it (JSON)."""
+    return None if hop is None else hop.model_dump(mode="json")
 
 
-def treatment_public(row: sqlite3.Row, bed_id: str) -> dict[str, Any]:
-    a = json.loads(row["assessment"])
-    return {
-        "id": row["id"], "bed_id": bed_id, "t_s": row["t_s"], "time": row["time"],
-        "agent": row["agent"], "dose": row["dose"], "unit": row["unit"], "route": row["route"],
-        "kind": row["kind"], "adequate": bool(row["adequate"]), "judged": bool(a["judged"]),
-        "drug_class": a["drug_class"], "dose_mg": a["dose_mg"], "dose_unit": a["dose_unit"],
-        "required_mg": a["required_mg"], "reason": a["reason"], "rule": a["rule"],
-        "source": a["source"], "cumulative_note": row["cumulative_note"], "note": row["note"],
-        "entered_by": row["entered_by"], "created_at": row["created_at"], "stage": None,
-    }  # fmt: skip
-
-
-def observation_public(row: sqlite3.Row, bed_id: str) -> dict[str, Any]:
-    return {
-        "id": row["id"], "bed_id": bed_id, "kind": row["kind"], "t_s": row["t_s"],
-        "applied_t_s": row["applied_t_s"], "time": row["time"], "note": row["note"],
-        "entered_by": row["entered_by"], "created_at": row["created_at"], "stage": None,
-    }  # fmt: skip
+def _entry_public(model: type[EntryT], row: sqlite3.Row, bed_id: str,
+                  stage: StageResult | None = None) -> EntryT:  # fmt: skip
+    """A stored treatment or observation, with the SE stage right after it when just entered."""
+    stage_out = None if stage is None else StagePublic.model_validate(stage.to_dict())
+    return model.model_validate({**dict(row), "bed_id": bed_id, "stage": stage_out})
 
 
 def _edf_info(path: Path) -> dict[str, Any]:
@@ -854,7 +766,7 @@ def _edf_info(path: Path) -> dict[str, Any]:
     try:
         src = EdfSource(path)
     except (IngestError, ValueError) as exc:
-        raise BedError(422, str(exc)) from None
+        raise InvalidEntry(str(exc)) from None
     info = src.info
     return {
         "format": info.format, "duration_s": info.duration_s, "sfreq_hz": info.sfreq_hz,

@@ -1,12 +1,20 @@
-"""Request and response models: one family per resource (Create / Public / list)."""
+"""Request and response models: one family per resource (Create / Public / list).
+
+Each response shape is defined here once. The ``*Public`` models are built by the
+service from its records: database rows (``AlertPublic.model_validate(dict(row))``,
+which reads ``is_open`` and the JSON ``details``), the monitoring engine's objects
+(``HopPublic``, ``AnalysisSettingsPublic``: ``from_attributes``) or keyword
+arguments; the handlers return them.
+"""
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from detectors.clinical import GOALS, T1_T2_MIN
 from detectors.doses import KINDS
@@ -132,6 +140,10 @@ class AnalysisSettingsIn(_In):
 
 
 class AnalysisSettingsPublic(_Out):
+    """A bed's analysis settings; validates from a ``monitoring.settings.EngineConfig``."""
+
+    model_config = ConfigDict(allow_inf_nan=True, from_attributes=True)
+
     notch_hz: float | None
     l_freq_hz: float
     h_freq_hz: float
@@ -139,6 +151,14 @@ class AnalysisSettingsPublic(_Out):
     window_s: float
     hop_s: float
     suppression_threshold_uv: float
+
+    @field_validator("montage", mode="before")
+    @classmethod
+    def _montage_name(cls, value: Any) -> Any:
+        """``EngineConfig.montage`` is a flag: True is the bipolar montage."""
+        if isinstance(value, bool):
+            return "bipolar" if value else "as_recorded"
+        return value
 
 
 class BedCreate(_In):
@@ -309,6 +329,15 @@ class TreatmentPublic(_Out):
     created_at: str
     stage: StagePublic | None = Field(default=None, description="SE stage right after this entry")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten_assessment(cls, data: Any) -> Any:
+        """A ``treatments`` row keeps the dose assessment as JSON in ``assessment``."""
+        if isinstance(data, dict) and isinstance(data.get("assessment"), str):
+            row = {k: v for k, v in data.items() if k != "assessment"}
+            return {**json.loads(data["assessment"]), **row}
+        return data
+
 
 class TreatmentsPublic(_Out):
     data: list[TreatmentPublic]
@@ -345,6 +374,10 @@ class ObservationsPublic(_Out):
 
 # ------------------------------------------------------------------------ live state
 class HopPublic(_Out):
+    """A hop's figures (no alerts, no spectrum); validates from a ``HopResult``."""
+
+    model_config = ConfigDict(allow_inf_nan=True, from_attributes=True)
+
     t_s: float
     suppression_ratio: float | None
     line_length: float | None
@@ -402,6 +435,8 @@ class SpectrogramPublic(_Out):
 
 # ---------------------------------------------------------------------------- alerts
 class AlertPublic(_Out):
+    """An alert; validates from a row of ``alerts`` (``is_open``, JSON ``details``)."""
+
     id: int
     bed_id: str
     admission_id: int
@@ -414,7 +449,7 @@ class AlertPublic(_Out):
     t_s: float = Field(description="bed time when raised")
     time: str = Field(description="ISO 8601 UTC when raised (bed clock)")
     state: Literal["raised", "updated", "cleared"]
-    open: bool
+    open: bool = Field(validation_alias=AliasChoices("open", "is_open"))
     last_t_s: float
     n_updates: int
     cleared_t_s: float | None
@@ -424,6 +459,12 @@ class AlertPublic(_Out):
     updated_at: str
     acked_by: str | None
     acked_at: str | None
+
+    @field_validator("details", mode="before")
+    @classmethod
+    def _details_json(cls, value: Any) -> Any:
+        """The database keeps ``details`` as JSON text."""
+        return json.loads(value) if isinstance(value, str) else value
 
 
 class AlertsPublic(_Out):

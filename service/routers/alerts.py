@@ -17,14 +17,15 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import anyio
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
 from service.auth import Clinician, Viewer
 from service.deps import BrokerDep, DbDep, SettingsDep
+from service.errors import AlertNotFound, InvalidEntry
 from service.routers import AUTH_ERRORS
 from service.schemas import BED_ID_PATTERN, AlertPublic, AlertsPublic
 from service.store import ack_alert, events_after, get_alert, last_event_id, list_alerts
@@ -53,7 +54,7 @@ def get_alerts(
     severity: Literal["low", "medium", "high"] | None = None,
     order: Literal["asc", "desc"] = "desc",
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
-) -> dict[str, Any]:
+) -> AlertsPublic:
     since_iso = None
     if since is not None:
         when = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
@@ -62,16 +63,16 @@ def get_alerts(
                 when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
             )
         except (OverflowError, ValueError) as exc:
-            raise HTTPException(422, f"since {since!r} is out of range ({exc})") from None
+            raise InvalidEntry(f"since {since!r} is out of range ({exc})") from None
     if bed is not None and bed_id is not None and bed != bed_id:
-        raise HTTPException(422, "give bed or bed_id, not two different beds")
+        raise InvalidEntry("give bed or bed_id, not two different beds")
     bed_id = bed_id if bed_id is not None else bed
     seq = last_event_id(db)
     data, total = list_alerts(
         db, bed_id=bed_id, since=since_iso, after_id=after_id, unacknowledged=unacknowledged,
         open_only=open, severity=severity, order=order, limit=limit,
     )  # fmt: skip
-    return {"data": data, "count": total, "last_event_id": seq}
+    return AlertsPublic(data=data, count=total, last_event_id=seq)
 
 
 @router.get(
@@ -105,7 +106,7 @@ async def stream_alerts(
     if last_event_id_h is not None and last_event_id_h.strip():
         text = last_event_id_h.strip()
         if not text.isdigit() or len(text) > 18:
-            raise HTTPException(422, f"Last-Event-ID must be a non-negative integer, got {text!r}")
+            raise InvalidEntry(f"Last-Event-ID must be a non-negative integer, got {text!r}")
         start = int(text)
     if start is None:
         start = await anyio.to_thread.run_sync(last_event_id, db)
@@ -145,10 +146,10 @@ async def stream_alerts(
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertPublic, responses={404: {}})
-def get_one_alert(alert_id: AlertId, principal: Viewer, db: DbDep) -> dict[str, Any]:
+def get_one_alert(alert_id: AlertId, principal: Viewer, db: DbDep) -> AlertPublic:
     alert = get_alert(db, alert_id)
     if alert is None:
-        raise HTTPException(404, f"no alert {alert_id}")
+        raise AlertNotFound(alert_id)
     return alert
 
 
@@ -158,10 +159,10 @@ def get_one_alert(alert_id: AlertId, principal: Viewer, db: DbDep) -> dict[str, 
     summary="Acknowledge an alert (clinician+); acknowledging again keeps the first ack",
     responses={404: {"description": "no such alert"}},
 )
-def ack(alert_id: AlertId, principal: Clinician, db: DbDep, broker: BrokerDep) -> dict[str, Any]:
+def ack(alert_id: AlertId, principal: Clinician, db: DbDep, broker: BrokerDep) -> AlertPublic:
     alert, changed = ack_alert(db, alert_id, principal.name)
     if alert is None:
-        raise HTTPException(404, f"no alert {alert_id}")
+        raise AlertNotFound(alert_id)
     if changed:
         broker.notify()
     return alert

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
 from pipeline.features import BANDS_HZ
 from service.auth import Technician, Viewer
+from service.db import iso_utc
 from service.deps import DbDep, ManagerDep
 from service.routers import AUTH_ERRORS, NOT_FOUND
 from service.schemas import (
@@ -20,7 +21,7 @@ from service.schemas import (
     SpectrogramPublic,
     TrendsPublic,
 )
-from service.store import TREND_FIELDS, list_alerts, read_trends
+from service.store import TREND_FIELDS, read_trends
 
 router = APIRouter(tags=["beds"], responses={**AUTH_ERRORS})
 
@@ -44,18 +45,18 @@ BANDS = ("delta", "theta", "alpha", "beta")
         501: {"description": "LSL support not installed"},
     },
 )
-def create_bed(body: BedCreate, principal: Technician, manager: ManagerDep) -> dict[str, Any]:
+def create_bed(body: BedCreate, principal: Technician, manager: ManagerDep) -> BedPublic:
     return manager.create(body, principal).public()
 
 
 @router.get("/beds", response_model=BedsPublic, summary="Active beds")
-def list_beds(principal: Viewer, manager: ManagerDep) -> dict[str, Any]:
+def list_beds(principal: Viewer, manager: ManagerDep) -> BedsPublic:
     beds = [b.public() for b in manager.beds()]
-    return {"data": beds, "count": len(beds)}
+    return BedsPublic(data=beds, count=len(beds))
 
 
 @router.get("/beds/{bed_id}", response_model=BedPublic, responses={**NOT_FOUND})
-def get_bed(bed_id: BedId, principal: Viewer, manager: ManagerDep) -> dict[str, Any]:
+def get_bed(bed_id: BedId, principal: Viewer, manager: ManagerDep) -> BedPublic:
     return manager.get(bed_id).public()
 
 
@@ -76,13 +77,8 @@ def delete_bed(bed_id: BedId, principal: Technician, manager: ManagerDep) -> Res
     summary="Latest features, ictal state, depth, SE stage with reasons, targets, advice",
     responses={**NOT_FOUND},
 )
-def bed_state(bed_id: BedId, principal: Viewer, manager: ManagerDep, db: DbDep) -> dict[str, Any]:
-    out = manager.state(bed_id)
-    bed = manager.get(bed_id)
-    out["open_alerts"], _ = list_alerts(
-        db, admission_id=bed.admission_id, open_only=True, order="asc", limit=100
-    )
-    return out
+def bed_state(bed_id: BedId, principal: Viewer, manager: ManagerDep) -> BedState:
+    return manager.state(bed_id)
 
 
 @router.get(
@@ -99,17 +95,13 @@ def bed_trends(
     since_s: TimeS = None,
     until_s: TimeS = None,
     limit: Annotated[int, Query(ge=1, le=100000)] = 10000,
-) -> dict[str, Any]:
+) -> TrendsPublic:
     bed = manager.get(bed_id)
     rows = read_trends(db, bed.admission_id, since_s, until_s, limit)
-    return {
-        "bed_id": bed.bed_id,
-        "t0_time": bed.public()["clock_origin"],
-        "speed": bed.clock.speed,
-        "columns": list(TREND_FIELDS),
-        "data": rows,
-        "count": len(rows),
-    }
+    return TrendsPublic(
+        bed_id=bed.bed_id, t0_time=iso_utc(bed.clock.origin), speed=bed.clock.speed,
+        columns=list(TREND_FIELDS), data=rows, count=len(rows),
+    )  # fmt: skip
 
 
 @router.get(
@@ -126,7 +118,7 @@ def bed_spectrogram(
     since_s: TimeS = None,
     until_s: TimeS = None,
     limit: Annotated[int, Query(ge=1, le=100000)] = 10000,
-) -> dict[str, Any]:
+) -> SpectrogramPublic:
     bed = manager.get(bed_id)
     fields = ("t_s", *(f"{b}_uv2" for b in BANDS))
     rows = read_trends(db, bed.admission_id, since_s, until_s, limit, fields)
@@ -136,13 +128,8 @@ def bed_spectrogram(
         vals = [v for v in p if v is not None and math.isfinite(v)]
         total = sum(vals)
         relative.append([None if v is None or total <= 0 else v / total for v in p])
-    return {
-        "bed_id": bed.bed_id,
-        "t0_time": bed.public()["clock_origin"],
-        "bands": list(BANDS),
-        "bands_hz": {b: list(BANDS_HZ[b]) for b in BANDS if b in BANDS_HZ},
-        "t_s": [r["t_s"] for r in rows],
-        "power_uv2": power,
-        "relative": relative,
-        "count": len(rows),
-    }
+    return SpectrogramPublic(
+        bed_id=bed.bed_id, t0_time=iso_utc(bed.clock.origin), bands=list(BANDS),
+        bands_hz={b: list(BANDS_HZ[b]) for b in BANDS if b in BANDS_HZ},
+        t_s=[r["t_s"] for r in rows], power_uv2=power, relative=relative, count=len(rows),
+    )  # fmt: skip

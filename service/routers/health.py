@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from service.deps import DbDep, ManagerDep
@@ -14,15 +12,10 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=HealthPublic, summary="Service health (no auth)")
-def health(db: DbDep, manager: ManagerDep) -> dict[str, Any]:
+def health(db: DbDep, manager: ManagerDep) -> HealthPublic:
     from pipeline import __version__
 
-    beds = manager.beds()
-    return {
-        "status": "ok",
-        "version": __version__,
-        "schema_version": db.schema_version,
-        "n_beds": len(beds),
-        "n_running": manager.n_running,
-        "lsl_available": lsl_available(),
-    }
+    return HealthPublic(
+        status="ok", version=__version__, schema_version=db.schema_version,
+        n_beds=len(manager.beds()), n_running=manager.n_running, lsl_available=lsl_available(),
+    )  # fmt: skip

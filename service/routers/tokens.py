@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, cast
 
-from fastapi import APIRouter, Cookie, HTTPException, Path, Response, status
+from fastapi import APIRouter, Cookie, Path, Response, status
 
 from service.auth import (
     SESSION_COOKIE,
     Admin,
     AnyPrincipal,
     BearerPrincipal,
+    Principal,
     create_session,
     create_token,
     delete_session,
@@ -20,10 +21,23 @@ from service.auth import (
 )
 from service.db import iso_utc
 from service.deps import DbDep, SettingsDep
+from service.errors import TokenNotFound
 from service.routers import AUTH_ERRORS
-from service.schemas import SessionPublic, TokenCreate, TokenCreated, TokenPublic, TokensPublic
+from service.schemas import (
+    RoleName,
+    SessionPublic,
+    TokenCreate,
+    TokenCreated,
+    TokenPublic,
+    TokensPublic,
+)
 
 router = APIRouter(tags=["auth"], responses={**AUTH_ERRORS})
+
+
+def _role(principal: Principal) -> RoleName:
+    """The caller's role (checked against ``ROLES`` when the token was made)."""
+    return cast(RoleName, principal.role)
 
 
 @router.post(
@@ -32,15 +46,15 @@ router = APIRouter(tags=["auth"], responses={**AUTH_ERRORS})
     status_code=status.HTTP_201_CREATED,
     summary="Make a token (admin); the token is shown only in this answer",
 )
-def post_token(body: TokenCreate, principal: Admin, db: DbDep) -> dict[str, Any]:
+def post_token(body: TokenCreate, principal: Admin, db: DbDep) -> TokenCreated:
     record, token = create_token(db, body.role, body.name, created_by=principal.name)
-    return {**record, "token": token}
+    return TokenCreated.model_validate({**record, "token": token})
 
 
 @router.get("/tokens", response_model=TokensPublic, summary="All tokens (admin), without secrets")
-def get_tokens(principal: Admin, db: DbDep) -> dict[str, Any]:
-    data = list_tokens(db)
-    return {"data": data, "count": len(data)}
+def get_tokens(principal: Admin, db: DbDep) -> TokensPublic:
+    data = [TokenPublic.model_validate(t) for t in list_tokens(db)]
+    return TokensPublic(data=data, count=len(data))
 
 
 @router.delete(
@@ -51,11 +65,11 @@ def get_tokens(principal: Admin, db: DbDep) -> dict[str, Any]:
 )
 def delete_token(
     token_id: Annotated[int, Path(ge=1, le=2**62)], principal: Admin, db: DbDep
-) -> dict[str, Any]:
+) -> TokenPublic:
     record = revoke_token(db, token_id)
     if record is None:
-        raise HTTPException(404, f"no token {token_id}")
-    return record
+        raise TokenNotFound(token_id)
+    return TokenPublic.model_validate(record)
 
 
 @router.post(
@@ -71,19 +85,19 @@ def delete_token(
 )
 def post_session(
     response: Response, principal: BearerPrincipal, db: DbDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> SessionPublic:
     sid, expires = create_session(db, principal, settings.session_ttl_s)
     response.set_cookie(
         SESSION_COOKIE, sid, max_age=int(settings.session_ttl_s), path="/",
         httponly=True, samesite="strict", secure=settings.cookie_secure,
     )  # fmt: skip
-    return {"name": principal.name, "role": principal.role, "via": "session",
-            "expires_at": iso_utc(datetime.fromtimestamp(expires, UTC))}  # fmt: skip
+    return SessionPublic(name=principal.name, role=_role(principal), via="session",
+                         expires_at=iso_utc(datetime.fromtimestamp(expires, UTC)))  # fmt: skip
 
 
 @router.get("/session", response_model=SessionPublic, summary="Who am I (token or session)")
-def get_session(principal: AnyPrincipal) -> dict[str, Any]:
-    return {"name": principal.name, "role": principal.role, "via": principal.via}
+def get_session(principal: AnyPrincipal) -> SessionPublic:
+    return SessionPublic(name=principal.name, role=_role(principal), via=principal.via)
 
 
 @router.delete(

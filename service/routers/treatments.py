@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, status
 
 from service.auth import Clinician, Viewer
@@ -34,14 +32,14 @@ router = APIRouter(tags=["clinical"], responses={**AUTH_ERRORS, **NOT_FOUND})
 )
 def add_treatment(
     bed_id: BedId, body: TreatmentCreate, principal: Clinician, manager: ManagerDep
-) -> dict[str, Any]:
+) -> TreatmentPublic:
     return manager.add_treatment(bed_id, body, principal)
 
 
 @router.get("/beds/{bed_id}/treatments", response_model=TreatmentsPublic)
-def list_treatments(bed_id: BedId, principal: Viewer, manager: ManagerDep) -> dict[str, Any]:
+def list_treatments(bed_id: BedId, principal: Viewer, manager: ManagerDep) -> TreatmentsPublic:
     data = manager.treatments(bed_id)
-    return {"data": data, "count": len(data)}
+    return TreatmentsPublic(data=data, count=len(data))
 
 
 @router.put(
@@ -52,12 +50,12 @@ def list_treatments(bed_id: BedId, principal: Viewer, manager: ManagerDep) -> di
 )
 def put_targets(
     bed_id: BedId, body: TargetsIn, principal: Clinician, manager: ManagerDep
-) -> dict[str, Any]:
+) -> TargetsPublic:
     return manager.set_targets(bed_id, body, principal)
 
 
 @router.get("/beds/{bed_id}/targets", response_model=TargetsPublic)
-def get_targets(bed_id: BedId, principal: Viewer, manager: ManagerDep) -> dict[str, Any]:
+def get_targets(bed_id: BedId, principal: Viewer, manager: ManagerDep) -> TargetsPublic:
     return targets_public(manager.get(bed_id))
 
 
@@ -77,11 +75,11 @@ def get_targets(bed_id: BedId, principal: Viewer, manager: ManagerDep) -> dict[s
 )
 def add_event(
     bed_id: BedId, body: ObservationCreate, principal: Clinician, manager: ManagerDep
-) -> dict[str, Any]:
+) -> ObservationPublic:
     return manager.add_observation(bed_id, body, principal)
 
 
 @router.get("/beds/{bed_id}/events", response_model=ObservationsPublic)
-def list_events(bed_id: BedId, principal: Viewer, manager: ManagerDep) -> dict[str, Any]:
+def list_events(bed_id: BedId, principal: Viewer, manager: ManagerDep) -> ObservationsPublic:
     data = manager.observations(bed_id)
-    return {"data": data, "count": len(data)}
+    return ObservationsPublic(data=data, count=len(data))

@@ -1,4 +1,4 @@
-"""Reads and writes of alerts and trends (SQL in one place).
+"""Alerts and their change log: the SQL of ``alerts`` and ``alert_events``.
 
 Alerts
 ------
@@ -17,16 +17,15 @@ event id or an alert id -- misses nothing.
 
 from __future__ import annotations
 
-import json
-import math
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from detectors.alerts import Alert
-from monitoring.engine import HopResult
 from service.clock import BedClock
 from service.db import Database, iso_utc, utc_now
+from service.schemas import AlertPublic
+from service.store._json import dumps as _dumps
 
 __all__ = [
     "apply_alert_changes",
@@ -36,62 +35,21 @@ __all__ = [
     "ack_alert",
     "events_after",
     "last_event_id",
-    "insert_trends",
-    "read_trends",
-    "TREND_FIELDS",
-    "clean_json",
+    "open_alert_keys",
+    "open_engine_alerts",
 ]
 
 SEVERITIES = ("low", "medium", "high")
 
-#: Trend columns stored per hop (same names as ``trends.csv``).
-TREND_FIELDS: tuple[str, ...] = tuple(HopResult.TREND_COLUMNS)
 
-
-def clean_json(value: Any) -> Any:
-    """Replace non-finite floats by None (JSON has no NaN) and tuples by lists, recursively."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): clean_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean_json(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return clean_json(value.item())
-    return value
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(clean_json(value), allow_nan=False, separators=(",", ":"))
-
-
-def alert_public(row: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
+def alert_public(row: sqlite3.Row | dict[str, Any]) -> AlertPublic:
     """The API form of an alert row."""
-    r = dict(row)
-    return {
-        "id": r["id"],
-        "bed_id": r["bed_id"],
-        "admission_id": r["admission_id"],
-        "key": r["key"],
-        "kind": r["kind"],
-        "severity": r["severity"],
-        "origin": r["origin"],
-        "message": r["message"],
-        "details": json.loads(r["details"]) if isinstance(r["details"], str) else r["details"],
-        "t_s": r["t_s"],
-        "time": r["time"],
-        "state": r["state"],
-        "open": bool(r["is_open"]),
-        "last_t_s": r["last_t_s"],
-        "n_updates": r["n_updates"],
-        "cleared_t_s": r["cleared_t_s"],
-        "cleared_at": r["cleared_at"],
-        "cleared_message": r["cleared_message"],
-        "created_at": r["created_at"],
-        "updated_at": r["updated_at"],
-        "acked_by": r["acked_by"],
-        "acked_at": r["acked_at"],
-    }
+    return AlertPublic.model_validate(dict(row))
+
+
+def _snapshot(row: sqlite3.Row) -> str:
+    """An alert row as the JSON the SSE stream sends (its API form)."""
+    return _dumps(alert_public(row).model_dump(mode="json"))
 
 
 def _log_event(conn: sqlite3.Connection, alert_id: int, change: str) -> int:
@@ -99,7 +57,7 @@ def _log_event(conn: sqlite3.Connection, alert_id: int, change: str) -> int:
     cur = conn.execute(
         "INSERT INTO alert_events (alert_id, bed_id, change, created_at, snapshot) "
         "VALUES (?, ?, ?, ?, ?)",
-        (alert_id, row["bed_id"], change, iso_utc(utc_now()), _dumps(alert_public(row))),
+        (alert_id, row["bed_id"], change, iso_utc(utc_now()), _snapshot(row)),
     )
     return int(cur.lastrowid or 0)
 
@@ -161,13 +119,13 @@ def apply_alert_changes(
             row = conn.execute("SELECT * FROM alerts WHERE id = ?", (seq,)).fetchone()
             conn.execute(
                 "UPDATE alert_events SET alert_id = ?, snapshot = ? WHERE seq = ?",
-                (seq, _dumps(alert_public(row)), seq),
+                (seq, _snapshot(row), seq),
             )
             seqs.append(seq)
     return seqs
 
 
-def get_alert(db: Database, alert_id: int) -> dict[str, Any] | None:
+def get_alert(db: Database, alert_id: int) -> AlertPublic | None:
     with db.read() as conn:
         row = conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
     return None if row is None else alert_public(row)
@@ -185,7 +143,7 @@ def list_alerts(
     severity: str | None = None,
     order: str = "desc",
     limit: int = 200,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[AlertPublic], int]:
     """Alerts matching the filters, and how many match in total (before ``limit``)."""
     where: list[str] = []
     args: list[Any] = []
@@ -222,7 +180,7 @@ def list_alerts(
     return [alert_public(r) for r in rows], total
 
 
-def ack_alert(db: Database, alert_id: int, who: str) -> tuple[dict[str, Any] | None, bool]:
+def ack_alert(db: Database, alert_id: int, who: str) -> tuple[AlertPublic | None, bool]:
     """Acknowledge an alert; returns (alert, changed). Acking twice keeps the first ack."""
     with db.transaction() as conn:
         row = conn.execute("SELECT acked_at FROM alerts WHERE id = ?", (alert_id,)).fetchone()
@@ -266,76 +224,18 @@ def events_after(
     return [(int(r["seq"]), str(r["change"]), str(r["snapshot"])) for r in rows]
 
 
-# ---------------------------------------------------------------------------- trends
-def _trend_values(hop: HopResult) -> tuple[Any, ...]:
-    def num(v: Any) -> float | None:
-        if v is None:
-            return None
-        f = float(v)
-        return f if math.isfinite(f) else None
-
-    bp = hop.band_power_uv2 or {}
-    return (
-        float(hop.t_s), num(hop.suppression_ratio), num(hop.line_length), num(hop.coherence),
-        int(bool(hop.ictal)), str(hop.depth), num(hop.seizure_score), num(hop.rms_uv),
-        num(hop.bursts_per_min), num(hop.ibi_median_s), num(bp.get("delta")),
-        num(bp.get("theta")), num(bp.get("alpha")), num(bp.get("beta")),
-        int(hop.n_good_channels),
-    )  # fmt: skip
+def open_alert_keys(conn: sqlite3.Connection, admission_id: int) -> list[str]:
+    """Keys of an admission's open alerts."""
+    rows = conn.execute(
+        "SELECT key FROM alerts WHERE admission_id = ? AND is_open = 1", (admission_id,)
+    ).fetchall()
+    return [str(r["key"]) for r in rows]
 
 
-def trend_row(hop: HopResult) -> dict[str, Any]:
-    """A hop as the trends endpoint returns its rows."""
-    row = dict(zip(TREND_FIELDS, _trend_values(hop), strict=True))
-    row["ictal"] = bool(row["ictal"])
-    return row
-
-
-def insert_trends(conn: sqlite3.Connection, admission_id: int, hops: Sequence[HopResult]) -> None:
-    """Store one row per hop (a hop already stored for that time is replaced)."""
-    cols = ", ".join(TREND_FIELDS)
-    marks = ", ".join("?" for _ in TREND_FIELDS)
-    conn.executemany(
-        f"INSERT OR REPLACE INTO trends (admission_id, {cols}) VALUES (?, {marks})",
-        [(admission_id, *_trend_values(h)) for h in hops],
-    )
-
-
-def read_trends(
-    db: Database,
-    admission_id: int,
-    since_s: float | None = None,
-    until_s: float | None = None,
-    limit: int = 3600,
-    fields: Sequence[str] = TREND_FIELDS,
-) -> list[dict[str, Any]]:
-    """Trend rows with ``since_s < t_s <= until_s``, oldest first.
-
-    With ``since_s`` the first ``limit`` rows after it; without, the latest ``limit``.
-    """
-    where: list[str] = ["admission_id = ?"]
-    args: list[Any] = [admission_id]
-    if since_s is not None:
-        where.append("t_s > ?")
-        args.append(since_s)
-    if until_s is not None:
-        where.append("t_s <= ?")
-        args.append(until_s)
-    cols = ", ".join(fields)
-    # without since_s the latest rows are wanted; with it, the next ones after since_s
-    direction = "DESC" if since_s is None else "ASC"
-    with db.read() as conn:
-        rows = conn.execute(
-            f"SELECT {cols} FROM trends WHERE {' AND '.join(where)} "
-            f"ORDER BY t_s {direction} LIMIT ?",
-            [*args, limit],
-        ).fetchall()
-    if since_s is None:
-        rows = rows[::-1]
-    out = []
-    for r in rows:
-        d = dict(r)
-        if "ictal" in d:
-            d["ictal"] = bool(d["ictal"])
-        out.append(d)
-    return out
+def open_engine_alerts(conn: sqlite3.Connection, admission_id: int) -> list[sqlite3.Row]:
+    """An admission's open engine and stream alerts (restored into its alert policy)."""
+    return conn.execute(
+        "SELECT admission_id, key, kind, severity, message, details, t_s, last_t_s, origin "
+        "FROM alerts WHERE admission_id = ? AND is_open = 1 AND origin IN ('engine', 'stream')",
+        (admission_id,),
+    ).fetchall()

@@ -1,0 +1,75 @@
+"""What can go wrong with a request, in the service's own words.
+
+The manager and the routers raise these; :mod:`service.main` maps them to HTTP
+status codes in one place (:data:`service.main.HTTP_STATUS`). ``str(exc)`` is the
+text the client reads as ``detail``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ServiceError",
+    "NotFound",
+    "BedNotFound",
+    "AlertNotFound",
+    "TokenNotFound",
+    "BedConflict",
+    "RecordingOutsideAllowedDirs",
+    "InvalidEntry",
+    "Unsupported",
+]
+
+
+class ServiceError(Exception):
+    """A request that cannot be carried out; the message says why."""
+
+    @property
+    def detail(self) -> str:
+        """The message for the client."""
+        return str(self)
+
+
+class NotFound(ServiceError):
+    """The bed, alert or token named in the request does not exist."""
+
+
+class BedNotFound(NotFound):
+    """No active bed has this id."""
+
+    def __init__(self, bed_id: str) -> None:
+        super().__init__(f"no active bed {bed_id!r}")
+        self.bed_id = bed_id
+
+
+class AlertNotFound(NotFound):
+    """No alert has this id."""
+
+    def __init__(self, alert_id: int) -> None:
+        super().__init__(f"no alert {alert_id}")
+        self.alert_id = alert_id
+
+
+class TokenNotFound(NotFound):
+    """No token has this id."""
+
+    def __init__(self, token_id: int) -> None:
+        super().__init__(f"no token {token_id}")
+        self.token_id = token_id
+
+
+class BedConflict(ServiceError):
+    """The request contradicts the bed's state: its id is already active, or an
+    observation on a bed without EEG is earlier than the latest one."""
+
+
+class RecordingOutsideAllowedDirs(ServiceError):
+    """An EDF path outside every configured recordings folder."""
+
+
+class InvalidEntry(ServiceError):
+    """Content that cannot be used: an unreadable EDF, bad settings or speed, an
+    unknown agent, unit or route, a time out of range."""
+
+
+class Unsupported(ServiceError):
+    """A feature this installation lacks (LSL support without pylsl)."""

@@ -1,0 +1,87 @@
+"""All SQL of the service, one module per resource (as the FastAPI template's ``crud``).
+
+* :mod:`~service.store.beds`: admissions (``beds``) and their ``targets``;
+* :mod:`~service.store.clinical`: ``treatments`` and ``observations``;
+* :mod:`~service.store.alerts`: ``alerts`` and their change log ``alert_events``;
+* :mod:`~service.store.trends`: per-hop ``trends``;
+* :mod:`~service.store.tokens`: API ``tokens`` and browser ``sessions``.
+
+A package rather than one ``store.py``: the service's SQL together passes 600 lines,
+and each table family is a concern of its own. Functions that are part of a larger
+unit of work take the caller's connection (from ``Database.transaction()`` or
+``Database.read()``), so the caller -- the bed manager, the auth module -- decides
+what commits together; self-contained reads and writes called from the routers take
+the :class:`~service.db.Database`. Connection, migrations and schema live in
+:mod:`service.db`. Everything is re-exported here: ``from service import store``
+then ``store.insert_bed(conn, ...)``.
+"""
+
+from __future__ import annotations
+
+from service.store._json import clean_json
+from service.store.alerts import (
+    ack_alert,
+    alert_public,
+    apply_alert_changes,
+    events_after,
+    get_alert,
+    last_event_id,
+    list_alerts,
+    open_alert_keys,
+    open_engine_alerts,
+)
+from service.store.beds import (
+    all_targets,
+    discharge_bed,
+    get_bed,
+    insert_bed,
+    load_active_beds,
+    update_bed_clinical,
+    update_bed_clock,
+    update_bed_progress,
+    update_bed_status,
+    upsert_targets,
+)
+from service.store.clinical import (
+    get_observation,
+    get_treatment,
+    insert_observation,
+    insert_treatment,
+    list_observations,
+    list_treatments,
+    treatments_in_entry_order,
+)
+from service.store.tokens import (
+    all_tokens,
+    delete_expired_sessions,
+    delete_session,
+    delete_sessions_of_token,
+    find_active_token,
+    find_session_token,
+    get_token,
+    insert_session,
+    insert_token,
+    mark_token_revoked,
+    set_token_name,
+)
+from service.store.trends import TREND_FIELDS, ictal_marks, insert_trends, read_trends, trend_row
+
+__all__ = [
+    "clean_json",
+    # alerts
+    "ack_alert", "alert_public", "apply_alert_changes", "events_after", "get_alert",
+    "last_event_id", "list_alerts", "open_alert_keys", "open_engine_alerts",
+    # beds and targets
+    "all_targets", "discharge_bed", "get_bed", "insert_bed",
+    "load_active_beds", "update_bed_clinical", "update_bed_clock", "update_bed_progress",
+    "update_bed_status", "upsert_targets",
+    # clinical entries
+    "get_observation", "get_treatment", "insert_observation", "insert_treatment",
+    "list_observations", "list_treatments", "treatments_in_entry_order",
+    # tokens and sessions
+    "all_tokens", "delete_expired_sessions", "delete_session", "delete_sessions_of_token",
+    "find_active_token", "find_session_token", "get_token", "insert_session", "insert_token",
+    "mark_token_revoked", "set_token_name",
+    # trends
+    "TREND_FIELDS", "ictal_marks", "insert_trends", "read_trends", "trend_row",
+]  # fmt: skip

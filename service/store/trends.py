@@ -1,0 +1,98 @@
+"""Per-hop trend rows: the SQL of ``trends``."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from monitoring.engine import HopResult
+from service.db import Database
+
+__all__ = ["TREND_FIELDS", "trend_row", "insert_trends", "read_trends", "ictal_marks"]
+
+#: Trend columns stored per hop (same names as ``trends.csv``).
+TREND_FIELDS: tuple[str, ...] = tuple(HopResult.TREND_COLUMNS)
+
+
+def _trend_values(hop: HopResult) -> tuple[Any, ...]:
+    def num(v: Any) -> float | None:
+        if v is None:
+            return None
+        f = float(v)
+        return f if math.isfinite(f) else None
+
+    bp = hop.band_power_uv2 or {}
+    return (
+        float(hop.t_s), num(hop.suppression_ratio), num(hop.line_length), num(hop.coherence),
+        int(bool(hop.ictal)), str(hop.depth), num(hop.seizure_score), num(hop.rms_uv),
+        num(hop.bursts_per_min), num(hop.ibi_median_s), num(bp.get("delta")),
+        num(bp.get("theta")), num(bp.get("alpha")), num(bp.get("beta")),
+        int(hop.n_good_channels),
+    )  # fmt: skip
+
+
+def trend_row(hop: HopResult) -> dict[str, Any]:
+    """A hop as the trends endpoint returns its rows."""
+    row = dict(zip(TREND_FIELDS, _trend_values(hop), strict=True))
+    row["ictal"] = bool(row["ictal"])
+    return row
+
+
+def insert_trends(conn: sqlite3.Connection, admission_id: int, hops: Sequence[HopResult]) -> None:
+    """Store one row per hop (a hop already stored for that time is replaced)."""
+    cols = ", ".join(TREND_FIELDS)
+    marks = ", ".join("?" for _ in TREND_FIELDS)
+    conn.executemany(
+        f"INSERT OR REPLACE INTO trends (admission_id, {cols}) VALUES (?, {marks})",
+        [(admission_id, *_trend_values(h)) for h in hops],
+    )
+
+
+def read_trends(
+    db: Database,
+    admission_id: int,
+    since_s: float | None = None,
+    until_s: float | None = None,
+    limit: int = 3600,
+    fields: Sequence[str] = TREND_FIELDS,
+) -> list[dict[str, Any]]:
+    """Trend rows with ``since_s < t_s <= until_s``, oldest first.
+
+    With ``since_s`` the first ``limit`` rows after it; without, the latest ``limit``.
+    """
+    where: list[str] = ["admission_id = ?"]
+    args: list[Any] = [admission_id]
+    if since_s is not None:
+        where.append("t_s > ?")
+        args.append(since_s)
+    if until_s is not None:
+        where.append("t_s <= ?")
+        args.append(until_s)
+    cols = ", ".join(fields)
+    # without since_s the latest rows are wanted; with it, the next ones after since_s
+    direction = "DESC" if since_s is None else "ASC"
+    with db.read() as conn:
+        rows = conn.execute(
+            f"SELECT {cols} FROM trends WHERE {' AND '.join(where)} "
+            f"ORDER BY t_s {direction} LIMIT ?",
+            [*args, limit],
+        ).fetchall()
+    if since_s is None:
+        rows = rows[::-1]
+    out = []
+    for r in rows:
+        d = dict(r)
+        if "ictal" in d:
+            d["ictal"] = bool(d["ictal"])
+        out.append(d)
+    return out
+
+
+def ictal_marks(conn: sqlite3.Connection, admission_id: int) -> list[tuple[float, bool]]:
+    """(t_s, ictal) of every stored hop of an admission, in time order."""
+    rows = conn.execute(
+        "SELECT t_s, ictal FROM trends WHERE admission_id = ? ORDER BY t_s", (admission_id,)
+    ).fetchall()
+    return [(float(r["t_s"]), bool(r["ictal"])) for r in rows]
