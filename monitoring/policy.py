@@ -30,7 +30,7 @@ this policy, so ``alerts.jsonl`` holds exactly what a bed in the service raises:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AlertPolicy",
-    "clinical_alerts",
     "CONDITION_CLEAR_S",
     "ENGINE_UPDATE_INTERVAL_S",
     "QUALITY_CLEAR_S",
@@ -60,13 +59,6 @@ CONDITION_CLEAR_S = 60.0
 _TRANSIENT = ("data_gap", "rate_drift", "engine_error", "stream_restored")
 #: Engine alerts that are shown in the trends and events, not raised.
 _NOT_RAISED = ("seizure_offset", "depth_change")
-
-
-def clinical_alerts(alerts: Iterable[Any]) -> list[Alert]:
-    """Transitions of the clinical layer as :class:`~detectors.alerts.Alert` (origin
-    ``clinical``)."""
-    return [Alert(c.key, c.kind, c.severity, c.message, dict(c.details), c.t_s, c.state,
-                  "clinical") for c in alerts]  # fmt: skip
 
 
 class AlertPolicy:
@@ -127,7 +119,7 @@ class AlertPolicy:
             details = dict(c.details)
             if c.state == "raised" and c.key in SEIZURE_KEYS and eeg_onset is not None:
                 details["eeg"] = eeg_onset
-            out += clinical_alerts([replace(c, details=details)])
+            out.append(replace(c, details=details))
         return out
 
     def condition(

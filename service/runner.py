@@ -64,7 +64,7 @@ from detectors.alerts import Alert
 from detectors.clinical import ClinicalState, StageResult, Targets
 from detectors.doses import DoseError, assess_dose
 from monitoring.engine import HopResult
-from monitoring.policy import AlertPolicy, clinical_alerts
+from monitoring.policy import AlertPolicy
 from monitoring.session import BedSession, Sink, SourceInfo, SourceStatus
 from monitoring.settings import BedSettings, EngineConfig
 from monitoring.sources import EdfFileSource, LslStreamSource
@@ -582,7 +582,7 @@ class BedManager:
         if bed.clinical_now_s is None:
             return []
         ictal = bool(bed.clinical.to_dict().get("ictal"))
-        return clinical_alerts(bed.clinical.update(bed.clinical_now_s, ictal, None, None))
+        return bed.clinical.update(bed.clinical_now_s, ictal, None, None)
 
     def stage(self, bed: Bed) -> StageResult:
         with bed.lock:
@@ -680,7 +680,7 @@ class BedManager:
             before_manual = bed.manual_ictal
             try:
                 bed.manual_ictal = ictal if bed.source_kind != "none" else False
-                changes = clinical_alerts(bed.clinical.update(applied, fed, None, None))
+                changes = bed.clinical.update(applied, fed, None, None)
                 bed.clinical_now_s = applied
                 now = iso_utc(utc_now())
                 with self.db.transaction() as conn:
