@@ -63,6 +63,7 @@ class FileSink(Sink):
         self.out_dir = Path(out_dir)
         self.summary_every_s = summary_every_s
         self.start_datetime: datetime | None = None
+        self.recording_start: datetime | None = None
         self.n_alerts = 0
         self.n_hops = 0
         self.alert_counts: dict[str, int] = {}
@@ -74,6 +75,8 @@ class FileSink(Sink):
         if self._trends_fh is not None:
             return  # a live stream came back: keep appending
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        #: the recording's own start (events.tsv says n/a without one)
+        self.recording_start = info.start_datetime
         start = info.start_datetime or datetime.now(UTC)
         self.start_datetime = start if start.tzinfo is not None else start.replace(tzinfo=UTC)
         self._trends_fh = (self.out_dir / "trends.csv").open("w", newline="", encoding="utf-8")
@@ -128,7 +131,7 @@ class FileSink(Sink):
             )
             for ev in events
         ]  # fmt: skip
-        write_events_tsv(self.out_dir / "events.tsv", rows, t_end_s, self.start_datetime)
+        write_events_tsv(self.out_dir / "events.tsv", rows, t_end_s, self.recording_start)
 
     def close(self, session: BedSession, summary: dict[str, Any]) -> None:
         if self._trends_fh is None:

@@ -26,7 +26,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from service import store
-from service.db import Database, iso_utc, utc_now
+from service.db import ROLES, Database, iso_utc, utc_now
 from service.deps import DbDep
 
 __all__ = [
@@ -51,7 +51,6 @@ __all__ = [
     "AnyPrincipal",
 ]
 
-ROLES: tuple[str, ...] = ("viewer", "technician", "clinician", "admin")
 Role = Literal["viewer", "technician", "clinician", "admin"]
 SESSION_COOKIE = "rsemon_session"
 TOKEN_PREFIX = "rsm_"

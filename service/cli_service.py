@@ -121,7 +121,7 @@ def _cmd_token_revoke(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers: Any) -> None:
     """Add ``serve`` and ``token`` to the ``rsemon`` command line."""
-    from service.auth import ROLES
+    from service.db import ROLES
 
     p = subparsers.add_parser("serve", help="run the HTTP service (API, live alerts, web page)")
     p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")

@@ -24,9 +24,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["Database", "MIGRATIONS", "sqlite_path", "utc_now", "iso_utc"]
+__all__ = ["Database", "MIGRATIONS", "ROLES", "sqlite_path", "utc_now", "iso_utc"]
 
-ROLES_SQL = "('viewer', 'technician', 'clinician', 'admin')"
+#: Token roles, least to most privileged (the one list: auth, schema and CLI use it).
+ROLES: tuple[str, ...] = ("viewer", "technician", "clinician", "admin")
+ROLES_SQL = "(" + ", ".join(f"'{r}'" for r in ROLES) + ")"
 
 #: (version, SQL script). Never edit a released migration; append a new one.
 MIGRATIONS: tuple[tuple[int, str], ...] = (
