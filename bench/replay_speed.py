@@ -1,0 +1,91 @@
+"""Wall time of ``rsemon replay`` on one file, this checkout against another.
+
+``python bench/replay_speed.py [--hours 2] [--runs 4] [--against DIR]``
+
+Writes a synthetic 19-channel 256-Hz EDF (``--hours`` long, two seizures) once, then
+times the whole command -- Python start-up, imports, reading, the bed session
+(engine, clinical layer, alert policy) and the four output files -- ``--runs`` times,
+alternating with the checkout at ``--against`` (e.g. a ``git worktree`` of an older
+commit) when given, so both see the same machine load. Prints the median wall time
+and real-time factor of each and their ratio, and whether both wrote the same
+``events.tsv`` and ``trends.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def write_edf(path: Path, hours: float) -> float:
+    import edfio
+
+    from recordings.synthetic import make_seizure_recording
+
+    duration_s = hours * 3600.0
+    rec = make_seizure_recording(
+        duration_s=duration_s,
+        seizures=((0.25 * duration_s, 0.25 * duration_s + 60.0),
+                  (0.7 * duration_s, 0.7 * duration_s + 90.0)),
+        seed=11,
+    )  # fmt: skip
+    signals = [
+        edfio.EdfSignal(rec.data_uv[i], sampling_frequency=rec.sfreq_hz, label=name,
+                        physical_dimension="uV", physical_range=(-3000.0, 3000.0))
+        for i, name in enumerate(rec.ch_names)
+    ]  # fmt: skip
+    edfio.Edf(signals).write(path)
+    return duration_s
+
+
+def time_replay(repo: Path, edf: Path, out: Path) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "service.cli", "replay", str(edf), "--out", str(out), "-q"],
+        cwd=repo, check=True, capture_output=True,
+    )  # fmt: skip
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--hours", type=float, default=2.0)
+    p.add_argument("--runs", type=int, default=4)
+    p.add_argument("--against", type=Path, default=None, help="another checkout to compare")
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="rsemon-replay-bench-") as tmp:
+        edf = Path(tmp) / "bench.edf"
+        duration_s = write_edf(edf, args.hours)
+        repos = {"this": REPO}
+        if args.against is not None:
+            repos["against"] = args.against.resolve()
+        walls: dict[str, list[float]] = {k: [] for k in repos}
+        for _ in range(args.runs):
+            for name, repo in repos.items():
+                walls[name].append(time_replay(repo, edf, Path(tmp) / name))
+        print(f"rsemon replay of {args.hours:g} h, 19 ch at 256 Hz, {args.runs} runs each")
+        med = {}
+        for name, repo in repos.items():
+            med[name] = statistics.median(walls[name])
+            print(f"  {name:8s} {repo}: median {med[name]:.2f} s "
+                  f"({duration_s / med[name]:,.0f}x real time); runs "
+                  + ", ".join(f"{w:.2f}" for w in walls[name]))  # fmt: skip
+        if "against" in med:
+            print(f"  this / against: {med['this'] / med['against']:.3f} of the wall time")
+            for f in ("events.tsv", "trends.csv"):
+                same = filecmp.cmp(Path(tmp) / "this" / f, Path(tmp) / "against" / f, False)
+                print(f"  {f}: {'identical' if same else 'DIFFERENT'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
