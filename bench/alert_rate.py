@@ -1,7 +1,8 @@
 """Alerts per hour on recordings where a clinician expects (almost) none.
 
-Runs the engine and the bed's alert policy (``detectors/alerting.py``, as the
-service and ``rsemon replay`` do) and counts the alert changes by kind and state:
+Runs a bed session (engine, clinical layer and the alert policy of
+``monitoring/policy.py``, as the service and ``rsemon replay`` do) and counts the
+alert changes by kind and state:
 
 - 6 h of synthetic seizure-free background with artefacts-free 1/f EEG, no treatment;
 - 1 h of synthetic burst suppression held inside the target band (ratio 0.7,
@@ -24,9 +25,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from detectors.alerts import Alert  # noqa: E402
 from detectors.clinical import ClinicalState, Targets  # noqa: E402
-from monitoring.engine import BedEngine  # noqa: E402
-from monitoring.policy import AlertPolicy  # noqa: E402
+from monitoring.engine import HopResult  # noqa: E402
+from monitoring.session import BedSession, Sink, SourceInfo  # noqa: E402
 from pipeline.chunk import Chunk  # noqa: E402
 from pipeline.ingest import EdfSource  # noqa: E402
 from recordings.synthetic import (  # noqa: E402
@@ -39,18 +41,28 @@ from recordings.synthetic import (  # noqa: E402
 DATA = REPO.parent / "shared" / "data"
 
 
+class _Count(Sink):
+    """Counts the alert transitions a bed session publishes, by kind and state."""
+
+    def __init__(self) -> None:
+        self.kinds: Counter[str] = Counter()
+        self.t_end_s = 0.0
+
+    def write(self, session: BedSession, hops: list[HopResult], alerts: list[Alert]) -> None:
+        self.kinds.update(f"{a.kind} ({a.state})" for a in alerts)
+        if hops:
+            self.t_end_s = hops[-1].t_s
+
+
 def count(chunks: Iterable[Chunk], fs: float, names: tuple[str, ...],
           clinical: ClinicalState) -> tuple[Counter[str], float]:  # fmt: skip
-    engine = BedEngine(fs, names)
-    policy, n_ch = AlertPolicy(), len(engine.ch_names)
-    kinds: Counter[str] = Counter()
-    t_end = 0.0
+    """The chunks through a bed session (as ``rsemon replay`` and a service bed)."""
+    sink = _Count()
+    session = BedSession("bench", None, None, [sink], clinical=clinical)
+    session.start(SourceInfo(fs, tuple(names)))
     for chunk in chunks:
-        for hop in engine.push(chunk):
-            changes = policy.hop_changes(hop, clinical, n_ch)
-            kinds.update(f"{c.kind} ({c.state})" for c in changes)
-            t_end = hop.t_s
-    return kinds, t_end / 3600.0
+        session.push(chunk)
+    return sink.kinds, sink.t_end_s / 3600.0
 
 
 def on_infusion() -> ClinicalState:
