@@ -1,22 +1,25 @@
 """Beds and their monitoring threads.
 
-:class:`BedManager` owns every active bed (admission). Each bed with an EEG source
-runs in its own :class:`BedRunner` thread: chunks from the source go through the
-engine (:class:`monitoring.engine.BedEngine`), every hop result goes to the bed's
-:class:`detectors.clinical.ClinicalState`, and the hop's trend row, the alert
-transitions and the new clinical state are committed to the database in one
-transaction *before* the SSE streams are woken. Request handlers never do signal
-processing: they read what the runners published (latest hop, stored trends, the
-clinical state) and pass clinical entries (treatments, targets, observations) to
-the manager, which applies them under the bed's lock.
+:class:`BedManager` owns every active bed (admission). A bed is a
+:class:`monitoring.session.BedSession` -- the same class ``rsemon replay`` and
+``rsemon monitor`` run -- plus its admission record. Each bed with an EEG source runs
+its session in its own :class:`BedRunner` thread, with the session's source
+(:class:`~monitoring.sources.EdfFileSource` at the bed's speed, or
+:class:`~monitoring.sources.LslStreamSource`) and one sink, :class:`StoreSink`: the
+hop's trend rows, the alert transitions and the new clinical state are committed to
+the database in one transaction *before* the SSE streams are woken. Request handlers
+never do signal processing: they read what the sessions published (latest hop,
+stored trends, the clinical state) and pass clinical entries (treatments, targets,
+observations) to the manager, which applies them under the session's lock.
 
 Sources
 -------
 * ``edf``: a file under a configured recordings folder, replayed at ``speed`` times
   real time: a chunk is analysed when the bed clock reaches the chunk's end
   (``origin + t_end / speed``). At the end of the file the bed is ``finished``.
-* ``lsl``: a live stream resolved by name with :class:`pipeline.lsl.LslSource`;
-  while it is missing the bed is ``connecting``/``reconnecting`` and retries.
+* ``lsl``: a live stream resolved by name (:class:`pipeline.lsl.LslSource`);
+  while it is missing the bed is ``connecting``/``reconnecting`` and retries; if it
+  comes back with other channels or another rate, the session builds a new engine.
 * ``none``: no EEG; the clinical state is driven by clinical observations
   (``POST /beds/{id}/events``) and treatments only ("charting" beds).
 
@@ -28,9 +31,11 @@ The clinical layer is the authority on seizure alerts (``seizure_onset``,
 ``seizure_onset``/``seizure_offset`` are therefore not stored as alerts of their
 own -- the EEG onset details (channels, confidence) are attached to the clinical
 alert raised at the same hop. ``depth_change`` is a state, shown by
-``GET /beds/{id}/state`` and the trends, not an alarm. Signal-quality and LSL
-stream alerts are kept as one open alert per condition, updated at most every
-10 min unless their severity changes, and cleared on recovery.
+``GET /beds/{id}/state`` and the trends, not an alarm. Signal-quality, engine and
+LSL stream conditions follow the one alert policy (:mod:`monitoring.policy`): one
+open alert per condition, updated at most every 10 min unless its severity
+changes, cleared when the condition ends. An engine failure restarts the engine's
+stages and raises ``engine_error``; the bed goes on.
 
 Restart
 -------
