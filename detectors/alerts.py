@@ -192,15 +192,18 @@ class OpenAlerts:
         Returns the transition (``raised`` or ``updated``), or nothing when the
         condition is open, its severity unchanged, and it was last reported less
         than ``min_update_interval_s`` ago (unless ``force``). With ``reraise`` an
-        open condition is raised anew: its record (raise time, ``memo``) starts
-        again in place and the transition is ``raised``.
+        open condition is raised anew in place: its record (raise time, ``memo``)
+        starts again, and the transition is ``updated`` -- the same alert, announced
+        again, as every sink records it (a store updates the open alert of a key; it
+        never holds two).
         """
         t = float(t_s)
         o = self._open.get(key)
         if o is None or reraise:
+            state: AlertState = "raised" if o is None else "updated"
             o = OpenAlert(key, kind or key, severity, message, dict(details), t, t, origin)
             self._open[key] = o
-            return [o.as_alert("raised")]
+            return [o.as_alert(state)]
         due = t - o.last_report_t_s >= self.min_update_interval_s
         if not (force or due or severity != o.severity):
             return []

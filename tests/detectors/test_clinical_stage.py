@@ -236,6 +236,7 @@ def test_reraise_raises_an_open_condition_anew_in_place():
     book["a"].memo["count"] = 3
     assert book.report("a", "low", "again", {}, 10.0) == []
     (alert,) = book.report("a", "low", "again", {}, 20.0, reraise=True)
-    assert alert.state == "raised" and alert.t_s == 20.0
+    # announced again as the same (open) alert: every sink records an update
+    assert alert.state == "updated" and alert.t_s == 20.0
     assert book["a"].raised_t_s == 20.0 and book["a"].memo == {}
     assert book.keys() == ["a", "b"]
