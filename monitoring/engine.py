@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from detectors.alerts import Alert, Severity
+from detectors.burden import SeizureBurden
 from detectors.burst import DepthClassifier, SuppressionTracker
 from detectors.seizure import DetectedSeizure, SeizureDetector
 from monitoring.settings import EngineConfig
@@ -54,26 +55,43 @@ class HopResult:
     n_good_channels: int
     spectrum_db: list[float] | None = None
     alerts: list[Alert] = field(default_factory=list)
+    seizure_burden_5min: float = 0.0
+    seizure_burden_60min: float = 0.0
+    ictal_run_s: float = 0.0
 
     TREND_COLUMNS = (
         "t_s", "suppression_ratio", "line_length", "coherence", "ictal", "depth",
         "seizure_score", "rms_uv", "bursts_per_min", "ibi_median_s",
         "delta_uv2", "theta_uv2", "alpha_uv2", "beta_uv2", "n_good_channels",
+        "seizure_burden_5min", "seizure_burden_60min",
     )  # fmt: skip
+    #: decimals of each column in ``trends.csv`` (None: as is)
+    _DIGITS = (3, 4, 3, 4, None, None, 4, 3, 2, 2, 3, 3, 3, 3, None, 4, 4)
+
+    def trend_values(self) -> tuple[Any, ...]:
+        """The :attr:`TREND_COLUMNS` of this hop: floats (None where not finite),
+        ``ictal`` and ``n_good_channels`` as int, ``depth`` as str. The one mapping
+        from a hop to a trend row, for ``trends.csv`` and the store alike."""
+
+        def num(v: Any) -> float | None:
+            return None if v is None or not math.isfinite(v) else float(v)
+
+        bp = self.band_power_uv2 or {}
+        return (
+            float(self.t_s), num(self.suppression_ratio), num(self.line_length),
+            num(self.coherence), int(bool(self.ictal)), str(self.depth),
+            num(self.seizure_score), num(self.rms_uv), num(self.bursts_per_min),
+            num(self.ibi_median_s), num(bp.get("delta")), num(bp.get("theta")),
+            num(bp.get("alpha")), num(bp.get("beta")), int(self.n_good_channels),
+            num(self.seizure_burden_5min), num(self.seizure_burden_60min),
+        )  # fmt: skip
 
     def trend_row(self) -> list[Any]:
-        def num(v: float, digits: int = 4) -> Any:
-            return "" if v is None or not math.isfinite(v) else round(float(v), digits)
-
-        bp = self.band_power_uv2
+        """The row of ``trends.csv`` (rounded; empty where not finite)."""
         return [
-            round(self.t_s, 3), num(self.suppression_ratio), num(self.line_length, 3),
-            num(self.coherence), int(self.ictal), self.depth, num(self.seizure_score),
-            num(self.rms_uv, 3), num(self.bursts_per_min, 2), num(self.ibi_median_s, 2),
-            num(bp.get("delta", math.nan), 3), num(bp.get("theta", math.nan), 3),
-            num(bp.get("alpha", math.nan), 3), num(bp.get("beta", math.nan), 3),
-            self.n_good_channels,
-        ]  # fmt: skip
+            "" if v is None else (v if d is None else round(v, d))
+            for v, d in zip(self.trend_values(), self._DIGITS, strict=True)
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -120,6 +138,7 @@ class BedEngine:
         )  # fmt: skip
         self.depth = DepthClassifier(cfg.depth_hold_s)
         self.detector = SeizureDetector(self.ch_names, hop_s=cfg.hop_s)
+        self.burden = SeizureBurden(cfg.hop_s)  # across gaps: missing time is not seizure
         pairs = homologous_pairs(self.ch_names)
         self.coherence_kind = "homologous"
         if not pairs:
@@ -318,6 +337,7 @@ class BedEngine:
                          "confidence": round(ev.confidence, 3)},
                     )
                 )  # fmt: skip
+            burden = self.burden.update(t, bool(dec.ictal))
             sr = sr_list[w]
             depth, changed = self.depth.update(t, sr)
             if changed and self.n_hops > 0:
@@ -346,6 +366,9 @@ class BedEngine:
                     n_good_channels=n_good[w],
                     spectrum_db=None,
                     alerts=alerts,
+                    seizure_burden_5min=burden.burden_5min,
+                    seizure_burden_60min=burden.burden_60min,
+                    ictal_run_s=burden.ictal_run_s,
                 )
             )
             self.n_hops += 1

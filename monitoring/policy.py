@@ -21,6 +21,10 @@ this policy, so ``alerts.jsonl`` holds exactly what a bed in the service raises:
   ``stream_restored``           :data:`CONDITION_CLEAR_S` of data without a loss
   ``data_gap``, ``rate_drift``  :data:`CONDITION_CLEAR_S` without a recurrence
   ``engine_error``              :data:`CONDITION_CLEAR_S` of hops without an error
+  ``seizure_burden``            5-min burden below 0.4 (raised at 0.5 medium,
+                                0.9 high)
+  ``electrographic_se``         no seizure of ≥ 10 min under way and < 20 % of
+                                the last 60 min in seizure (ACNS 2021)
   ============================  ===============================================
 
 - everything else the clinical layer raises (t1/t2 crossed, SE stage, titration
@@ -35,6 +39,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from detectors.alerts import Alert, AlertOrigin, OpenAlert, OpenAlerts, Severity
+from detectors.burden import ESE_BURDEN_60MIN, ESE_CONTINUOUS_S
 from detectors.clinical import SEIZURE_KEYS, ClinicalState
 
 if TYPE_CHECKING:
@@ -42,6 +47,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AlertPolicy",
+    "BURDEN_HIGH",
+    "BURDEN_MEDIUM",
     "CONDITION_CLEAR_S",
     "ENGINE_UPDATE_INTERVAL_S",
     "QUALITY_CLEAR_S",
@@ -54,6 +61,14 @@ QUALITY_CLEAR_S = 60.0
 #: A transient condition (gap, drift, engine error, restored stream) not seen again
 #: for this long is over.
 CONDITION_CLEAR_S = 60.0
+
+#: 5-min seizure burden that raises ``seizure_burden`` (medium) and makes it high: half
+#: of the last 5 min in seizure, and nearly all of it (the bedside status alert).
+BURDEN_MEDIUM = 0.5
+BURDEN_HIGH = 0.9
+#: ``seizure_burden`` clears below ``BURDEN_MEDIUM - BURDEN_HYSTERESIS`` (no flapping
+#: at the threshold).
+BURDEN_HYSTERESIS = 0.1
 
 #: Conditions that end after :data:`CONDITION_CLEAR_S` without a recurrence.
 _TRANSIENT = ("data_gap", "rate_drift", "engine_error", "stream_restored")
@@ -112,6 +127,7 @@ class AlertPolicy:
                 out += self.condition(a.key, a.severity, a.message, a.details, t, a.origin)
         out += self._quality_cleared(hop, n_channels, t)
         out += self._transients_over(t)
+        out += self._burden(hop, t)
         ictal = bool(hop.ictal) or manual_ictal
         sr = hop.suppression_ratio
         sr_known = sr is not None and math.isfinite(sr)
@@ -166,6 +182,32 @@ class AlertPolicy:
         """Clear every open engine/stream condition (end of monitoring)."""
         self.last_seen_s.clear()
         return self.conditions.clear_all(message, t)
+
+    # -- seizure burden (ACNS 2021) ------------------------------------------------
+    def _burden(self, hop: HopResult, t: float) -> list[Alert]:
+        """``seizure_burden`` from the 5-min burden; ``electrographic_se`` from a
+        seizure of ≥ 10 continuous minutes or ≥ 20 % of the last 60 min."""
+        b5, b60, run = hop.seizure_burden_5min, hop.seizure_burden_60min, hop.ictal_run_s
+        out: list[Alert] = []
+        details = {"burden_5min": round(b5, 3), "burden_60min": round(b60, 3),
+                   "ictal_run_s": round(run, 1)}  # fmt: skip
+        open_ = "seizure_burden" in self.conditions
+        if b5 >= BURDEN_MEDIUM or (open_ and b5 >= BURDEN_MEDIUM - BURDEN_HYSTERESIS):
+            sev: Severity = "high" if b5 >= BURDEN_HIGH else "medium"
+            msg = f"seizure burden {b5:.0%} of the last 5 min"
+            out += self.conditions.report("seizure_burden", sev, msg, details, t)
+        elif b5 < BURDEN_MEDIUM - BURDEN_HYSTERESIS:
+            msg = f"seizure burden down to {b5:.0%} of the last 5 min"
+            out += self.conditions.clear("seizure_burden", msg, t, details)
+        if run >= ESE_CONTINUOUS_S or b60 >= ESE_BURDEN_60MIN:
+            why = (f"a seizure for {run / 60:.0f} continuous min" if run >= ESE_CONTINUOUS_S
+                   else f"seizures {b60:.0%} of the last 60 min")  # fmt: skip
+            msg = f"electrographic status epilepticus: {why} (ACNS 2021)"
+            out += self.conditions.report("electrographic_se", "high", msg, details, t)
+        elif run == 0.0:
+            msg = f"no longer electrographic status: seizures {b60:.0%} of the last 60 min"
+            out += self.conditions.clear("electrographic_se", msg, t, details)
+        return out
 
     # -- conditions that end ------------------------------------------------------
     def _quality_cleared(self, hop: HopResult, n_channels: int, t: float) -> list[Alert]:

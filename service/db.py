@@ -174,6 +174,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE beds ADD COLUMN settings TEXT;
         """,
     ),
+    (
+        3,
+        """
+        ALTER TABLE trends ADD COLUMN seizure_burden_5min REAL;
+        ALTER TABLE trends ADD COLUMN seizure_burden_60min REAL;
+        """,
+    ),
 )
 
 

@@ -390,6 +390,13 @@ class HopPublic(_Out):
     ibi_median_s: float | None
     band_power_uv2: dict[str, float | None]
     n_good_channels: int
+    seizure_burden_5min: float | None = Field(
+        default=None, description="fraction of the trailing 5 min in electrographic seizure"
+    )
+    seizure_burden_60min: float | None = Field(
+        default=None, description="fraction of the trailing 60 min in electrographic seizure"
+    )
+    ictal_run_s: float | None = Field(default=None, description="length of the current seizure")
 
 
 class BedState(_Out):

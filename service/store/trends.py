@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -17,20 +16,7 @@ TREND_FIELDS: tuple[str, ...] = tuple(HopResult.TREND_COLUMNS)
 
 
 def _trend_values(hop: HopResult) -> tuple[Any, ...]:
-    def num(v: Any) -> float | None:
-        if v is None:
-            return None
-        f = float(v)
-        return f if math.isfinite(f) else None
-
-    bp = hop.band_power_uv2 or {}
-    return (
-        float(hop.t_s), num(hop.suppression_ratio), num(hop.line_length), num(hop.coherence),
-        int(bool(hop.ictal)), str(hop.depth), num(hop.seizure_score), num(hop.rms_uv),
-        num(hop.bursts_per_min), num(hop.ibi_median_s), num(bp.get("delta")),
-        num(bp.get("theta")), num(bp.get("alpha")), num(bp.get("beta")),
-        int(hop.n_good_channels),
-    )  # fmt: skip
+    return hop.trend_values()
 
 
 def trend_row(hop: HopResult) -> dict[str, Any]:

@@ -70,3 +70,41 @@ def test_stream_lost_then_restored() -> None:
         ("stream_restored", "raised"),
     ]
     assert "stream_lost" not in policy.engine_alerts
+
+
+def _burden_hop(t: float, b5: float, b60: float = 0.0, run_s: float = 0.0) -> HopResult:
+    h = hop(t, ictal=run_s > 0)
+    h.seizure_burden_5min, h.seizure_burden_60min, h.ictal_run_s = b5, b60, run_s
+    return h
+
+
+def test_seizure_burden_is_raised_escalated_and_cleared_with_hysteresis() -> None:
+    policy, clinical = AlertPolicy(), ClinicalState()
+
+    def burden_changes(t: float, b5: float) -> list[tuple[str, str]]:
+        out = policy.hop_changes(_burden_hop(t, b5), clinical, N_CH)
+        return [(c.severity, c.state) for c in out if c.kind == "seizure_burden"]
+
+    assert burden_changes(1.0, 0.49) == []
+    assert burden_changes(2.0, 0.50) == [("medium", "raised")]
+    assert burden_changes(3.0, 0.60) == []  # same severity, not yet due
+    assert burden_changes(4.0, 0.92) == [("high", "updated")]  # the bedside status alert
+    assert burden_changes(5.0, 0.45) == [("medium", "updated")]
+    assert burden_changes(6.0, 0.41) == []  # inside the hysteresis: still open
+    assert burden_changes(7.0, 0.39) == [("medium", "cleared")]
+
+
+def test_electrographic_status_from_ten_continuous_minutes_or_a_fifth_of_an_hour() -> None:
+    policy, clinical = AlertPolicy(), ClinicalState()
+
+    def ese(t: float, b60: float, run_s: float) -> list[str]:
+        out = policy.hop_changes(_burden_hop(t, 0.0, b60, run_s), clinical, N_CH)
+        return [c.state for c in out if c.kind == "electrographic_se"]
+
+    assert ese(1.0, 0.16, 599.0) == []
+    raised = policy.hop_changes(_burden_hop(2.0, 0.0, 0.17, 600.0), clinical, N_CH)
+    (alert,) = [c for c in raised if c.kind == "electrographic_se"]
+    assert alert.severity == "high" and "10 continuous min" in alert.message
+    assert ese(3.0, 0.21, 0.0) == []  # the seizure stopped, but the hour is still ≥ 20 %...
+    assert ese(4.0, 0.19, 0.0) == ["cleared"]  # ...and then no longer: cleared
+    assert ese(5.0, 0.21, 0.0) == ["raised"]  # recurring seizures: ≥ 20 % of the hour
