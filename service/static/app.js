@@ -276,7 +276,7 @@
 
   // trend store: columns per bed. Clock time of a row follows the bed clock of the
   // service: time = origin + t_s / speed (speed > 1 only for EDF beds replayed fast).
-  const COLS = ['t_s', 'ms', 'sr', 'score', 'll', 'coh', 'ictal', 'spec', ...BANDS.map((b) => `b_${b.key}`)];
+  const COLS = ['t_s', 'ms', 'sr', 'score', 'burden', 'burden60', 'll', 'coh', 'ictal', 'spec', ...BANDS.map((b) => `b_${b.key}`)];
   const TREND_PAGE = 14400; // rows per request (4 h at one hop per second)
 
   function trendStore(bedId) {
@@ -320,6 +320,8 @@
       out.ms.push(isNum(tr.t0ms) ? msOf(tr, t) : Date.now()); // unknown clock: receipt time
       out.sr.push(num(row.suppression_ratio));
       out.score.push(num(row.seizure_score));
+      out.burden.push(num(row.seizure_burden_5min));
+      out.burden60.push(num(row.seizure_burden_60min));
       out.ll.push(num(row.line_length));
       out.coh.push(num(row.coherence));
       out.ictal.push(row.ictal === true || row.ictal === 1 ? 1 : 0);
@@ -1073,6 +1075,7 @@
     const sz = seizureIntervals(tr, id);
     plotLine('plot-sr', tr, 'sr', { range: [0, 1], colour: OI.blue, unit: 'ratio', band, seizures: sz, width: 2 });
     plotLine('plot-score', tr, 'score', { range: [0, 1], colour: OI.vermillion, unit: 'score', seizures: sz, width: 1.8 });
+    plotLine('plot-burden', tr, 'burden', { range: [0, 1], colour: OI.purple, unit: 'fraction', seizures: sz, width: 1.8 });
     plotLine('plot-ll', tr, 'll', { auto: true, colour: OI.black, unit: 'µV/s', seizures: sz, fmt: (v) => String(Math.round(v)) });
     plotLine('plot-coh', tr, 'coh', { range: [0, 1], colour: OI.green, unit: 'MSC', seizures: sz });
     plotCsa(tr);
@@ -1081,6 +1084,8 @@
     const verdict = band ? bandVerdict(last('sr'), tg, st) : '';
     $('now-sr').textContent = n ? `now ${fmt(last('sr'))}${verdict ? ` · ${verdict}` : ''}` : '';
     $('now-score').textContent = n ? `now ${fmt(last('score'))}` : '';
+    const pct = (v) => (isNum(v) ? `${Math.round(v * 100)} %` : '—');
+    $('now-burden').textContent = n ? `now ${pct(last('burden'))} of 5 min · ${pct(last('burden60'))} of 60 min` : '';
     $('now-ll').textContent = n ? `now ${fmt(last('ll'), 0)} µV/s` : '';
     $('now-coh').textContent = n ? `now ${fmt(last('coh'))}` : '';
     const ago = tr.grewAt ? Math.round((Date.now() - tr.grewAt) / 1000) : null;

@@ -233,7 +233,7 @@ def _plot_boxes(page: Any) -> list[tuple[int, int, int, int]]:
         " const r = c.getBoundingClientRect();"
         " return [r.left + scrollX, r.top + scrollY, r.width, r.height].map(Math.round); })"
     )
-    assert len(boxes) == 5
+    assert len(boxes) == 6  # suppression ratio, seizure score, burden, line length, coherence, CSA
     return [tuple(b) for b in boxes]
 
 
@@ -326,6 +326,12 @@ def test_bedside_page_live_alert_ack_and_roles(server: Server) -> None:
                 timeout=30_000,
             )
             time.sleep(2.5)  # one more poll so the plots include the latest rows
+            # the seizure burden: the stored 60-min figure of the last hop, as the page says
+            rows = _api("GET", f"{srv.base}/api/v1/beds/{srv.bed_id}/trends?since_s=0",
+                        srv.viewer)["data"]  # fmt: skip
+            b60 = rows[-1]["seizure_burden_60min"]
+            assert b60 > 0  # the seizure of the recording was found
+            assert f"{round(b60 * 100)} % of 60 min" in page.locator("#now-burden").inner_text()
             page.evaluate("window.scrollTo(0, 0)")
             # fixed plot sizes: nothing moved while the data arrived
             assert _plot_boxes(page) == boxes_before
