@@ -25,6 +25,9 @@ What is generated, by module
 - :mod:`~recordings.synthetic.streams`: :func:`iter_chunks` and
   :func:`stream_background_chunks`, :class:`~pipeline.chunk.Chunk` streams; the
   latter produces arbitrarily long recordings in bounded memory.
+- :mod:`~recordings.synthetic.patterns`: :func:`make_pattern_recording` and the
+  ``make_*`` shortcuts, ICU rhythmic and periodic patterns (ACNS 2021) with exact
+  :class:`PatternEvent` labels in a :class:`PatternRecording`.
 - :mod:`~recordings.synthetic.recording`: :class:`SyntheticRecording`, a recording
   and its ground truth; :mod:`~recordings.synthetic.layout`: the 10-20 channel set
   and electrode positions.
@@ -51,6 +54,17 @@ from recordings.synthetic.burst_suppression import (
     make_burst_suppression,
 )
 from recordings.synthetic.layout import DEFAULT_CHANNELS_19, ELECTRODE_POSITIONS
+from recordings.synthetic.pattern_events import (
+    PATTERN_EVENT_TYPES,
+    PLUS_MODIFIERS,
+    PatternEvent,
+    PatternRecording,
+)
+from recordings.synthetic.patterns import (
+    PeriodicDischarges,
+    make_pattern_recording,
+    make_periodic_discharges,
+)
 from recordings.synthetic.recording import SyntheticRecording
 from recordings.synthetic.seizures import make_seizure_recording
 from recordings.synthetic.streams import iter_chunks, stream_background_chunks
@@ -58,6 +72,11 @@ from recordings.synthetic.streams import iter_chunks, stream_background_chunks
 __all__ = [
     "DEFAULT_CHANNELS_19",
     "ELECTRODE_POSITIONS",
+    "PATTERN_EVENT_TYPES",
+    "PLUS_MODIFIERS",
+    "PatternEvent",
+    "PatternRecording",
+    "PeriodicDischarges",
     "ArtefactKind",
     "SyntheticRecording",
     "add_artefacts",
@@ -65,6 +84,8 @@ __all__ = [
     "burst_suppression_schedule",
     "iter_chunks",
     "make_burst_suppression",
+    "make_pattern_recording",
+    "make_periodic_discharges",
     "make_seizure_recording",
     "stream_background_chunks",
 ]

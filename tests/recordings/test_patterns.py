@@ -1,0 +1,204 @@
+"""Tests of the ICU pattern generator: every label it writes must hold in the signal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.signal import welch
+
+from recordings.synthetic import (
+    DEFAULT_CHANNELS_19,
+    PatternEvent,
+    PatternRecording,
+    PeriodicDischarges,
+    background,
+    make_pattern_recording,
+    make_periodic_discharges,
+)
+from recordings.synthetic.pattern_events import mean_rate_hz
+
+FS = 256.0
+CH = DEFAULT_CHANNELS_19
+LEFT = ("Fp1", "F7", "F3", "T3", "C3", "T5", "P3", "O1")
+RIGHT = ("Fp2", "F8", "F4", "T4", "C4", "T6", "P4", "O2")
+
+
+def _rows(rec: PatternRecording, names: tuple[str, ...]) -> np.ndarray:
+    return np.array([rec.ch_names.index(n) for n in names])
+
+
+def _component(duration_s: float, comp: object, seed: int = 5) -> np.ndarray:
+    """The component alone: the recording with it minus the recording without it."""
+    with_it = make_pattern_recording(duration_s, [comp], seed=seed)  # type: ignore[list-item]
+    without = make_pattern_recording(duration_s, [None], seed=seed)
+    return with_it.data_uv - without.data_uv
+
+
+def _phase_duration_ms(x: np.ndarray, start: int) -> float:
+    """Baseline-to-baseline length of the phase that holds the largest |x| after ``start``."""
+    seg = x[start : start + int(0.6 * FS)]
+    peak = int(np.argmax(np.abs(seg)))
+    sign = np.sign(seg[peak])
+    lo = peak
+    while lo > 0 and np.sign(seg[lo - 1]) == sign:
+        lo -= 1
+    hi = peak
+    while hi < seg.size - 1 and np.sign(seg[hi + 1]) == sign:
+        hi += 1
+    return (hi - lo + 1) / FS * 1e3
+
+
+# ----------------------------------------------------------------------------- labels
+
+
+def test_pattern_event_checks_and_label() -> None:
+    event = PatternEvent(1.0, 11.0, "lpd", 1.5, ("T3", "C3"), plus=("f",))
+    assert event.label == "lpd+f" and event.duration_s == 10.0 and not event.is_seizure
+    with pytest.raises(ValueError, match="event_type"):
+        PatternEvent(0.0, 1.0, "LPD", 1.0, ("T3",))
+    with pytest.raises(ValueError, match="offset_s"):
+        PatternEvent(5.0, 5.0, "sz", 3.0, ("T3",))
+    with pytest.raises(ValueError, match="plus"):
+        PatternEvent(0.0, 1.0, "lrda", 1.0, ("T3",), plus=("x",))
+    with pytest.raises(TypeError, match="channels"):
+        PatternEvent(0.0, 1.0, "lrda", 1.0, "T3")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", ["lpd", "gpd", "bipd"])
+def test_pd_rate_from_discharge_times_equals_label(kind: str) -> None:
+    rec = make_periodic_discharges(kind, seed=2, frequency_hz=1.3)  # type: ignore[arg-type]
+    assert [e.event_type for e in rec.events] == [kind] * (2 if kind == "bipd" else 1)
+    for event, times in zip(rec.events, rec.discharge_times_s, strict=True):
+        assert mean_rate_hz(times) == pytest.approx(event.frequency_hz, rel=1e-9)
+        assert times[0] == pytest.approx(event.onset_s)
+        assert times[-1] < event.offset_s
+        intervals = np.diff(times)
+        assert intervals.std() > 0  # natural jitter, stated as 5 % SD
+        assert np.all(np.abs(intervals * event.frequency_hz - 1) <= 0.15 + 1e-9)
+
+
+def test_bipd_two_independent_trains_on_opposite_sides() -> None:
+    rec = make_periodic_discharges("bipd", seed=4, frequency_hz=1.2, second_frequency_hz=0.8)
+    left, right = rec.events
+    assert left.frequency_hz == 1.2 and right.frequency_hz == 0.8
+    assert set(left.channels) <= set(LEFT) and set(right.channels) <= set(RIGHT)
+    assert mean_rate_hz(rec.discharge_times_s[1]) == pytest.approx(0.8)
+
+
+def test_lpd_power_larger_over_the_labelled_hemisphere() -> None:
+    rec = make_periodic_discharges("lpd", seed=3, focus="C3")
+    event = rec.events[0]
+    assert "C3" in event.channels and not set(event.channels) & set(RIGHT)
+    during = rec.data_uv[:, int(event.onset_s * FS) : int(event.offset_s * FS)]
+    before = rec.data_uv[:, : int(event.onset_s * FS)]
+    excess = np.mean(during**2, axis=1) - np.mean(before**2, axis=1)  # µV², the PDs' power
+    left, right = excess[_rows(rec, LEFT)].mean(), excess[_rows(rec, RIGHT)].mean()
+    assert left > 150.0 and left > 5 * abs(right)
+    assert excess[rec.ch_names.index("C3")] == excess.max()
+
+
+@pytest.mark.parametrize(("sharp_ms", "low_ms", "high_ms"), [(50, 0, 70), (120, 70, 200)])
+def test_spike_and_sharp_wave_durations(sharp_ms: float, low_ms: float, high_ms: float) -> None:
+    comp = PeriodicDischarges(5.0, 35.0, frequency_hz=1.0, focus="T3", sharp_ms=sharp_ms)
+    x = _component(40.0, comp)[CH.index("T3")]
+    rec = make_pattern_recording(40.0, [comp], seed=5)
+    times = rec.discharge_times_s[0]
+    durations = [_phase_duration_ms(x, int(np.floor(t * FS))) for t in times]
+    assert all(low_ms < d < high_ms for d in durations), durations
+    assert np.median(durations) == pytest.approx(sharp_ms, abs=1.5e3 / FS)
+
+
+def test_pd_returns_to_background_between_discharges() -> None:
+    comp = PeriodicDischarges(5.0, 35.0, frequency_hz=2.0, focus="F4", sharp_ms=60.0)
+    x = _component(40.0, comp)
+    times = make_pattern_recording(40.0, [comp], seed=5).discharge_times_s[0]
+    for t_this, t_next in zip(times[:-1], times[1:], strict=True):
+        gap = x[:, int(np.ceil((t_this + 0.18 + 1 / FS) * FS)) : int(np.floor(t_next * FS))]
+        assert gap.size > 0 and np.all(gap == 0.0)
+
+
+def test_gpd_triphasic_is_frontal_and_lags_backwards() -> None:
+    comp = PeriodicDischarges(5.0, 35.0, frequency_hz=1.5, focus=None, triphasic=True)
+    x = _component(40.0, comp)
+    rec = make_pattern_recording(40.0, [comp], seed=5)
+    event = rec.events[0]
+    assert event.event_type == "gpd" and event.channels == CH
+    peak = np.abs(x).max(axis=1)
+    assert peak[CH.index("Fz")] > 1.5 * peak[CH.index("O1")] > 0
+    # the dominant positive phase peaks later over the occiput (anterior-posterior lag)
+    t0 = rec.discharge_times_s[0][3]
+    win = slice(int(t0 * FS), int((t0 + 0.6) * FS))
+    lag_ms = (np.argmax(x[CH.index("O1"), win]) - np.argmax(x[CH.index("Fp1"), win])) / FS * 1e3
+    assert 25 <= lag_ms <= 50
+
+
+def test_plus_f_adds_beta_on_each_discharge() -> None:
+    plain = PeriodicDischarges(5.0, 55.0, frequency_hz=1.0, focus="T4", sharp_ms=80.0)
+    fast = PeriodicDischarges(5.0, 55.0, frequency_hz=1.0, focus="T4", sharp_ms=80.0, plus=("f",))
+    rec = make_pattern_recording(60.0, [fast], seed=5)
+    assert rec.events[0].label == "lpd+f"
+    row = CH.index("T4")
+    bursts = _component(60.0, fast)[row] - _component(60.0, plain)[row]
+    f, p = welch(bursts[int(5 * FS) : int(55 * FS)], FS, nperseg=512)
+    assert 14.0 <= f[np.argmax(p)] <= 20.0
+    locked = np.zeros(bursts.size, dtype=bool)  # +F rides on each discharge, 0.25 s long
+    for t in rec.discharge_times_s[0]:
+        locked[int(round(t * FS)) : int(round(t * FS)) + int(0.25 * FS)] = True
+    assert np.all(bursts[~locked] == 0) and np.abs(bursts[locked]).max() > 20.0
+
+
+# ----------------------------------------------------------------------------- determinism
+
+
+def test_same_seed_same_recording_and_none_slots_keep_the_rest() -> None:
+    a = PeriodicDischarges(10.0, 40.0, frequency_hz=1.0, focus="T3")
+    b = PeriodicDischarges(20.0, 50.0, frequency_hz=2.0, focus=None, sharp_ms=60.0)
+    one = make_pattern_recording(60.0, [a, b], seed=9)
+    two = make_pattern_recording(60.0, [a, b], seed=9)
+    np.testing.assert_array_equal(one.data_uv, two.data_uv)
+    assert one.events == two.events
+    other_seed = make_pattern_recording(60.0, [a, b], seed=10)
+    assert not np.array_equal(one.data_uv, other_seed.data_uv)
+    without_b = make_pattern_recording(60.0, [a, None], seed=9)
+    diff = one.data_uv - without_b.data_uv
+    assert np.all(diff[:, : int(20.0 * FS)] == 0) and np.any(diff != 0)
+    np.testing.assert_array_equal(one.discharge_times_s[0], without_b.discharge_times_s[0])
+    bare = make_pattern_recording(60.0, [None, None], seed=9)
+    np.testing.assert_array_equal(bare.data_uv, background(60.0, FS, CH, 30.0, seed=9))
+    assert bare.events == []
+
+
+# ----------------------------------------------------------------------------- input checks
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"frequency_hz": 3.0}, "frequency_hz"),
+        ({"focus": "Cz"}, "focus"),
+        ({"focus": "X9"}, "focus"),
+        ({"sharp_ms": 10.0}, "sharp_ms"),
+        ({"frequency_hz": 2.5, "sharp_ms": 200.0}, "sharp_ms"),
+        ({"plus": ("s",)}, "plus"),
+        ({"jitter_ratio": 0.5}, "jitter_ratio"),
+        ({"amplitude_uv": -1.0}, "amplitude_uv"),
+        ({"event_type": "gpd"}, "gpd"),
+    ],
+)
+def test_pd_input_checks_name_the_argument(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        PeriodicDischarges(0.0, 20.0, **kwargs)  # type: ignore[arg-type]
+
+
+def test_recording_input_checks_name_the_argument() -> None:
+    late = PeriodicDischarges(50.0, 70.0)
+    with pytest.raises(ValueError, match=r"components\[1\]\.offset_s"):
+        make_pattern_recording(60.0, [None, late])
+    with pytest.raises(TypeError, match=r"components\[0\]"):
+        make_pattern_recording(60.0, ["lpd"])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="sfreq_hz"):
+        make_pattern_recording(60.0, [], sfreq_hz=32.0)
+    with pytest.raises(ValueError, match="kind"):
+        make_periodic_discharges("lrda")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="second_focus"):
+        make_periodic_discharges("bipd", focus="T3", second_focus="C3")
