@@ -60,10 +60,16 @@ from recordings.synthetic.pattern_events import (
     PatternEvent,
     PatternRecording,
 )
+from recordings.synthetic.pattern_seizures import ElectrographicSeizure
 from recordings.synthetic.patterns import (
+    PatternComponent,
     PeriodicDischarges,
+    RhythmicDelta,
+    SpikeWave,
     make_pattern_recording,
     make_periodic_discharges,
+    make_rhythmic_delta,
+    make_spike_wave,
 )
 from recordings.synthetic.recording import SyntheticRecording
 from recordings.synthetic.seizures import make_seizure_recording
@@ -72,11 +78,15 @@ from recordings.synthetic.streams import iter_chunks, stream_background_chunks
 __all__ = [
     "DEFAULT_CHANNELS_19",
     "ELECTRODE_POSITIONS",
+    "ElectrographicSeizure",
     "PATTERN_EVENT_TYPES",
     "PLUS_MODIFIERS",
+    "PatternComponent",
     "PatternEvent",
     "PatternRecording",
     "PeriodicDischarges",
+    "RhythmicDelta",
+    "SpikeWave",
     "ArtefactKind",
     "SyntheticRecording",
     "add_artefacts",
@@ -86,6 +96,8 @@ __all__ = [
     "make_burst_suppression",
     "make_pattern_recording",
     "make_periodic_discharges",
+    "make_rhythmic_delta",
+    "make_spike_wave",
     "make_seizure_recording",
     "stream_background_chunks",
 ]

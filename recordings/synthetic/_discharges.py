@@ -20,15 +20,20 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from recordings.synthetic._common import FloatArray
+from pipeline.checks import positive
+from recordings.synthetic._common import FloatArray, taper
 from recordings.synthetic.layout import ELECTRODE_POSITIONS, positions
 
 # Side of the head below which a channel counts as midline (unit-disc x).
 _MIDLINE_HALF_WIDTH = 0.05
+CHANNEL_GAIN_JITTER = 0.1  # per-channel gain: uniform in 1 ± 0.1
+FAST_HZ = (14.0, 20.0)  # +F: beta frequency range, drawn once per component
+FAST_RATIO = 0.25  # +F amplitude relative to the discharge height
 
 
 @dataclass(frozen=True)
@@ -81,11 +86,6 @@ def pd_phases(sharp_s: float, triphasic: bool) -> tuple[Phase, ...]:
 
 def pd_support_s(sharp_s: float, triphasic: bool) -> float:
     return (3.5 if triphasic else 3.0) * sharp_s
-
-
-def prominent_phase_offset_s(triphasic: bool, sharp_s: float) -> float:
-    """Start of the most prominent phase from the discharge onset."""
-    return 0.5 * sharp_s if triphasic else 0.0
 
 
 def sw_phases(spike_s: float, period_s: float) -> tuple[Phase, ...]:
@@ -219,3 +219,85 @@ def jittered_times(
     intervals = period_s * (1.0 + eps)
     intervals *= period_s / intervals.mean()
     return onset_s + np.concatenate(([0.0], np.cumsum(intervals)))
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def check_interval(onset_s: float, offset_s: float) -> tuple[float, float]:
+    """``0 <= onset_s < offset_s`` (ValueError naming the argument)."""
+    onset = positive("onset_s", onset_s, allow_zero=True)
+    offset = positive("offset_s", offset_s)
+    if not offset > onset:
+        raise ValueError(f"offset_s must be > onset_s={onset_s!r}, got {offset_s!r}")
+    return onset, offset
+
+
+def check_plus(plus: Sequence[str], allowed: tuple[str, ...], kind: str) -> tuple[str, ...]:
+    """Plus modifiers as a sorted tuple, each one of ``allowed`` for this ``kind``."""
+    if isinstance(plus, str):
+        raise TypeError(f"plus must be a sequence such as ('f',), not the string {plus!r}")
+    out = tuple(sorted(set(plus)))
+    bad = [p for p in out if p not in allowed]
+    if bad:
+        raise ValueError(
+            f"plus={tuple(plus)!r}: {kind} takes the ACNS 2021 modifiers {allowed}, not {bad}"
+        )
+    return out
+
+
+def channel_gain(rng: np.random.Generator, n_ch: int) -> FloatArray:
+    """Per-channel gain, uniform in ``1 ± CHANNEL_GAIN_JITTER``."""
+    return rng.uniform(1.0 - CHANNEL_GAIN_JITTER, 1.0 + CHANNEL_GAIN_JITTER, n_ch)
+
+
+def pattern_field(
+    names: tuple[str, ...], focus: str | None, spread: float, contralateral_ratio: float
+) -> FloatArray:
+    """Generalized field for ``focus=None``, else the lateralized field of ``focus``."""
+    if focus is None:
+        return generalized_field(names)
+    return lateralized_field(names, focus, spread, contralateral_ratio)
+
+
+def sample_span(onset_s: float, offset_s: float, sfreq_hz: float, n: int) -> tuple[int, int]:
+    """Sample indices ``[round(onset · fs), min(n, round(offset · fs)))``."""
+    return int(round(onset_s * sfreq_hz)), min(n, int(round(offset_s * sfreq_hz)))
+
+
+def add_fast_bursts(
+    out: FloatArray,
+    rng: np.random.Generator,
+    onsets_s: FloatArray,
+    heights: FloatArray,
+    length_s: float,
+    weights: FloatArray,
+    sfreq_hz: float,
+) -> None:
+    """+F on PDs: a Hann-windowed beta burst (``FAST_HZ``) riding on each discharge."""
+    fast_hz = rng.uniform(*FAST_HZ)
+    n = out.shape[1]
+    m = max(4, int(round(length_s * sfreq_hz)))
+    window = np.hanning(m) * np.sin(2 * np.pi * fast_hz * np.arange(m) / sfreq_hz)
+    for onset, height in zip(onsets_s, heights, strict=True):
+        i0 = int(round(onset * sfreq_hz))
+        i1 = min(n, i0 + m)
+        if i1 > i0:
+            out[:, i0:i1] += (FAST_RATIO * height * weights)[:, None] * window[None, : i1 - i0]
+
+
+def add_rhythm(
+    out: FloatArray,
+    i0: int,
+    i1: int,
+    freq_hz: float,
+    phase0: float,
+    amplitude: float,
+    weights: FloatArray,
+    sfreq_hz: float,
+) -> None:
+    """A tapered sinusoid ``amplitude sin(2π f t + φ0)`` (1-cycle ramps) on the field."""
+    t = np.arange(i1 - i0) / sfreq_hz
+    wave = amplitude * np.sin(2 * np.pi * freq_hz * t + phase0)
+    wave *= taper(i1 - i0, int(round(sfreq_hz / freq_hz)))
+    out[:, i0:i1] += weights[:, None] * wave[None, :]

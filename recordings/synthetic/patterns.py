@@ -60,26 +60,44 @@ from recordings.synthetic._common import (
     taper,
 )
 from recordings.synthetic._discharges import (
+    FAST_HZ,
+    FAST_RATIO,
+    Phase,
+    add_fast_bursts,
+    add_rhythm,
     anterior_posterior_lag_s,
-    generalized_field,
+    channel_gain,
+    check_interval,
+    check_plus,
     involved_channels,
     jittered_times,
     lateral_side,
-    lateralized_field,
+    pattern_field,
     pd_phases,
     pd_support_s,
     render_train,
+    sample_span,
+    sw_phases,
 )
 from recordings.synthetic.background import background_unit
 from recordings.synthetic.layout import DEFAULT_CHANNELS_19
 from recordings.synthetic.pattern_events import PatternEvent, PatternRecording
+from recordings.synthetic.pattern_seizures import (
+    SEIZURE_MIN_HZ,
+    SEIZURE_MIN_S,
+    ElectrographicSeizure,
+)
 
 __all__ = [
     "KEY_PATTERN",
     "PatternComponent",
     "PeriodicDischarges",
+    "RhythmicDelta",
+    "SpikeWave",
     "make_pattern_recording",
     "make_periodic_discharges",
+    "make_rhythmic_delta",
+    "make_spike_wave",
 ]
 
 KEY_PATTERN = 20
@@ -88,91 +106,11 @@ KEY_PATTERN = 20
 #: A channel is labelled as involved when its field is >= this share of the maximum.
 INVOLVED_SHARE = 0.25
 _HEIGHT_JITTER = 0.1  # per-discharge height: uniform in 1 ± 0.1
-_CHANNEL_GAIN_JITTER = 0.1  # per-channel gain: uniform in 1 ± 0.1
 _RETURN_SHARE = 0.8  # a PD complex may fill at most 80 % of its shortest interval
 _TRIPHASIC_LAG_S = 0.04  # anterior-posterior lag of triphasic GPDs, frontal pole to occiput
-_FAST_HZ = (14.0, 20.0)  # +F: beta frequency range drawn per component
-_FAST_RATIO = 0.25  # +F amplitude relative to the discharge height
 _RHYTHMIC_RATIO = 0.3  # +R amplitude relative to the discharge height
 
 Rendered = list[tuple[PatternEvent, FloatArray]]
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _check_interval(onset_s: float, offset_s: float) -> tuple[float, float]:
-    onset = positive("onset_s", onset_s, allow_zero=True)
-    offset = positive("offset_s", offset_s)
-    if not offset > onset:
-        raise ValueError(f"offset_s must be > onset_s={onset_s!r}, got {offset_s!r}")
-    return onset, offset
-
-
-def _check_plus(plus: Sequence[str], allowed: tuple[str, ...], kind: str) -> tuple[str, ...]:
-    if isinstance(plus, str):
-        raise TypeError(f"plus must be a sequence such as ('f',), not the string {plus!r}")
-    out = tuple(sorted(set(plus)))
-    bad = [p for p in out if p not in allowed]
-    if bad:
-        raise ValueError(
-            f"plus={tuple(plus)!r}: {kind} takes the ACNS 2021 modifiers {allowed}, not {bad}"
-        )
-    return out
-
-
-def _channel_gain(rng: np.random.Generator, n_ch: int) -> FloatArray:
-    return rng.uniform(1.0 - _CHANNEL_GAIN_JITTER, 1.0 + _CHANNEL_GAIN_JITTER, n_ch)
-
-
-def _field(
-    names: tuple[str, ...], focus: str | None, spread: float, contralateral_ratio: float
-) -> FloatArray:
-    if focus is None:
-        return generalized_field(names)
-    return lateralized_field(names, focus, spread, contralateral_ratio)
-
-
-def _span(onset_s: float, offset_s: float, sfreq_hz: float, n: int) -> tuple[int, int]:
-    return int(round(onset_s * sfreq_hz)), min(n, int(round(offset_s * sfreq_hz)))
-
-
-def _add_fast_bursts(
-    out: FloatArray,
-    rng: np.random.Generator,
-    onsets_s: FloatArray,
-    heights: FloatArray,
-    length_s: float,
-    weights: FloatArray,
-    sfreq_hz: float,
-) -> None:
-    """+F on PDs: a Hann-windowed beta burst (``_FAST_HZ``) riding on each discharge."""
-    fast_hz = rng.uniform(*_FAST_HZ)
-    n = out.shape[1]
-    m = max(4, int(round(length_s * sfreq_hz)))
-    window = np.hanning(m) * np.sin(2 * np.pi * fast_hz * np.arange(m) / sfreq_hz)
-    for onset, height in zip(onsets_s, heights, strict=True):
-        i0 = int(round(onset * sfreq_hz))
-        i1 = min(n, i0 + m)
-        if i1 > i0:
-            out[:, i0:i1] += (_FAST_RATIO * height * weights)[:, None] * window[None, : i1 - i0]
-
-
-def _add_rhythm(
-    out: FloatArray,
-    i0: int,
-    i1: int,
-    freq_hz: float,
-    phase0: float,
-    amplitude: float,
-    weights: FloatArray,
-    sfreq_hz: float,
-) -> None:
-    """A tapered sinusoid ``amplitude sin(2π f t + φ0)`` (1-cycle ramps) on the field."""
-    t = np.arange(i1 - i0) / sfreq_hz
-    wave = amplitude * np.sin(2 * np.pi * freq_hz * t + phase0)
-    wave *= taper(i1 - i0, int(round(sfreq_hz / freq_hz)))
-    out[:, i0:i1] += weights[:, None] * wave[None, :]
 
 
 # --------------------------------------------------------------------------- periodic discharges
@@ -216,7 +154,7 @@ class PeriodicDischarges:
     event_type: Literal["lpd", "gpd", "bipd"] | None = None
 
     def __post_init__(self) -> None:
-        _check_interval(self.onset_s, self.offset_s)
+        check_interval(self.onset_s, self.offset_s)
         f = in_range("frequency_hz", self.frequency_hz, 0.5, 2.5)
         if self.focus is not None:
             lateral_side("focus", self.focus)
@@ -225,7 +163,7 @@ class PeriodicDischarges:
         in_range("jitter_ratio", self.jitter_ratio, 0.0, 0.1)
         positive("spread", self.spread)
         fraction("contralateral_ratio", self.contralateral_ratio)
-        object.__setattr__(self, "plus", _check_plus(self.plus, ("f", "r"), "a PD"))
+        object.__setattr__(self, "plus", check_plus(self.plus, ("f", "r"), "a PD"))
         shortest_s = (1.0 - 3.0 * self.jitter_ratio) / f
         if pd_support_s(sharp_s, self.triphasic) > _RETURN_SHARE * shortest_s:
             raise ValueError(
@@ -254,8 +192,8 @@ class PeriodicDischarges:
         sharp_s = self.sharp_ms / 1000.0
         period_s = 1.0 / self.frequency_hz
         n_dis = int(np.floor((self.offset_s - self.onset_s) * self.frequency_hz + 1e-9))
-        weights = _field(names, self.focus, self.spread, self.contralateral_ratio)
-        weights = weights * _channel_gain(rng, n_ch)
+        weights = pattern_field(names, self.focus, self.spread, self.contralateral_ratio)
+        weights = weights * channel_gain(rng, n_ch)
         times = jittered_times(rng, self.onset_s, n_dis, period_s, self.jitter_ratio)
         heights = self.amplitude_uv * rng.uniform(1 - _HEIGHT_JITTER, 1 + _HEIGHT_JITTER, n_dis)
         if self.triphasic:
@@ -266,12 +204,12 @@ class PeriodicDischarges:
         render_train(out, times, heights, [phases] * n_dis, weights, lags, sfreq_hz)
         if "f" in self.plus:
             length_s = max(0.25, 3.0 * sharp_s)
-            _add_fast_bursts(out, rng, times, heights, length_s, weights, sfreq_hz)
+            add_fast_bursts(out, rng, times, heights, length_s, weights, sfreq_hz)
         if "r" in self.plus:
-            i0, i1 = _span(self.onset_s, self.offset_s, sfreq_hz, out.shape[1])
+            i0, i1 = sample_span(self.onset_s, self.offset_s, sfreq_hz, out.shape[1])
             rhythm_hz = rng.uniform(1.5, 2.5)
             amp = _RHYTHMIC_RATIO * self.amplitude_uv
-            _add_rhythm(out, i0, i1, rhythm_hz, rng.uniform(0, 2 * np.pi), amp, weights, sfreq_hz)
+            add_rhythm(out, i0, i1, rhythm_hz, rng.uniform(0, 2 * np.pi), amp, weights, sfreq_hz)
         kind = self.event_type or ("gpd" if self.focus is None else "lpd")
         event = PatternEvent(
             self.onset_s,
@@ -284,7 +222,165 @@ class PeriodicDischarges:
         return [(event, times)]
 
 
-PatternComponent = PeriodicDischarges
+# --------------------------------------------------------------------------- rhythmic delta
+
+
+def _rda_wave(phase: FloatArray) -> FloatArray:
+    """``(sin φ - 0.2 cos 2φ) / 1.2``: a sinusoid with a slightly sharper positive peak.
+
+    Peak +1 at ``φ = π/2 (mod 2π)``, trough -2/3 near ``3π/2``: uniform, sinusoidal-ish
+    morphology with a dominant fundamental (2nd harmonic 20 % in amplitude).
+    """
+    return (np.sin(phase) - 0.2 * np.cos(2.0 * phase)) / 1.2
+
+
+@dataclass(frozen=True)
+class RhythmicDelta:
+    """Rhythmic delta activity: LRDA (``focus`` a lateral electrode) or GRDA (``None``).
+
+    ``x_c(t) = w_c A m(t) r(t) (sin φ - 0.2 cos 2φ) / 1.2`` with ``φ = φ0 + 2π f (t -
+    onset_s)``, one frequency throughout (uniform morphology, no interval between
+    waveforms [1]_), ``m(t)`` a slow amplitude modulation ``1 + 0.08 sin(2π 0.07 t +
+    ψ)`` and ``r(t)`` one-cycle raised-cosine ramps at both ends. ``A`` is the positive
+    peak at the field maximum (so about ``1.67 A`` peak to peak). Field as for
+    :class:`PeriodicDischarges` (GRDA frontally predominant [1]_). Plus modifiers:
+    ``"f"`` adds continuous beta (14-20 Hz, 25 % of ``A``), ``"s"`` a sharp wave (100 ms,
+    -0.6 ``A``) on a random half of the cycles, starting at the cycle's trough.
+
+    Label: ``lrda``/``grda`` over ``[onset_s, offset_s)`` at ``frequency_hz``;
+    discharge times are the positive peaks (``(n-1)/(t_last - t_first) = f`` exactly).
+    """
+
+    onset_s: float
+    offset_s: float
+    frequency_hz: float = 1.5
+    focus: str | None = None
+    amplitude_uv: float = 75.0
+    plus: tuple[str, ...] = ()
+    spread: float = 0.6
+    contralateral_ratio: float = 0.15
+
+    def __post_init__(self) -> None:
+        check_interval(self.onset_s, self.offset_s)
+        f = in_range("frequency_hz", self.frequency_hz, 0.5, 4.0)
+        if self.focus is not None:
+            lateral_side("focus", self.focus)
+        positive("amplitude_uv", self.amplitude_uv)
+        positive("spread", self.spread)
+        fraction("contralateral_ratio", self.contralateral_ratio)
+        object.__setattr__(self, "plus", check_plus(self.plus, ("f", "s"), "RDA"))
+        if (self.offset_s - self.onset_s) * f < 3.0:
+            raise ValueError(
+                f"offset_s - onset_s = {self.offset_s - self.onset_s} s holds fewer than 3 "
+                f"cycles at frequency_hz={f!r}"
+            )
+
+    def render(
+        self, out: FloatArray, rng: np.random.Generator, sfreq_hz: float, names: tuple[str, ...]
+    ) -> Rendered:
+        """Add the rhythm to ``out`` (µV, in place) and return its label and peak times."""
+        f = self.frequency_hz
+        weights = pattern_field(names, self.focus, self.spread, self.contralateral_ratio)
+        weights = weights * channel_gain(rng, len(names))
+        phase0 = rng.uniform(0, 2 * np.pi)
+        mod_phase = rng.uniform(0, 2 * np.pi)
+        i0, i1 = sample_span(self.onset_s, self.offset_s, sfreq_hz, out.shape[1])
+        t = np.arange(i0, i1) / sfreq_hz
+        phase = phase0 + 2 * np.pi * f * (t - self.onset_s)
+        env = self.amplitude_uv * (1.0 + 0.08 * np.sin(2 * np.pi * 0.07 * t + mod_phase))
+        env *= taper(i1 - i0, int(round(sfreq_hz / f)))
+        out[:, i0:i1] += weights[:, None] * (env * _rda_wave(phase))[None, :]
+        first = self.onset_s + ((np.pi / 2 - phase0) % (2 * np.pi)) / (2 * np.pi * f)
+        peaks = first + np.arange(int(np.floor((self.offset_s - first) * f - 1e-9)) + 1) / f
+        peaks = peaks[peaks < self.offset_s]
+        if "f" in self.plus:
+            fast_hz = rng.uniform(*FAST_HZ)
+            fast = FAST_RATIO * env * np.sin(2 * np.pi * fast_hz * t + rng.uniform(0, 2 * np.pi))
+            out[:, i0:i1] += weights[:, None] * fast[None, :]
+        if "s" in self.plus:
+            chosen = peaks[rng.random(peaks.size) < 0.5] + 0.5 / f - 0.04
+            chosen = chosen[chosen + 0.1 < self.offset_s]
+            sharp = (Phase(0.0, 0.1, -1.0, 0.4),)
+            heights = 0.6 * self.amplitude_uv * np.ones(chosen.size)
+            lags = np.zeros(len(names))
+            render_train(out, chosen, heights, [sharp] * chosen.size, weights, lags, sfreq_hz)
+        kind = "grda" if self.focus is None else "lrda"
+        channels = involved_channels(names, weights, INVOLVED_SHARE)
+        return [(PatternEvent(self.onset_s, self.offset_s, kind, f, channels, self.plus), peaks)]
+
+
+# --------------------------------------------------------------------------- spike-and-wave
+
+
+@dataclass(frozen=True)
+class SpikeWave:
+    """Spike-and-wave (or sharp-and-wave): LSW (``focus`` lateral) or GSW (``None``).
+
+    Complex ``k`` starts at ``t_k`` (jittered like PDs, mean interval exactly ``1/f``)
+    and fills its interval ``P_k = t_{k+1} - t_k`` with the phases of
+    :func:`~recordings.synthetic._discharges.sw_phases`: a surface-negative spike of
+    ``spike_ms`` (< 70 ms a spike, 70-200 ms a sharp wave), a small positive phase
+    and a surface-negative slow wave for the rest of the period, so there is no
+    interval between complexes [1]_. Height ``A (1 ± 0.1)`` at the field maximum.
+
+    At more than 2.5 Hz for 10 s or longer the pattern is an electrographic seizure
+    by definition [1]_, so that combination is refused: use
+    :class:`~recordings.synthetic.pattern_seizures.ElectrographicSeizure`.
+    Label: ``lsw``/``gsw`` at ``frequency_hz``.
+    """
+
+    onset_s: float
+    offset_s: float
+    frequency_hz: float = 2.0
+    focus: str | None = None
+    amplitude_uv: float = 150.0
+    spike_ms: float = 60.0
+    jitter_ratio: float = 0.03
+    spread: float = 0.6
+    contralateral_ratio: float = 0.15
+
+    def __post_init__(self) -> None:
+        check_interval(self.onset_s, self.offset_s)
+        f = in_range("frequency_hz", self.frequency_hz, 0.5, 4.0)
+        if self.focus is not None:
+            lateral_side("focus", self.focus)
+        positive("amplitude_uv", self.amplitude_uv)
+        spike_s = in_range("spike_ms", self.spike_ms, 20.0, 200.0) / 1000.0
+        in_range("jitter_ratio", self.jitter_ratio, 0.0, 0.1)
+        positive("spread", self.spread)
+        fraction("contralateral_ratio", self.contralateral_ratio)
+        duration_s = self.offset_s - self.onset_s
+        if f > SEIZURE_MIN_HZ and duration_s >= SEIZURE_MIN_S:
+            raise ValueError(
+                f"frequency_hz={f!r} > 2.5 Hz for {duration_s} s >= 10 s is an electrographic "
+                "seizure (ACNS 2021); use ElectrographicSeizure or a lower frequency"
+            )
+        if 0.8 * (1.0 - 3.0 * self.jitter_ratio) / f < 2.0 * spike_s:
+            raise ValueError(
+                f"spike_ms={self.spike_ms!r} leaves no room for the slow wave at frequency_hz={f!r}"
+            )
+        if duration_s * f < 2.0:
+            raise ValueError(f"offset_s - onset_s = {duration_s} s holds fewer than 2 complexes")
+
+    def render(
+        self, out: FloatArray, rng: np.random.Generator, sfreq_hz: float, names: tuple[str, ...]
+    ) -> Rendered:
+        """Add the complexes to ``out`` (µV, in place) and return the label and onsets."""
+        f = self.frequency_hz
+        n_cx = int(np.floor((self.offset_s - self.onset_s) * f + 1e-9))
+        weights = pattern_field(names, self.focus, self.spread, self.contralateral_ratio)
+        weights = weights * channel_gain(rng, len(names))
+        times = jittered_times(rng, self.onset_s, n_cx, 1.0 / f, self.jitter_ratio)
+        heights = self.amplitude_uv * rng.uniform(1 - _HEIGHT_JITTER, 1 + _HEIGHT_JITTER, n_cx)
+        periods = np.append(np.diff(times), 1.0 / f)
+        phases = [sw_phases(self.spike_ms / 1000.0, float(p)) for p in periods]
+        render_train(out, times, heights, phases, weights, np.zeros(len(names)), sfreq_hz)
+        kind = "gsw" if self.focus is None else "lsw"
+        channels = involved_channels(names, weights, INVOLVED_SHARE)
+        return [(PatternEvent(self.onset_s, self.offset_s, kind, f, channels), times)]
+
+
+PatternComponent = PeriodicDischarges | RhythmicDelta | SpikeWave | ElectrographicSeizure
 
 
 # --------------------------------------------------------------------------- the recording
@@ -457,4 +553,66 @@ def make_periodic_discharges(
         raise ValueError(f"kind must be 'lpd', 'gpd' or 'bipd', got {kind!r}")
     return make_pattern_recording(
         duration_s, comps, sfreq_hz, ch_names, seed, amplitude_uv=background_uv
+    )
+
+
+def make_rhythmic_delta(
+    kind: Literal["lrda", "grda"] = "grda",
+    duration_s: float = 120.0,
+    sfreq_hz: float = 256.0,
+    ch_names: Sequence[str] = DEFAULT_CHANNELS_19,
+    seed: SeedLike = 0,
+    *,
+    onset_s: float = 20.0,
+    offset_s: float = 100.0,
+    frequency_hz: float = 1.5,
+    focus: str = "F7",
+    amplitude_uv: float = 75.0,
+    plus: tuple[str, ...] = (),
+    background_uv: float = 30.0,
+) -> PatternRecording:
+    """LRDA over ``focus`` (default F7) or frontally predominant GRDA (:class:`RhythmicDelta`)."""
+    if kind not in ("lrda", "grda"):
+        raise ValueError(f"kind must be 'lrda' or 'grda', got {kind!r}")
+    comp = RhythmicDelta(
+        onset_s,
+        offset_s,
+        frequency_hz,
+        focus=focus if kind == "lrda" else None,
+        amplitude_uv=amplitude_uv,
+        plus=plus,
+    )
+    return make_pattern_recording(
+        duration_s, [comp], sfreq_hz, ch_names, seed, amplitude_uv=background_uv
+    )
+
+
+def make_spike_wave(
+    kind: Literal["lsw", "gsw"] = "gsw",
+    duration_s: float = 120.0,
+    sfreq_hz: float = 256.0,
+    ch_names: Sequence[str] = DEFAULT_CHANNELS_19,
+    seed: SeedLike = 0,
+    *,
+    onset_s: float = 20.0,
+    offset_s: float = 100.0,
+    frequency_hz: float = 2.0,
+    focus: str = "T3",
+    amplitude_uv: float = 150.0,
+    spike_ms: float = 60.0,
+    background_uv: float = 30.0,
+) -> PatternRecording:
+    """LSW over ``focus`` (default T3) or GSW; see :class:`SpikeWave`."""
+    if kind not in ("lsw", "gsw"):
+        raise ValueError(f"kind must be 'lsw' or 'gsw', got {kind!r}")
+    comp = SpikeWave(
+        onset_s,
+        offset_s,
+        frequency_hz,
+        focus=focus if kind == "lsw" else None,
+        amplitude_uv=amplitude_uv,
+        spike_ms=spike_ms,
+    )
+    return make_pattern_recording(
+        duration_s, [comp], sfreq_hz, ch_names, seed, amplitude_uv=background_uv
     )
