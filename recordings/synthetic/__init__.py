@@ -27,7 +27,12 @@ What is generated, by module
   latter produces arbitrarily long recordings in bounded memory.
 - :mod:`~recordings.synthetic.patterns`: :func:`make_pattern_recording` and the
   ``make_*`` shortcuts, ICU rhythmic and periodic patterns (ACNS 2021) with exact
-  :class:`PatternEvent` labels in a :class:`PatternRecording`.
+  :class:`PatternEvent` labels in a :class:`PatternRecording`; the components
+  (:class:`PeriodicDischarges`, :class:`RhythmicDelta`, :class:`SpikeWave`,
+  :class:`ElectrographicSeizure`) and :mod:`~recordings.synthetic.pattern_scenarios`
+  (:func:`make_starts_in_seizure`, :func:`make_recurring_seizures`,
+  :func:`make_icu_composite`); :mod:`~recordings.synthetic.pattern_io` writes the
+  labels as an events TSV and a recording as EDF+ plus TSV.
 - :mod:`~recordings.synthetic.recording`: :class:`SyntheticRecording`, a recording
   and its ground truth; :mod:`~recordings.synthetic.layout`: the 10-20 channel set
   and electrode positions.
@@ -60,12 +65,24 @@ from recordings.synthetic.pattern_events import (
     PatternEvent,
     PatternRecording,
 )
+from recordings.synthetic.pattern_io import (
+    PATTERN_EVENTS_TSV_HEADER,
+    seizure_events,
+    write_pattern_edf,
+    write_pattern_events_tsv,
+)
+from recordings.synthetic.pattern_scenarios import (
+    make_icu_composite,
+    make_recurring_seizures,
+    make_starts_in_seizure,
+)
 from recordings.synthetic.pattern_seizures import ElectrographicSeizure
 from recordings.synthetic.patterns import (
     PatternComponent,
     PeriodicDischarges,
     RhythmicDelta,
     SpikeWave,
+    make_electrographic_seizure,
     make_pattern_recording,
     make_periodic_discharges,
     make_rhythmic_delta,
@@ -78,26 +95,34 @@ from recordings.synthetic.streams import iter_chunks, stream_background_chunks
 __all__ = [
     "DEFAULT_CHANNELS_19",
     "ELECTRODE_POSITIONS",
-    "ElectrographicSeizure",
+    "PATTERN_EVENTS_TSV_HEADER",
     "PATTERN_EVENT_TYPES",
     "PLUS_MODIFIERS",
+    "ArtefactKind",
+    "ElectrographicSeizure",
     "PatternComponent",
     "PatternEvent",
     "PatternRecording",
     "PeriodicDischarges",
     "RhythmicDelta",
     "SpikeWave",
-    "ArtefactKind",
     "SyntheticRecording",
     "add_artefacts",
     "background",
     "burst_suppression_schedule",
     "iter_chunks",
     "make_burst_suppression",
+    "make_electrographic_seizure",
+    "make_icu_composite",
     "make_pattern_recording",
     "make_periodic_discharges",
+    "make_recurring_seizures",
     "make_rhythmic_delta",
-    "make_spike_wave",
     "make_seizure_recording",
+    "make_spike_wave",
+    "make_starts_in_seizure",
+    "seizure_events",
     "stream_background_chunks",
+    "write_pattern_edf",
+    "write_pattern_events_tsv",
 ]

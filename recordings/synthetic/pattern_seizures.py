@@ -55,16 +55,16 @@ _INVOLVED_SHARE = 0.25
 def _ictal_wave(phase: FloatArray) -> FloatArray:
     """A sharp rhythmic discharge per cycle, peak |value| 1, zero mean over a cycle.
 
-    ``-(e^{6(cos φ - 1)} + 0.4 e^{1.5(cos(φ - 0.9π) - 1)})`` minus its cycle mean: a
-    surface-negative sharp component at ``φ = 0 (mod 2π)`` (half-width about 0.15
-    cycle, i.e. about 50 ms at 3 Hz) and a smaller slow after-wave.
+    ``-(0.8 e^{8(cos φ - 1)} + 0.5 (1 + cos φ))`` minus its cycle mean: a
+    surface-negative sharp component at ``φ = 0 (mod 2π)`` (half-width 0.13 cycle,
+    about 45 ms at 3 Hz) riding on the trough of a rhythmic wave of the same period.
+    The fundamental dominates the spectrum (2nd harmonic about 0.2 of it in
+    amplitude), so the dominant frequency is the discharge rate.
     """
     grid = np.linspace(0.0, 2 * np.pi, 1024, endpoint=False)
 
     def raw(ph: FloatArray) -> FloatArray:
-        return -(
-            np.exp(6.0 * (np.cos(ph) - 1.0)) + 0.4 * np.exp(1.5 * (np.cos(ph - 0.9 * np.pi) - 1.0))
-        )
+        return -(0.8 * np.exp(8.0 * (np.cos(ph) - 1.0)) + 0.5 * (1.0 + np.cos(ph)))
 
     ref = raw(grid)
     mean = ref.mean()

@@ -94,6 +94,7 @@ __all__ = [
     "PeriodicDischarges",
     "RhythmicDelta",
     "SpikeWave",
+    "make_electrographic_seizure",
     "make_pattern_recording",
     "make_periodic_discharges",
     "make_rhythmic_delta",
@@ -613,6 +614,46 @@ def make_spike_wave(
         amplitude_uv=amplitude_uv,
         spike_ms=spike_ms,
     )
+    return make_pattern_recording(
+        duration_s, [comp], sfreq_hz, ch_names, seed, amplitude_uv=background_uv
+    )
+
+
+def make_electrographic_seizure(
+    evolving: bool = True,
+    duration_s: float = 120.0,
+    sfreq_hz: float = 256.0,
+    ch_names: Sequence[str] = DEFAULT_CHANNELS_19,
+    seed: SeedLike = 0,
+    *,
+    onset_s: float = 30.0,
+    offset_s: float = 90.0,
+    focus: str | None = "T3",
+    frequency_hz: float = 3.0,
+    amplitude_uv: float = 150.0,
+    background_uv: float = 30.0,
+) -> PatternRecording:
+    """One electrographic seizure (``sz``); see :class:`ElectrographicSeizure`.
+
+    ``evolving=True``: the default path 3 → 6 Hz, held, then slowing to 2 Hz before
+    the end, the field spreading from ``focus`` (``λ`` 0.2 → 0.9), the height growing
+    from half to full over the first 40 %. ``evolving=False``: rhythmic discharges at
+    a constant ``frequency_hz`` (> 2.5 Hz), constant field and height.
+    """
+    if not isinstance(evolving, bool):
+        raise TypeError(f"evolving must be a bool, got {evolving!r}")
+    if evolving:
+        comp = ElectrographicSeizure(onset_s, offset_s, focus=focus, amplitude_uv=amplitude_uv)
+    else:
+        comp = ElectrographicSeizure(
+            onset_s,
+            offset_s,
+            frequency_knots_hz=(frequency_hz,),
+            focus=focus,
+            amplitude_uv=amplitude_uv,
+            spread_knots=(0.5,),
+            start_amplitude_ratio=1.0,
+        )
     return make_pattern_recording(
         duration_s, [comp], sfreq_hz, ch_names, seed, amplitude_uv=background_uv
     )

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy.signal import welch
 
+from detectors.annotations import read_events_tsv
 from recordings.synthetic import (
     DEFAULT_CHANNELS_19,
+    PATTERN_EVENTS_TSV_HEADER,
+    ElectrographicSeizure,
     PatternEvent,
     PatternRecording,
     PeriodicDischarges,
     RhythmicDelta,
     SpikeWave,
     background,
+    make_electrographic_seizure,
+    make_icu_composite,
     make_pattern_recording,
     make_periodic_discharges,
+    make_recurring_seizures,
     make_rhythmic_delta,
     make_spike_wave,
+    make_starts_in_seizure,
+    seizure_events,
+    write_pattern_edf,
+    write_pattern_events_tsv,
 )
 from recordings.synthetic.pattern_events import mean_rate_hz
 
@@ -230,6 +243,181 @@ def test_fast_spike_wave_for_10_s_is_refused_as_a_seizure() -> None:
     with pytest.raises(ValueError, match="frequency_hz"):
         SpikeWave(0.0, 12.0, frequency_hz=3.0)
     assert SpikeWave(0.0, 8.0, frequency_hz=3.0).frequency_hz == 3.0  # < 10 s: not a seizure
+
+
+# ----------------------------------------------------------------------------- seizures
+
+
+def _dominant_hz(x: np.ndarray) -> float:
+    f, p = welch(x, FS, nperseg=int(4 * FS))
+    band = (f >= 1.5) & (f <= 10.0)
+    return float(f[band][np.argmax(p[band])])
+
+
+def test_evolving_seizure_changes_frequency_and_spreads() -> None:
+    rec = make_electrographic_seizure(True, 120.0, seed=12, onset_s=30.0, offset_s=90.0)
+    (event,) = rec.events
+    assert event.event_type == "sz" and event.evolving and event.duration_s >= 10.0
+    assert rec.seizures == [(30.0, 90.0)]
+    row = rec.data_uv[CH.index("T3")]
+    first, last = row[int(30 * FS) : int(50 * FS)], row[int(70 * FS) : int(90 * FS)]
+    assert abs(_dominant_hz(first) - _dominant_hz(last)) >= 1.0
+    times = rec.discharge_times_s[0]
+    rate_first = np.sum(times < 50.0) / 20.0
+    rate_last = np.sum(times >= 70.0) / 20.0
+    assert rate_first - rate_last >= 1.0  # 3 -> 6 Hz early, slowing to 2 Hz at the end
+    assert len(times) / 60.0 == pytest.approx(event.frequency_hz, abs=1 / 60.0)
+    x = _component(120.0, ElectrographicSeizure(30.0, 90.0), seed=12)
+    rms_first = np.sqrt(np.mean(x[:, int(32 * FS) : int(50 * FS)] ** 2, axis=1))
+    rms_last = np.sqrt(np.mean(x[:, int(70 * FS) : int(88 * FS)] ** 2, axis=1))
+    n_first = int(np.sum(rms_first >= 0.25 * rms_first.max()))
+    n_last = int(np.sum(rms_last >= 0.25 * rms_last.max()))
+    assert n_last >= n_first + 4  # focal at onset, spreading by the end
+    assert np.argmax(rms_first) == CH.index("T3")
+    assert not x[:, : int(30 * FS)].any()  # nothing before the onset
+
+
+def test_non_evolving_seizure_above_2_5_hz() -> None:
+    rec = make_electrographic_seizure(False, 60.0, seed=13, onset_s=10.0, offset_s=40.0)
+    (event,) = rec.events
+    assert event.event_type == "sz" and not event.evolving
+    assert event.frequency_hz == pytest.approx(3.0, abs=1e-3)
+    assert mean_rate_hz(rec.discharge_times_s[0]) == pytest.approx(3.0, rel=0.01)
+    assert _dominant_hz(rec.data_uv[CH.index("T3"), int(10 * FS) : int(40 * FS)]) == 3.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"offset_s": 8.0}, ValueError, "offset_s"),
+        ({"frequency_knots_hz": (2.0,), "spread_knots": (0.5,)}, ValueError, "frequency_knots"),
+        ({"frequency_knots_hz": (3.0, 0.1)}, ValueError, r"frequency_knots_hz\[1\]"),
+        ({"frequency_knots_hz": "3"}, TypeError, "frequency_knots_hz"),
+        ({"focus": "X1"}, ValueError, "focus"),
+        ({"start_amplitude_ratio": 2.0}, ValueError, "start_amplitude_ratio"),
+    ],
+)
+def test_seizure_input_checks_name_the_argument(
+    kwargs: dict[str, object], exc: type[Exception], match: str
+) -> None:
+    args: dict[str, object] = {"onset_s": 0.0, "offset_s": 20.0, **kwargs}
+    with pytest.raises(exc, match=match):
+        ElectrographicSeizure(**args)  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- scenarios
+
+
+def test_recording_that_starts_inside_a_seizure() -> None:
+    rec = make_starts_in_seizure(seed=14)
+    first = rec.events[0]
+    assert first.event_type == "sz" and first.onset_s == 0.0 and first.evolving
+    assert [e.event_type for e in rec.events] == ["sz", "lpd"]
+    comp = ElectrographicSeizure(
+        0.0,
+        45.0,
+        frequency_knots_hz=(5.5, 4.5, 3.5, 2.5),
+        spread_knots=(0.6, 0.9),
+        start_amplitude_ratio=1.0,
+        ramp_in=False,
+    )
+    x = _component(180.0, comp, seed=14)[CH.index("T3")]
+    assert np.abs(x[: int(FS / 5.5) + 1]).max() > 100.0  # full height within the first cycle
+    assert x[0] != 0.0
+    assert rec.discharge_times_s[0][0] < 1 / 5.0
+
+
+@pytest.fixture(scope="module")
+def recurring() -> PatternRecording:
+    return make_recurring_seizures(seed=15)
+
+
+def test_recurring_seizures_every_2_to_5_minutes_for_an_hour(recurring: PatternRecording) -> None:
+    rec = recurring
+    assert rec.duration_s == 3600.0
+    sz = rec.events_of("sz")
+    onsets = np.array([e.onset_s for e in sz])
+    assert len(sz) >= 12
+    assert onsets[0] <= 300.0 and rec.duration_s - onsets[-1] <= 300.0 + 90.0 + 5.0
+    assert np.all((np.diff(onsets) >= 120.0) & (np.diff(onsets) <= 300.0))
+    assert all(30.0 <= e.duration_s <= 90.0 and e.evolving for e in sz)
+    assert rec.seizures == [(e.onset_s, e.offset_s) for e in sz]
+    # LPDs fill the time between seizures (from 10 s after one to the next onset)
+    lpd = rec.events_of("lpd")
+    assert len(lpd) == len(sz) + 1
+    for pd_event, sz_event in zip(lpd, sz, strict=False):
+        assert pd_event.offset_s == sz_event.onset_s
+        assert mean_rate_hz(rec.discharges_of(pd_event)) == pytest.approx(1.0)
+    assert not any(
+        p.onset_s < s.offset_s and s.onset_s < p.offset_s for p in lpd for s in sz
+    )  # labels never overlap
+    # each labelled seizure is louder at the focus than the post-ictal pause after it
+    row = rec.data_uv[CH.index("T3")]
+    for e in sz:
+        ictal = row[int(e.onset_s * FS) : int(e.offset_s * FS)]
+        pause = row[int(e.offset_s * FS) : int((e.offset_s + 10.0) * FS)]
+        assert np.std(ictal) > 1.5 * np.std(pause)
+
+
+def test_icu_composite_labels() -> None:
+    rec = make_icu_composite(seed=16)
+    assert [e.label for e in rec.events] == ["lpd", "lpd+f", "sz", "grda"]
+    lpd, fast, sz, grda = rec.events
+    assert lpd.offset_s == fast.onset_s and fast.offset_s == sz.onset_s and sz.evolving
+    assert fast.frequency_hz > lpd.frequency_hz
+    seg = rec.data_uv[CH.index("Fz"), int(grda.onset_s * FS) : int(grda.offset_s * FS)]
+    f, p = welch(seg, FS, nperseg=int(8 * FS))
+    assert abs(f[np.argmax(p)] - grda.frequency_hz) <= 0.125
+    with pytest.raises(ValueError, match="duration_s"):
+        make_icu_composite(300.0)
+
+
+# ----------------------------------------------------------------------------- writers
+
+
+def test_events_tsv_round_trip(tmp_path: Path) -> None:
+    rec = make_icu_composite(seed=17)
+    path = write_pattern_events_tsv(
+        tmp_path / "ev.tsv", rec.events, rec.duration_s, dt.datetime(2026, 1, 1, 8)
+    )
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert tuple(lines[0].split("\t")) == PATTERN_EVENTS_TSV_HEADER
+    rows = [line.split("\t") for line in lines[1:]]
+    assert [r[2] for r in rows] == ["lpd", "lpd", "sz", "grda"]
+    assert [r[8] for r in rows] == ["n/a", "f", "n/a", "n/a"]
+    assert [float(r[7]) for r in rows] == pytest.approx(
+        [e.frequency_hz for e in rec.events], abs=1e-4
+    )
+    assert rows[2][9] == "true" and rows[0][9] == "false"
+    assert rows[0][5] == "2026-01-01 08:00:00" and float(rows[0][6]) == 600.0
+    read, duration = read_events_tsv(path)  # the project's reader sees the seizures
+    assert duration == 600.0
+    assert [(e.onset_s, e.duration_s, e.event_type) for e in read] == [
+        (e.onset_s, e.duration_s, e.event_type) for e in seizure_events(rec.events)
+    ]
+    empty = write_pattern_events_tsv(tmp_path / "none.tsv", [], 60.0)
+    assert empty.read_text().splitlines()[1].split("\t")[:3] == ["0.000", "60.000", "bckg"]
+    with pytest.raises(TypeError, match=r"events\[0\]"):
+        write_pattern_events_tsv(tmp_path / "bad.tsv", ["sz"], 60.0)  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="recording_duration_s"):
+        write_pattern_events_tsv(tmp_path / "bad.tsv", [], 0.0)
+
+
+def test_edf_and_tsv_writer(tmp_path: Path) -> None:
+    import edfio
+
+    rec = make_starts_in_seizure(120.0, seed=18)
+    edf_path, tsv_path = write_pattern_edf(rec, tmp_path / "p.edf", dt.datetime(2026, 1, 2, 3))
+    assert tsv_path == tmp_path / "p_events.tsv" and tsv_path.exists()
+    edf = edfio.read_edf(edf_path)
+    assert [s.label for s in edf.signals] == list(rec.ch_names)
+    np.testing.assert_allclose(edf.signals[3].data, rec.data_uv[3], atol=0.1)
+    texts = [(a.onset, a.duration, a.text) for a in edf.annotations]
+    assert texts == [(e.onset_s, e.duration_s, e.label) for e in rec.events]
+    assert edf.startdate == dt.date(2026, 1, 2)
+    short = make_pattern_recording(10.5, [], seed=1)
+    with pytest.raises(ValueError, match="whole number of seconds"):
+        write_pattern_edf(short, tmp_path / "s.edf")
 
 
 # ----------------------------------------------------------------------------- determinism
