@@ -64,6 +64,7 @@ from recordings.synthetic.pattern_events import (
     PLUS_MODIFIERS,
     PatternEvent,
     PatternRecording,
+    mean_rate_hz,
 )
 from recordings.synthetic.pattern_io import (
     PATTERN_EVENTS_TSV_HEADER,
@@ -121,6 +122,7 @@ __all__ = [
     "make_seizure_recording",
     "make_spike_wave",
     "make_starts_in_seizure",
+    "mean_rate_hz",
     "seizure_events",
     "stream_background_chunks",
     "write_pattern_edf",

@@ -34,6 +34,7 @@ __all__ = [
     "PLUS_MODIFIERS",
     "PatternEvent",
     "PatternRecording",
+    "mean_rate_hz",
 ]
 
 PATTERN_EVENT_TYPES: tuple[str, ...] = ("sz", "lpd", "gpd", "bipd", "lrda", "grda", "lsw", "gsw")

@@ -46,6 +46,7 @@ __all__ = [
     "make_icu_composite",
     "make_recurring_seizures",
     "make_starts_in_seizure",
+    "recurring_schedule",
 ]
 
 KEY_PATTERN_SCHEDULE = 21
@@ -85,6 +86,24 @@ def make_starts_in_seizure(
     the part inside the recording is itself a seizure by the ACNS 2021 definition).
     With ``lpd_after``, 1-Hz LPDs over ``focus`` follow from ``seizure_end_s + 20`` s
     to 10 s before the end.
+
+    Parameters
+    ----------
+    duration_s, sfreq_hz, ch_names, seed
+        As for :func:`~recordings.synthetic.patterns.make_pattern_recording`.
+    seizure_end_s : float
+        End of the seizure that is under way at 0 s (10 s to ``duration_s``).
+    focus : str
+        Electrode at the field maximum.
+    lpd_after : bool
+        Add post-ictal LPDs (when at least 5 s fit).
+    background_uv : float
+        Background RMS (µV).
+
+    Returns
+    -------
+    PatternRecording
+        ``events[0]`` is ``sz`` with ``onset_s == 0``.
     """
     total_s = positive("duration_s", duration_s)
     end_s = in_range("seizure_end_s", seizure_end_s, SEIZURE_MIN_S, total_s)
@@ -164,6 +183,28 @@ def make_recurring_seizures(
     out of them, as in established status epilepticus [2]_ [3]_; ``"none"`` leaves
     the background alone. Labels: ``sz`` per seizure and one ``lpd``/``gpd`` per
     interictal stretch of at least 5 s.
+
+    Parameters
+    ----------
+    duration_s, sfreq_hz, ch_names, seed
+        As for :func:`~recordings.synthetic.patterns.make_pattern_recording`.
+    interval_range_s : (float, float)
+        Onset-to-onset interval range (s); its low end must exceed the longest seizure
+        by 15 s.
+    seizure_duration_range_s : (float, float)
+        Seizure duration range (s), >= 10 s.
+    focus : str
+        Seizure onset electrode (and LPD focus).
+    interictal : {"lpd", "gpd", "none"}
+        Periodic discharges between seizures.
+    pd_frequency_hz : float
+        Their rate (0.5-2.5 Hz).
+    background_uv : float
+        Background RMS (µV).
+
+    Returns
+    -------
+    PatternRecording
     """
     total_s = positive("duration_s", duration_s)
     one_of("interictal", interictal, ("lpd", "gpd", "none"))
@@ -208,6 +249,20 @@ def make_icu_composite(
     [200, 280) from ``focus`` (3 → 6 Hz, spreading, slowing to 2 Hz); background;
     frontally predominant ``grda`` 1.5 Hz [340, 520); background to the end.
     ``duration_s`` must be >= 540.
+
+    Parameters
+    ----------
+    duration_s, sfreq_hz, ch_names, seed
+        As for :func:`~recordings.synthetic.patterns.make_pattern_recording`.
+    focus : str
+        Electrode at the maximum of the LPDs and of the seizure onset.
+    background_uv : float
+        Background RMS (µV).
+
+    Returns
+    -------
+    PatternRecording
+        Events ``lpd``, ``lpd+f``, ``sz``, ``grda`` in this order.
     """
     total_s = in_range("duration_s", duration_s, 540.0, 86_400.0)
     comps: list[PatternComponent | None] = [

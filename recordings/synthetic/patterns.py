@@ -5,6 +5,15 @@ and the others below); :func:`make_pattern_recording` draws the 1/f background o
 :mod:`recordings.synthetic.background` and adds every component on top, returning a
 :class:`PatternRecording` whose :class:`PatternEvent` labels and discharge times are
 exact by construction. The ``make_*`` functions are one-pattern shortcuts.
+The seizure component lives in :mod:`~recordings.synthetic.pattern_seizures`, the
+scenarios in :mod:`~recordings.synthetic.pattern_scenarios`, the writers in
+:mod:`~recordings.synthetic.pattern_io`.
+
+Why this is still one module past 600 lines: it is the one place where a non-ictal
+ACNS pattern (PD, RDA, SW) is turned into samples and a label, and the three
+components share the rendering contract (``render(out, rng, sfreq_hz, ch_names)``
+returning ``(PatternEvent, discharge times)``), the field and jitter conventions and
+:func:`make_pattern_recording`; the shortcuts at the end are thin wrappers.
 
 Randomness: the background draws from the seed's ``KEY_BACKGROUND`` stream (so
 ``data_uv`` with no component equals :func:`background` for the same seed and
@@ -515,6 +524,31 @@ def make_periodic_discharges(
     jitter and starting ``0.37 / second_frequency_hz`` s later, so neither their rates
     nor their phases agree; labelled as two ``bipd`` events, one per side.
 
+    Parameters
+    ----------
+    kind : {"lpd", "gpd", "bipd"}
+        The pattern.
+    duration_s, sfreq_hz, ch_names, seed
+        As for :func:`make_pattern_recording`.
+    onset_s, offset_s : float
+        Labelled interval of the discharges (s).
+    frequency_hz : float
+        Discharge rate, 0.5-2.5 Hz (typical ICU PDs [2]_).
+    focus, second_focus : str
+        Lateral 10-20 electrodes at the field maxima (``second_focus`` for BIPDs).
+    amplitude_uv : float
+        Height of the most prominent phase at the field maximum (µV).
+    sharp_ms : float
+        Duration of the most prominent phase: < 70 ms a spike, 70-200 ms a sharp wave.
+    triphasic : bool
+        Triphasic morphology with anterior-posterior lag.
+    plus : tuple of str
+        ``("f",)`` and/or ``("r",)``.
+    second_frequency_hz : float
+        Rate of the second BIPD train (Hz).
+    background_uv : float
+        Background RMS (µV).
+
     Returns
     -------
     PatternRecording
@@ -572,7 +606,23 @@ def make_rhythmic_delta(
     plus: tuple[str, ...] = (),
     background_uv: float = 30.0,
 ) -> PatternRecording:
-    """LRDA over ``focus`` (default F7) or frontally predominant GRDA (:class:`RhythmicDelta`)."""
+    """LRDA over ``focus`` (default F7) or frontally predominant GRDA (:class:`RhythmicDelta`).
+
+    Parameters
+    ----------
+    kind : {"lrda", "grda"}
+        The pattern (``focus`` is ignored for GRDA).
+    duration_s, sfreq_hz, ch_names, seed
+        As for :func:`make_pattern_recording`.
+    onset_s, offset_s, frequency_hz, focus, amplitude_uv, plus
+        As for :class:`RhythmicDelta` (0.5-4 Hz; positive peak in µV; ``"f"``, ``"s"``).
+    background_uv : float
+        Background RMS (µV).
+
+    Returns
+    -------
+    PatternRecording
+    """
     if kind not in ("lrda", "grda"):
         raise ValueError(f"kind must be 'lrda' or 'grda', got {kind!r}")
     comp = RhythmicDelta(
@@ -603,7 +653,23 @@ def make_spike_wave(
     spike_ms: float = 60.0,
     background_uv: float = 30.0,
 ) -> PatternRecording:
-    """LSW over ``focus`` (default T3) or GSW; see :class:`SpikeWave`."""
+    """LSW over ``focus`` (default T3) or GSW (:class:`SpikeWave`).
+
+    Parameters
+    ----------
+    kind : {"lsw", "gsw"}
+        The pattern (``focus`` is ignored for GSW).
+    duration_s, sfreq_hz, ch_names, seed
+        As for :func:`make_pattern_recording`.
+    onset_s, offset_s, frequency_hz, focus, amplitude_uv, spike_ms
+        As for :class:`SpikeWave` (> 2.5 Hz for >= 10 s is refused: a seizure).
+    background_uv : float
+        Background RMS (µV).
+
+    Returns
+    -------
+    PatternRecording
+    """
     if kind not in ("lsw", "gsw"):
         raise ValueError(f"kind must be 'lsw' or 'gsw', got {kind!r}")
     comp = SpikeWave(
@@ -638,7 +704,28 @@ def make_electrographic_seizure(
     ``evolving=True``: the default path 3 → 6 Hz, held, then slowing to 2 Hz before
     the end, the field spreading from ``focus`` (``λ`` 0.2 → 0.9), the height growing
     from half to full over the first 40 %. ``evolving=False``: rhythmic discharges at
-    a constant ``frequency_hz`` (> 2.5 Hz), constant field and height.
+    a constant ``frequency_hz`` (> 2.5 Hz), constant field (``λ`` 0.5) and height.
+
+    Parameters
+    ----------
+    evolving : bool
+        Evolving seizure, or one at a constant frequency above 2.5 Hz.
+    duration_s, sfreq_hz, ch_names, seed
+        As for :func:`make_pattern_recording`.
+    onset_s, offset_s : float
+        The ``sz`` label (>= 10 s).
+    focus : str or None
+        Onset electrode; None for a generalized field (no spread).
+    frequency_hz : float
+        Discharge rate without evolution (Hz).
+    amplitude_uv : float
+        Full discharge height at the field maximum (µV).
+    background_uv : float
+        Background RMS (µV).
+
+    Returns
+    -------
+    PatternRecording
     """
     if not isinstance(evolving, bool):
         raise TypeError(f"evolving must be a bool, got {evolving!r}")
