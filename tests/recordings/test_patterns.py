@@ -168,6 +168,17 @@ def test_plus_f_adds_beta_on_each_discharge() -> None:
     assert np.all(bursts[~locked] == 0) and np.abs(bursts[locked]).max() > 20.0
 
 
+def test_plus_r_adds_rhythmic_delta_inside_the_event() -> None:
+    plain = PeriodicDischarges(10.0, 50.0, frequency_hz=1.0, focus="C4")
+    with_r = PeriodicDischarges(10.0, 50.0, frequency_hz=1.0, focus="C4", plus=("r",))
+    rec = make_pattern_recording(60.0, [with_r], seed=5)
+    assert rec.events[0].label == "lpd+r"
+    extra = _component(60.0, with_r)[CH.index("C4")] - _component(60.0, plain)[CH.index("C4")]
+    assert not extra[: int(10 * FS)].any() and not extra[int(50 * FS) :].any()
+    f, p = welch(extra[int(10 * FS) : int(50 * FS)], FS, nperseg=int(8 * FS))
+    assert 1.5 <= f[np.argmax(p)] <= 2.5
+
+
 # ----------------------------------------------------------------------------- rhythmic delta
 
 
@@ -216,6 +227,17 @@ def test_lrda_is_lateralized_and_plus_modifiers_are_labelled() -> None:
         RhythmicDelta(0.0, 10.0, plus=("r",))  # +R is for PDs only (ACNS 2021)
     with pytest.raises(ValueError, match="frequency_hz"):
         RhythmicDelta(0.0, 10.0, frequency_hz=4.5)
+
+
+def test_plus_s_adds_sharp_waves_on_about_half_the_cycles() -> None:
+    plain = RhythmicDelta(5.0, 65.0, 1.0, focus="T4")
+    with_s = RhythmicDelta(5.0, 65.0, 1.0, focus="T4", plus=("s",))
+    extra = _component(70.0, with_s)[CH.index("T4")] - _component(70.0, plain)[CH.index("T4")]
+    runs = np.diff(np.concatenate(([0], (extra < 0).astype(int), [0])))
+    starts, stops = np.flatnonzero(runs == 1), np.flatnonzero(runs == -1)
+    assert np.all(extra <= 0)  # surface-negative sharp waves only
+    assert np.all((stops - starts) / FS <= 0.1 + 1 / FS)  # 100 ms each
+    assert 15 <= starts.size <= 45  # about half of the 60 cycles
 
 
 # ----------------------------------------------------------------------------- spike-and-wave
