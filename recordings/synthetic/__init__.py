@@ -25,6 +25,14 @@ What is generated, by module
 - :mod:`~recordings.synthetic.streams`: :func:`iter_chunks` and
   :func:`stream_background_chunks`, :class:`~pipeline.chunk.Chunk` streams; the
   latter produces arbitrarily long recordings in bounded memory.
+- :mod:`~recordings.synthetic.patterns`: :func:`make_pattern_recording` and the
+  ``make_*`` shortcuts, ICU rhythmic and periodic patterns (ACNS 2021) with exact
+  :class:`PatternEvent` labels in a :class:`PatternRecording`; the components
+  (:class:`PeriodicDischarges`, :class:`RhythmicDelta`, :class:`SpikeWave`,
+  :class:`ElectrographicSeizure`) and :mod:`~recordings.synthetic.pattern_scenarios`
+  (:func:`make_starts_in_seizure`, :func:`make_recurring_seizures`,
+  :func:`make_icu_composite`); :mod:`~recordings.synthetic.pattern_io` writes the
+  labels as an events TSV and a recording as EDF+ plus TSV.
 - :mod:`~recordings.synthetic.recording`: :class:`SyntheticRecording`, a recording
   and its ground truth; :mod:`~recordings.synthetic.layout`: the 10-20 channel set
   and electrode positions.
@@ -51,6 +59,36 @@ from recordings.synthetic.burst_suppression import (
     make_burst_suppression,
 )
 from recordings.synthetic.layout import DEFAULT_CHANNELS_19, ELECTRODE_POSITIONS
+from recordings.synthetic.pattern_events import (
+    PATTERN_EVENT_TYPES,
+    PLUS_MODIFIERS,
+    PatternEvent,
+    PatternRecording,
+    mean_rate_hz,
+)
+from recordings.synthetic.pattern_io import (
+    PATTERN_EVENTS_TSV_HEADER,
+    seizure_events,
+    write_pattern_edf,
+    write_pattern_events_tsv,
+)
+from recordings.synthetic.pattern_scenarios import (
+    make_icu_composite,
+    make_recurring_seizures,
+    make_starts_in_seizure,
+)
+from recordings.synthetic.pattern_seizures import ElectrographicSeizure
+from recordings.synthetic.patterns import (
+    PatternComponent,
+    PeriodicDischarges,
+    RhythmicDelta,
+    SpikeWave,
+    make_electrographic_seizure,
+    make_pattern_recording,
+    make_periodic_discharges,
+    make_rhythmic_delta,
+    make_spike_wave,
+)
 from recordings.synthetic.recording import SyntheticRecording
 from recordings.synthetic.seizures import make_seizure_recording
 from recordings.synthetic.streams import iter_chunks, stream_background_chunks
@@ -58,13 +96,35 @@ from recordings.synthetic.streams import iter_chunks, stream_background_chunks
 __all__ = [
     "DEFAULT_CHANNELS_19",
     "ELECTRODE_POSITIONS",
+    "PATTERN_EVENTS_TSV_HEADER",
+    "PATTERN_EVENT_TYPES",
+    "PLUS_MODIFIERS",
     "ArtefactKind",
+    "ElectrographicSeizure",
+    "PatternComponent",
+    "PatternEvent",
+    "PatternRecording",
+    "PeriodicDischarges",
+    "RhythmicDelta",
+    "SpikeWave",
     "SyntheticRecording",
     "add_artefacts",
     "background",
     "burst_suppression_schedule",
     "iter_chunks",
     "make_burst_suppression",
+    "make_electrographic_seizure",
+    "make_icu_composite",
+    "make_pattern_recording",
+    "make_periodic_discharges",
+    "make_recurring_seizures",
+    "make_rhythmic_delta",
     "make_seizure_recording",
+    "make_spike_wave",
+    "make_starts_in_seizure",
+    "mean_rate_hz",
+    "seizure_events",
     "stream_background_chunks",
+    "write_pattern_edf",
+    "write_pattern_events_tsv",
 ]
