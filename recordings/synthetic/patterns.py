@@ -37,11 +37,10 @@ References
    modifiers +F (PD, RDA), +R (PD), +S (RDA); electrographic seizure: epileptiform
    discharges averaging > 2.5 Hz for >= 10 s, or any pattern with definite evolution
    for >= 10 s.
-.. [2] Gaspard N et al. Interrater agreement for Critical Care EEG Terminology.
-   Epilepsia 2014;55:1366-1373; and Rodriguez Ruiz A et al. Association of periodic
-   and rhythmic electroencephalographic patterns with seizures in critically ill
-   patients. JAMA Neurol 2017;74:181-188 (LPDs, GPDs and LRDA mostly 0.5-2.5 Hz in
-   the ICU; higher frequency and +F raise the seizure risk).
+.. [2] Rodriguez Ruiz A et al. Association of periodic and rhythmic
+   electroencephalographic patterns with seizures in critically ill patients. JAMA
+   Neurol 2017;74:181-188 (4,772 patients: LPDs, LRDA and GPDs are associated with
+   seizures, GRDA is not; a higher frequency and a plus modifier add to the risk).
 """
 
 from __future__ import annotations
@@ -533,7 +532,7 @@ def make_periodic_discharges(
     onset_s, offset_s : float
         Labelled interval of the discharges (s).
     frequency_hz : float
-        Discharge rate, 0.5-2.5 Hz (typical ICU PDs [2]_).
+        Discharge rate, 0.5-2.5 Hz (above 2.5 Hz for >= 10 s discharges are a seizure [1]_).
     focus, second_focus : str
         Lateral 10-20 electrodes at the field maxima (``second_focus`` for BIPDs).
     amplitude_uv : float
