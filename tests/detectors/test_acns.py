@@ -1,0 +1,128 @@
+"""ACNS 2021 building blocks: discharges, rhythm, terms, on signals with known answers.
+
+Every signal is built here: a 0.5-40 Hz background with a 1/f^1.5 power spectrum
+("1/f-ish", as scalp EEG), triangular transients of known base duration and
+amplitude, sinusoids. Nothing depends on other generators.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from detectors.acns import detect_discharges
+
+FS = 256.0
+#: the 19 referential 10-20 channels (old temporal names, as many ICU systems)
+NAMES_1020 = (
+    "FP1", "FP2", "F7", "F3", "FZ", "F4", "F8", "T3", "C3", "CZ",
+    "C4", "T4", "T5", "P3", "PZ", "P4", "T6", "O1", "O2",
+)  # fmt: skip
+LEFT = [i for i, n in enumerate(NAMES_1020) if n[-1] in "13579"]
+RIGHT = [i for i, n in enumerate(NAMES_1020) if n[-1] in "2468"]
+
+
+def background(
+    seed: int, n_s: float, rms_uv: float = 20.0, n_ch: int = 19, beta: float = 1.5
+) -> NDArray[np.float64]:
+    """Independent 0.5-40 Hz noise per channel, power ∝ 1/f^beta, RMS ``rms_uv``."""
+    rng = np.random.default_rng(seed)
+    n = int(round(n_s * FS))
+    spec = np.fft.rfft(rng.standard_normal((n_ch, n)), axis=-1)
+    f = np.fft.rfftfreq(n, 1.0 / FS)
+    spec[:, 1:] /= f[1:] ** (beta / 2.0)
+    spec[:, (f < 0.5) | (f > 40.0)] = 0.0
+    y = np.fft.irfft(spec, n=n, axis=-1)
+    return y / y.std(axis=-1, keepdims=True) * rms_uv
+
+
+def add_transients(
+    x: NDArray[np.float64],
+    channels: list[int],
+    times_s: NDArray[np.float64],
+    *,
+    amp_uv: float = 100.0,
+    width_ms: float = 50.0,
+) -> NDArray[np.float64]:
+    """Surface-negative triangles of base ``width_ms`` peaking at ``times_s``."""
+    half = width_ms / 1000.0 * FS / 2.0
+    k = np.arange(-int(half) - 1, int(half) + 2)
+    shape = amp_uv * np.clip(1.0 - np.abs(k) / half, 0.0, None)
+    out = x.copy()
+    for t in times_s:
+        i = int(round(t * FS)) + k
+        ok = (i >= 0) & (i < x.shape[1])
+        out[np.ix_(channels, i[ok])] -= shape[ok]
+    return out
+
+
+def train(rate_hz: float, n_s: float, start_s: float = 0.3) -> NDArray[np.float64]:
+    return np.arange(start_s, n_s - 0.1, 1.0 / rate_hz)
+
+
+# --------------------------------------------------------------------------- discharges
+
+
+@pytest.mark.parametrize(("width_ms", "kind"), [(50.0, "spike"), (120.0, "sharp")])
+def test_width_gives_the_kind(width_ms: float, kind: str) -> None:
+    times = train(1.0, 10.0, 0.5)
+    x = add_transients(background(1, 10.0, rms_uv=10.0, n_ch=1), [0], times, width_ms=width_ms)
+    d = detect_discharges(x, FS)
+    found = np.abs(d.peak_s[:, None] - times[None, :]).min(axis=0) < 0.02
+    assert found.mean() >= 0.8
+    near = np.abs(d.peak_s[:, None] - times[None, :]).min(axis=1) < 0.02
+    assert set(d.kind[near].tolist()) == {kind}
+    assert np.median(d.duration_ms[near]) == pytest.approx(width_ms, rel=0.25)
+    assert np.median(d.amplitude_uv[near]) == pytest.approx(100.0, rel=0.25)
+    assert (d.polarity[near] == -1).all()
+
+
+def test_spike_train_found_on_its_channels_only() -> None:
+    times = train(1.5, 10.0)
+    x = add_transients(background(2, 10.0), LEFT, times)
+    d = detect_discharges(x, FS)
+    counts = d.count_per_channel()
+    assert counts[LEFT].mean() >= 0.8 * times.size
+    assert counts[LEFT].min() >= 0.6 * times.size
+    assert counts[RIGHT].max() <= 1
+    assert (d.slope_uv_per_ms[np.isin(d.channel, LEFT)] > 2.0).mean() > 0.8
+
+
+@pytest.mark.parametrize("rms_uv", [10.0, 20.0, 50.0])
+def test_background_alone_is_nearly_free_of_discharges(rms_uv: float) -> None:
+    x = background(3, 60.0, rms_uv=rms_uv)
+    n = sum(len(detect_discharges(x[:, i : i + 2560], FS)) for i in range(0, x.shape[1], 2560))
+    assert n / 19 <= 1.0  # per channel-minute
+
+
+def test_population_floor_keeps_tiny_bumps_out() -> None:
+    """10-µV bumps on a 1-µV background stand out relatively but are below 20 µV."""
+    times = train(1.5, 10.0)
+    x = add_transients(background(4, 10.0, rms_uv=1.0), LEFT, times, amp_uv=10.0)
+    assert len(detect_discharges(x, FS)) == 0
+    relative_only = detect_discharges(x, FS, min_amplitude_uv=0.0, min_slope_uv_per_ms=0.0)
+    assert len(relative_only) >= 0.8 * times.size * len(LEFT)
+
+
+def test_given_background_is_used() -> None:
+    times = train(1.5, 10.0)
+    x = add_transients(background(5, 10.0), [0], times)
+    loud = detect_discharges(x, FS, background_sd_uv=np.full(19, 100.0))
+    assert len(loud) == 0
+
+
+def test_discharge_input_checks_name_the_argument() -> None:
+    x = background(6, 2.0)
+    with pytest.raises(ValueError, match="x_uv"):
+        detect_discharges(x[0], FS)
+    with pytest.raises(ValueError, match="x_uv"):
+        detect_discharges(np.where(np.arange(x.shape[1]) == 3, np.nan, x), FS)
+    with pytest.raises(TypeError, match="x_uv"):
+        detect_discharges(x > 0, FS)
+    with pytest.raises(ValueError, match="sfreq_hz"):
+        detect_discharges(x, 0.0)
+    with pytest.raises(ValueError, match="background_sd_uv"):
+        detect_discharges(x, FS, background_sd_uv=np.ones(3))
+    with pytest.raises(ValueError, match="min_rel_amplitude"):
+        detect_discharges(x, FS, min_rel_amplitude=-1.0)
