@@ -20,5 +20,18 @@ version. J Clin Neurophysiol 2021;38:1-29.
 from __future__ import annotations
 
 from detectors.acns.discharges import Discharges, detect_discharges
+from detectors.acns.rhythm import (
+    ChannelRhythm,
+    channel_rhythm,
+    electrodes_of,
+    hemisphere_of,
+)
 
-__all__ = ["Discharges", "detect_discharges"]
+__all__ = [
+    "ChannelRhythm",
+    "Discharges",
+    "channel_rhythm",
+    "detect_discharges",
+    "electrodes_of",
+    "hemisphere_of",
+]

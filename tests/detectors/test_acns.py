@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from detectors.acns import detect_discharges
+from detectors.acns import channel_rhythm, detect_discharges, electrodes_of, hemisphere_of
 
 FS = 256.0
 #: the 19 referential 10-20 channels (old temporal names, as many ICU systems)
@@ -126,3 +126,63 @@ def test_discharge_input_checks_name_the_argument() -> None:
         detect_discharges(x, FS, background_sd_uv=np.ones(3))
     with pytest.raises(ValueError, match="min_rel_amplitude"):
         detect_discharges(x, FS, min_rel_amplitude=-1.0)
+
+
+# --------------------------------------------------------------------------- rhythm
+
+
+@pytest.mark.parametrize(
+    ("name", "side"),
+    [
+        ("FP1", "L"), ("EEG T4-REF", "R"), ("Cz", "Z"), ("FP1-F7", "L"), ("F8-T4", "R"),
+        ("FZ-C3", "L"), ("FZ-CZ", "Z"), ("C3-C4", None), ("EKG", None), ("A2", "R"),
+    ],
+)  # fmt: skip
+def test_hemisphere_from_1020_names(name: str, side: str | None) -> None:
+    assert hemisphere_of(name) == side
+
+
+def test_electrodes_of_names() -> None:
+    assert electrodes_of("EEG Fp1-REF") == ("FP1",)
+    assert electrodes_of("FP1-F7") == ("FP1", "F7")
+    assert electrodes_of("Photic") == ()
+
+
+def test_periodic_train_rhythm() -> None:
+    x = add_transients(background(7, 10.0), LEFT, train(1.5, 10.0))
+    r = channel_rhythm(x, FS, detect_discharges(x, FS))
+    assert r.periodic[LEFT].all()
+    assert not r.periodic[RIGHT].any()
+    assert np.median(r.frequency_hz[LEFT]) == pytest.approx(1.5, abs=0.1)
+    assert (r.regular_ratio[LEFT] > 0.5).all()
+    assert (r.interval_cv[LEFT] < 0.5).all()
+
+
+def test_random_discharges_are_not_periodic() -> None:
+    rng = np.random.default_rng(8)
+    times = np.sort(rng.uniform(0.3, 9.7, 14))
+    times = times[np.r_[True, np.diff(times) > 0.25]]
+    x = add_transients(background(8, 10.0), LEFT, times)
+    r = channel_rhythm(x, FS, detect_discharges(x, FS))
+    assert r.periodic.sum() <= 1
+
+
+def test_delta_peak_of_a_sinusoid() -> None:
+    t = np.arange(int(10 * FS)) / FS
+    x = background(9, 10.0) + 80.0 * np.sin(2 * np.pi * 2.0 * t)
+    r = channel_rhythm(x, FS, detect_discharges(x, FS))
+    assert r.rhythmic_delta.all()
+    assert np.allclose(r.peak_hz, 2.0, atol=0.25)
+    assert (r.peak_ratio > 0.6).all()
+    assert (r.peak_width_hz <= 1.0).all()
+    quiet = background(9, 10.0)
+    assert not channel_rhythm(quiet, FS, detect_discharges(quiet, FS)).rhythmic_delta.any()
+
+
+def test_rhythm_checks_its_inputs() -> None:
+    x = background(10, 10.0)
+    d = detect_discharges(x, FS)
+    with pytest.raises(ValueError, match="channels"):
+        channel_rhythm(x[:3], FS, d)
+    with pytest.raises(ValueError, match="x_uv"):
+        channel_rhythm(x[:, :100], FS, d)
