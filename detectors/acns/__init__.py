@@ -26,12 +26,32 @@ from detectors.acns.rhythm import (
     electrodes_of,
     hemisphere_of,
 )
+from detectors.acns.terms import (
+    Decision,
+    Evolution,
+    Pattern,
+    Reason,
+    WindowTerm,
+    classify_window,
+    evolution,
+    in_iic,
+    is_electrographic_seizure,
+)
 
 __all__ = [
     "ChannelRhythm",
+    "Decision",
     "Discharges",
+    "Evolution",
+    "Pattern",
+    "Reason",
+    "WindowTerm",
     "channel_rhythm",
+    "classify_window",
     "detect_discharges",
     "electrodes_of",
+    "evolution",
     "hemisphere_of",
+    "in_iic",
+    "is_electrographic_seizure",
 ]
