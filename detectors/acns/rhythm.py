@@ -42,10 +42,13 @@ rhythmic delta, from the Welch spectrum (Hann, 4-s segments, half overlap)
     window; a 1.5-Hz spike train: up to 0.41 on a channel; an 80-µV delta
     sinusoid on a 20-µV background: 0.85-0.9).
 spike-and-wave, per discharge
-    The largest ``|x|`` of the 100-ms moving average (which removes the spike)
-    from 50 ms after the end of the discharge to 60 % of the way to the next one,
-    over the discharge amplitude; ``slow_after_ratio`` is the share of a
-    channel's discharges where it is ≥ 0.5.
+    On the 100-ms moving average (which removes the spike), from 50 ms after the
+    end of the discharge to 50 ms before the next one (at most 1 s): the
+    largest ``|x|`` must reach half the discharge amplitude ("consistently
+    followed by a slow wave") and ``|x|`` must stay above a quarter of it for at
+    least half of that gap ("no interval"; a discharge with an after-going slow
+    wave and then a return to background is a PD). ``slow_after_ratio`` is the
+    share of a channel's discharges that pass. Limits ours.
 fast activity
     RMS (µV) of the 8-30 Hz band (4th-order Butterworth band-pass, one causal
     pass: the phase does not matter to an RMS) over the samples farther than
@@ -97,6 +100,9 @@ MIN_PEAK_RATIO = 0.4
 MAX_PEAK_WIDTH_HZ = 1.0
 FAST_BAND_HZ = (8.0, 30.0)
 SLOW_AFTER_MIN = 0.5
+SLOW_FILL_LEVEL = 0.25
+SLOW_FILL_MIN = 0.5
+SLOW_AFTER_MAX_S = 1.0
 
 _ELECTRODE = re.compile(r"^([A-Z]+)(\d+|Z)$")
 
@@ -211,7 +217,13 @@ def _half_width(excess: NDArray[np.float64], i: int, f: NDArray[np.float64]) -> 
 def slow_after_ratio(
     x_uv: NDArray[np.float64], sfreq_hz: float, d: Discharges
 ) -> NDArray[np.float64]:
-    """Share of each channel's discharges followed by a slow wave ≥ half their amplitude."""
+    """Share of each channel's discharges followed by a slow wave with no interval.
+
+    See the module: the slow wave reaches half the discharge amplitude and
+    stays above a quarter of it for at least half of the gap to the next
+    discharge (at most 1 s), so that a discharge with a slow after-wave and then
+    an interval (a PD) does not count.
+    """
     out = np.full(d.n_channels, np.nan)
     if len(d) == 0:
         return out
@@ -221,17 +233,21 @@ def slow_after_ratio(
     smooth_rows = (csum[:, k:] - csum[:, :-k]) / k  # value at i is the mean of [i, i+k)
     row_of = {c: r for r, c in enumerate(np.unique(d.channel))}
     n = x_uv.shape[1]
-    next_peak = np.where(
-        np.r_[d.channel[1:] == d.channel[:-1], False], np.r_[d.peak_s[1:], 0.0], np.inf
-    )
+    same_next = np.r_[d.channel[1:] == d.channel[:-1], False]
+    next_peak = np.where(same_next, np.r_[d.peak_s[1:], 0.0], np.inf)
     start = d.peak_s + d.duration_ms / 2000.0 + 0.05
-    stop = np.minimum(start + 0.6 * np.minimum(next_peak - start, 0.5 / 0.6), n / fs)
+    stop = np.minimum(np.minimum(next_peak - 0.05, start + SLOW_AFTER_MAX_S), n / fs)
     ok = np.zeros(len(d), dtype=bool)
     for j in range(len(d)):
-        i0 = int(start[j] * fs) - k // 2
-        i1 = int(stop[j] * fs) - k // 2
-        seg = smooth_rows[row_of[int(d.channel[j])], max(i0, 0) : max(i1, 0)]
-        ok[j] = seg.size > 0 and np.abs(seg).max() >= SLOW_AFTER_MIN * d.amplitude_uv[j]
+        i0 = max(int(start[j] * fs) - k // 2, 0)
+        i1 = max(int(stop[j] * fs) - k // 2, 0)
+        seg = np.abs(smooth_rows[row_of[int(d.channel[j])], i0:i1])
+        a = d.amplitude_uv[j]
+        ok[j] = (
+            seg.size > 0
+            and seg.max() >= SLOW_AFTER_MIN * a
+            and np.mean(seg >= SLOW_FILL_LEVEL * a) >= SLOW_FILL_MIN
+        )
     for c in row_of:
         out[c] = ok[d.channel == c].mean()
     return out

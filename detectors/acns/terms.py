@@ -124,6 +124,8 @@ IIC_LOW_RATE_HZ = 0.5
 EVOLUTION_STEP_HZ = 0.5
 EVOLUTION_MIN_CYCLES = 3.0
 EVOLUTION_MIN_STEPS = 2
+SPREAD_HOLD_WINDOWS = 2
+SPREAD_KEEP_RATIO = 0.8
 FLUCTUATION_MIN_CHANGES = 3
 FLUCTUATION_MAX_GAP_S = 60.0
 
@@ -486,14 +488,22 @@ def _same_direction_steps(freqs: Sequence[float]) -> int:
 
 
 def _spread_steps(sets: Sequence[frozenset[str]]) -> int:
-    """Windows that add electrodes never seen before and keep them in the next window."""
+    """Windows that add electrodes never involved before, keeping the field they grew from.
+
+    A step must keep ≥ 80 % of the previous window's electrodes (a field that
+    grows, not one that moves about), and the new electrodes must stay involved
+    in each of the next two windows (or as many as remain), so that channels
+    flickering at the edge of a field are not a spread.
+    """
     if not sets:
         return 0
     seen = set(sets[0])
     steps = 0
     for k in range(1, len(sets)):
         new = sets[k] - seen
-        if new and (k + 1 == len(sets) or new & sets[k + 1]):
+        after = sets[k + 1 : k + 1 + SPREAD_HOLD_WINDOWS]
+        kept = len(sets[k - 1] & sets[k]) >= SPREAD_KEEP_RATIO * len(sets[k - 1])
+        if new and kept and all(new <= later for later in after):
             steps += 1
         seen |= sets[k]
     return steps
@@ -516,9 +526,10 @@ def evolution(windows: Sequence[WindowTerm]) -> Evolution:
     window frequencies are merged into levels ≥ 0.5 Hz apart, each held for ≥ 3
     cycles; ``frequency_steps`` is the longest chain of level changes in one
     direction. ``location_steps`` counts windows that bring electrodes never
-    involved before and keep them in the next window (spreading into), or the
-    same in reverse time (spreading out of), whichever is larger. Evolving when
-    either reaches 2. Fluctuating when not evolving and the levels change ≥ 3
+    involved before, keep ≥ 80 % of the previous window's electrodes and keep the
+    new ones in each of the next two windows (spreading into), or the same in
+    reverse time (spreading out of), whichever is larger.
+    Evolving when either reaches 2. Fluctuating when not evolving and the levels change ≥ 3
     times with changes ≤ 60 s apart (on average). Morphology is not judged.
     """
     ws = _ordered(windows)
