@@ -26,9 +26,13 @@ import numbers
 from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
+import numpy as np
+from numpy.typing import NDArray
+
 __all__ = [
     "channel_names",
     "count",
+    "eeg_array",
     "finite",
     "finite_or_none",
     "fraction",
@@ -126,3 +130,22 @@ def channel_names(name: str, value: Sequence[str]) -> tuple[str, ...]:
     if dup:
         raise ValueError(f"{name} has a repeated channel name: {dup[0]!r}")
     return names
+
+
+def eeg_array(name: str, value: Any, min_samples: int = 1) -> NDArray[np.float64]:
+    """A finite 2-D ``(n_channels, n_samples)`` array as float64 (µV by convention).
+
+    ``TypeError`` for a non-numeric array, ``ValueError`` for another shape, fewer
+    than ``min_samples`` samples, no channel, or a NaN/inf sample.
+    """
+    arr = np.asarray(value)
+    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    if arr.ndim != 2 or arr.shape[0] < 1:
+        raise ValueError(f"{name} must have shape (n_channels, n_samples), got {arr.shape}")
+    if arr.shape[1] < min_samples:
+        raise ValueError(f"{name} must have at least {min_samples} samples, got {arr.shape[1]}")
+    out = arr.astype(np.float64, copy=False)
+    if not np.isfinite(out).all():
+        raise ValueError(f"{name} must be finite, got {int((~np.isfinite(out)).sum())} NaN/inf")
+    return out

@@ -1,0 +1,99 @@
+"""ACNS 2021 terms on the labelled ICU clips (a report, not a test; nothing is tuned here).
+
+Run from the project root::
+
+    python -m bench.acns_clips [--dir ../shared/data/iiic_icu_patterns] [--window-s 10]
+
+Each clip (50 s, 19 referential 10-20 channels + EKG, 200 Hz) is read with
+:class:`pipeline.ingest.EdfSource`, put through the engine's view: the longitudinal
+bipolar montage (:class:`pipeline.preprocess.BipolarMontage`) and the causal
+0.5-45 Hz band-pass with a 60-Hz notch (:class:`pipeline.preprocess.CausalFilter`;
+the clips come from a 60-Hz country), then cut into non-overlapping windows that
+:func:`detectors.acns.classify_window` names. The seizure and IIC rules and
+:func:`detectors.acns.evolution` run over the sequence of windows of the clip.
+The table gives, per clip, the label, the term of each window ("-" for none), the
+most frequent term, the median frequency of the windows with a pattern, and the
+decisions. The last line gives the time per window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from detectors.acns import (
+    WindowTerm,
+    classify_window,
+    evolution,
+    in_iic,
+    is_electrographic_seizure,
+)
+from pipeline.ingest import EdfSource
+from pipeline.preprocess import BipolarMontage, CausalFilter
+
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "iiic_icu_patterns"
+
+
+def clip_windows(path: Path, window_s: float) -> tuple[list[WindowTerm], list[float]]:
+    """Window terms of one clip and the time (ms) each classification took."""
+    src = EdfSource(path)
+    chunk = src.read(0, src.n_samples)
+    montage = BipolarMontage(chunk.ch_names)
+    bip = montage.push(chunk)
+    filt = CausalFilter(bip.sfreq_hz, len(bip.ch_names), notch_hz=60.0)
+    data = filt.push(bip).data_uv
+    n = int(round(window_s * bip.sfreq_hz))
+    out, times = [], []
+    for i in range(0, data.shape[1] - n + 1, n):
+        t0 = time.perf_counter()
+        out.append(
+            classify_window(
+                data[:, i : i + n], bip.sfreq_hz, bip.ch_names, t_start_s=i / bip.sfreq_hz
+            )
+        )
+        times.append((time.perf_counter() - t0) * 1000.0)
+    return out, times
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--window-s", type=float, default=10.0)
+    args = parser.parse_args(argv)
+    with open(args.dir / "labels.tsv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    header = (
+        f"{'clip':<20} {'label':<6} {'windows':<44} {'mode':<9} {'f_hz':>5} "
+        f"{'ESz':>4} {'IIC':>4} {'evol':>5}"
+    )
+    print(header)
+    print("-" * len(header))
+    all_ms: list[float] = []
+    for row in rows:
+        ws, ms = clip_windows(args.dir / row["file"], args.window_s)
+        all_ms += ms
+        terms = [w.pattern.term if w.pattern else "-" for w in ws]
+        mode = Counter(terms).most_common(1)[0][0]
+        freqs = [w.pattern.frequency_hz for w in ws if w.pattern]
+        f = f"{np.median(freqs):5.2f}" if freqs else "    -"
+        ev = evolution(ws)
+        sz = is_electrographic_seizure(ws, ev).present
+        iic = in_iic(ws, ev).present
+        print(
+            f"{row['file']:<20} {row['label']:<6} {' '.join(terms):<44} {mode:<9} {f} "
+            f"{'yes' if sz else 'no':>4} {'yes' if iic else 'no':>4} "
+            f"{'yes' if ev.evolving else 'no':>5}"
+        )
+    print(
+        f"\n{len(all_ms)} windows of {args.window_s:g} s: classify_window median "
+        f"{np.median(all_ms):.1f} ms, max {np.max(all_ms):.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

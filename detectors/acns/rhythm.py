@@ -1,0 +1,328 @@
+"""Per-channel rhythm of an analysis window, and the 10-20 geometry of channel names.
+
+ACNS 2021 (Hirsch et al., J Clin Neurophysiol 2021;38:1-29), main term 2:
+
+- **Periodic**: "repetition of a waveform with relatively uniform morphology and
+  duration with a clearly discernible inter-discharge interval between
+  consecutive waveforms and recurrence of the waveform at nearly regular
+  intervals", nearly regular meaning "a cycle length (i.e., period) varying by
+  < 50 % from one cycle to the next in the majority (> 50 %) of cycle pairs".
+- **Rhythmic**: "repetition of a waveform with relatively uniform morphology and
+  duration, and without an interval between consecutive waveforms"; RDA is
+  rhythmic activity ≤ 4 Hz.
+- Either "if and only if it continues for at least 6 cycles (e.g. 1 Hz for 6
+  seconds, or 3 Hz for 2 seconds)".
+- **SW**: "polyspike, spike, or sharp wave consistently followed by a slow wave in
+  a regularly repeating and alternating pattern ... with no interval between one
+  spike-wave complex and the next".
+
+Measures (all per channel, shape ``(n_channels,)``):
+
+periodicity, from the discharges of :func:`detectors.acns.discharges.detect_discharges`
+    ``rate_hz = n / window_s`` (the ACNS "average" frequency: > 25 discharges in
+    10 s is > 2.5 Hz); ``frequency_hz = 1 / median(IDI)`` (the typical frequency,
+    robust to a missed discharge); ``interval_cv = sd(IDI) / mean(IDI)``;
+    ``regular_ratio``: the share of consecutive cycle pairs with
+    ``|T_{k+1} − T_k| < 0.5 · T_k`` (the ACNS rule above). A channel is
+    *periodic* when it has ≥ 6 discharges, ``regular_ratio > 0.5`` (ACNS) and
+    ``interval_cv ≤ 0.5`` (ours: the ACNS pair rule alone accepts trains whose
+    period drifts slowly; 0.5 is half the CV of random, Poisson, discharges and
+    leaves room for one or two missed discharges in ten).
+rhythmic delta, from the Welch spectrum (Hann, 4-s segments, half overlap)
+    The aperiodic part is the least-squares line of ``log10 P`` on ``log10 f``
+    over 0.5-20 Hz (the 1/f fit of spectral parametrisation, Donoghue et al.,
+    Nat Neurosci 2020;23:1655-1665). ``peak_hz`` is the frequency in 0.5-4 Hz
+    with the largest power above the fit; ``peak_ratio`` the power above the fit
+    within ± 0.5 Hz of it over the total power in 0.5-20 Hz (how much of the
+    signal the rhythm is); ``peak_width_hz`` the width of the excess at half its
+    height (a narrow peak is one waveform repeated at one frequency). A channel
+    has *rhythmic delta* when ``peak_ratio ≥ 0.4``, ``peak_width_hz ≤ 1`` and
+    ``peak_hz · window_s ≥ 6`` cycles. 0.4 is ours, set on synthetic signals
+    only (background alone, 1/f^1.5 or 1/f^2: up to 0.28 on a channel of a 10-s
+    window; a 1.5-Hz spike train: up to 0.41 on a channel; an 80-µV delta
+    sinusoid on a 20-µV background: 0.85-0.9).
+spike-and-wave, per discharge
+    On the 100-ms moving average (which removes the spike), from 50 ms after the
+    end of the discharge to 50 ms before the next one (at most 1 s): the
+    largest ``|x|`` must reach half the discharge amplitude ("consistently
+    followed by a slow wave") and ``|x|`` must stay above a quarter of it for at
+    least half of that gap ("no interval"; a discharge with an after-going slow
+    wave and then a return to background is a PD). ``slow_after_ratio`` is the
+    share of a channel's discharges that pass. Limits ours.
+fast activity
+    RMS (µV) of the 8-30 Hz band (4th-order Butterworth band-pass, one causal
+    pass: the phase does not matter to an RMS) over the samples farther than
+    150 ms from any discharge and after the first 250 ms (the filter's start), so
+    that the sharp components of the discharges themselves do not count as
+    "superimposed fast activity". Computed only in windows with a periodic or
+    rhythmic channel (NaN otherwise), as it only serves the plus modifiers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import signal
+
+from detectors.acns.discharges import Discharges
+from pipeline.checks import eeg_array, positive
+from pipeline.ingest import normalise_label
+
+__all__ = [
+    "ChannelRhythm",
+    "Hemisphere",
+    "by_hemisphere",
+    "channel_rhythm",
+    "electrodes_of",
+    "fast_activity_uv",
+    "hemisphere_of",
+    "periodicity",
+    "rda_prevalence",
+    "slow_after_ratio",
+    "spectral_peak",
+]
+
+Hemisphere = Literal["L", "R", "Z"]
+
+MIN_CYCLES = 6  # ACNS 2021: rhythmic or periodic iff ≥ 6 cycles
+REGULAR_PAIR_CHANGE = 0.5  # ACNS 2021: period varies by < 50 % ...
+REGULAR_MAJORITY = 0.5  # ... in the majority (> 50 %) of cycle pairs
+MAX_INTERVAL_CV = 0.5
+DELTA_BAND_HZ = (0.5, 4.0)  # ACNS 2021: RDA ≤ 4 Hz
+FIT_BAND_HZ = (0.5, 20.0)
+PEAK_HALF_BAND_HZ = 0.5
+MIN_PEAK_RATIO = 0.4
+MAX_PEAK_WIDTH_HZ = 1.0
+FAST_BAND_HZ = (8.0, 30.0)
+SLOW_AFTER_MIN = 0.5
+SLOW_FILL_LEVEL = 0.25
+SLOW_FILL_MIN = 0.5
+SLOW_AFTER_MAX_S = 1.0
+
+_ELECTRODE = re.compile(r"^([A-Z]+)(\d+|Z)$")
+
+
+def electrodes_of(name: str) -> tuple[str, ...]:
+    """10-20 electrodes of a channel name: ``"EEG Fp1-REF"`` → ``("FP1",)``,
+    ``"FP1-F7"`` → ``("FP1", "F7")``. Names that are not 10-20 give ``()``."""
+    parts = normalise_label(name).split("-")
+    out = tuple(p.strip() for p in parts if _ELECTRODE.match(p.strip()))
+    return out if len(out) == len(parts) else ()
+
+
+def hemisphere_of(name: str) -> Hemisphere | None:
+    """Hemisphere of a channel from its 10-20 name(s).
+
+    An electrode with an odd number is left, even is right, ``Z`` is midline
+    (10-20 convention, Jasper 1958; ACNS Guideline 2, J Clin Neurophysiol
+    2016;33:308-311). A bipolar derivation takes the side of its electrodes,
+    ignoring a midline one (``FP1-F7`` and ``FZ-C3`` → ``"L"``, ``FZ-CZ`` →
+    ``"Z"``); a transverse derivation across the midline (``C3-C4``) and a
+    name that is not 10-20 give ``None``.
+    """
+    electrodes = electrodes_of(name)
+    if not electrodes:
+        return None
+    sides = set()
+    for e in electrodes:
+        tail = _ELECTRODE.match(e).group(2)  # type: ignore[union-attr]
+        sides.add("Z" if tail == "Z" else ("L" if int(tail) % 2 else "R"))
+    lateral = sides - {"Z"}
+    if len(lateral) > 1:
+        return None
+    return lateral.pop() if lateral else "Z"  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class ChannelRhythm:
+    """Rhythm measures of one window, each of shape ``(n_channels,)`` (see module)."""
+
+    n_discharges: NDArray[np.intp]
+    rate_hz: NDArray[np.float64]
+    frequency_hz: NDArray[np.float64]  # NaN with < 2 discharges
+    interval_cv: NDArray[np.float64]  # NaN with < 3 discharges
+    regular_ratio: NDArray[np.float64]  # NaN with < 3 discharges
+    periodic: NDArray[np.bool_]
+    peak_hz: NDArray[np.float64]
+    peak_ratio: NDArray[np.float64]
+    peak_width_hz: NDArray[np.float64]
+    rhythmic_delta: NDArray[np.bool_]
+    slow_after_ratio: NDArray[np.float64]  # NaN without discharges
+    fast_rms_uv: NDArray[np.float64]
+    window_s: float
+
+
+def periodicity(
+    discharges: Discharges,
+) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64],
+           NDArray[np.float64], NDArray[np.bool_]]:  # fmt: skip
+    """``(n, rate_hz, frequency_hz, interval_cv, regular_ratio, periodic)`` per channel."""
+    n_ch = discharges.n_channels
+    n = discharges.count_per_channel()
+    freq = np.full(n_ch, np.nan)
+    cv = np.full(n_ch, np.nan)
+    regular = np.full(n_ch, np.nan)
+    for c in np.flatnonzero(n >= 2):
+        idi = np.diff(discharges.peak_s[discharges.channel == c])
+        freq[c] = 1.0 / np.median(idi)
+        if idi.size >= 2:
+            cv[c] = idi.std() / idi.mean()
+            regular[c] = np.mean(np.abs(np.diff(idi)) < REGULAR_PAIR_CHANGE * idi[:-1])
+    with np.errstate(invalid="ignore"):
+        periodic = (n >= MIN_CYCLES) & (regular > REGULAR_MAJORITY) & (cv <= MAX_INTERVAL_CV)
+    return n, n / discharges.window_s, freq, cv, regular, periodic
+
+
+def spectral_peak(
+    x_uv: NDArray[np.float64], sfreq_hz: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """``(peak_hz, peak_ratio, peak_width_hz)`` of the delta peak per channel (see module)."""
+    fs = positive("sfreq_hz", sfreq_hz)
+    x = eeg_array("x_uv", x_uv, min_samples=int(2 * fs))
+    nper = min(x.shape[1], int(4 * fs))
+    f, p = signal.welch(x, fs=fs, nperseg=nper, noverlap=nper // 2, axis=-1)
+    fit = (f >= FIT_BAND_HZ[0]) & (f <= FIT_BAND_HZ[1])
+    ff, pp = f[fit], np.maximum(p[:, fit], 1e-12)
+    design = np.stack([np.ones_like(ff), np.log10(ff)], axis=1)
+    coef, *_ = np.linalg.lstsq(design, np.log10(pp).T, rcond=None)
+    excess = np.clip(pp - 10.0 ** (design @ coef).T, 0.0, None)
+    delta = (ff >= DELTA_BAND_HZ[0]) & (ff <= DELTA_BAND_HZ[1])
+    i_peak = np.flatnonzero(delta)[np.argmax(excess[:, delta], axis=1)]
+    peak_hz = ff[i_peak]
+    near = np.abs(ff[None, :] - peak_hz[:, None]) <= PEAK_HALF_BAND_HZ
+    ratio = (excess * near).sum(axis=1) / pp.sum(axis=1)
+    width = np.array([_half_width(row, i, ff) for row, i in zip(excess, i_peak, strict=True)])
+    return peak_hz, ratio, width
+
+
+def _half_width(excess: NDArray[np.float64], i: int, f: NDArray[np.float64]) -> float:
+    """Width (Hz) of the contiguous run around ``i`` where ``excess`` ≥ half its peak."""
+    if excess[i] <= 0:
+        return float("inf")
+    above = excess >= excess[i] / 2.0
+    lo = i
+    while lo > 0 and above[lo - 1]:
+        lo -= 1
+    hi = i
+    while hi < above.size - 1 and above[hi + 1]:
+        hi += 1
+    return float(f[hi] - f[lo] + (f[1] - f[0]))
+
+
+def slow_after_ratio(
+    x_uv: NDArray[np.float64], sfreq_hz: float, d: Discharges
+) -> NDArray[np.float64]:
+    """Share of each channel's discharges followed by a slow wave with no interval.
+
+    See the module: the slow wave reaches half the discharge amplitude and
+    stays above a quarter of it for at least half of the gap to the next
+    discharge (at most 1 s), so that a discharge with a slow after-wave and then
+    an interval (a PD) does not count.
+    """
+    out = np.full(d.n_channels, np.nan)
+    if len(d) == 0:
+        return out
+    fs = float(sfreq_hz)
+    k = max(1, int(round(0.1 * fs)))
+    csum = np.cumsum(np.pad(x_uv[np.unique(d.channel)], ((0, 0), (1, 0))), axis=1)
+    smooth_rows = (csum[:, k:] - csum[:, :-k]) / k  # value at i is the mean of [i, i+k)
+    row_of = {c: r for r, c in enumerate(np.unique(d.channel))}
+    n = x_uv.shape[1]
+    same_next = np.r_[d.channel[1:] == d.channel[:-1], False]
+    next_peak = np.where(same_next, np.r_[d.peak_s[1:], 0.0], np.inf)
+    start = d.peak_s + d.duration_ms / 2000.0 + 0.05
+    stop = np.minimum(np.minimum(next_peak - 0.05, start + SLOW_AFTER_MAX_S), n / fs)
+    ok = np.zeros(len(d), dtype=bool)
+    for j in range(len(d)):
+        i0 = max(int(start[j] * fs) - k // 2, 0)
+        i1 = max(int(stop[j] * fs) - k // 2, 0)
+        seg = np.abs(smooth_rows[row_of[int(d.channel[j])], i0:i1])
+        a = d.amplitude_uv[j]
+        ok[j] = (
+            seg.size > 0
+            and seg.max() >= SLOW_AFTER_MIN * a
+            and np.mean(seg >= SLOW_FILL_LEVEL * a) >= SLOW_FILL_MIN
+        )
+    for c in row_of:
+        out[c] = ok[d.channel == c].mean()
+    return out
+
+
+def fast_activity_uv(
+    x_uv: NDArray[np.float64], sfreq_hz: float, d: Discharges
+) -> NDArray[np.float64]:
+    """RMS (µV) of the 8-30 Hz band away (> 150 ms) from discharges, per channel."""
+    fs = float(sfreq_hz)
+    high = min(FAST_BAND_HZ[1], 0.45 * fs)
+    sos = signal.butter(4, [FAST_BAND_HZ[0], high], btype="bandpass", fs=fs, output="sos")
+    fast = signal.sosfilt(sos, x_uv, axis=-1)
+    keep = np.ones(x_uv.shape, dtype=bool)
+    keep[:, : int(round(0.25 * fs))] = False
+    w = int(round(0.15 * fs))
+    for c, p in zip(d.channel, np.round(d.peak_s * fs).astype(int), strict=True):
+        keep[c, max(p - w, 0) : p + w + 1] = False
+    n_keep = keep.sum(axis=1)
+    power = np.where(keep, fast**2, 0.0).sum(axis=1) / np.maximum(n_keep, 1)
+    return np.where(n_keep > 0.2 * x_uv.shape[1], np.sqrt(power), np.nan)
+
+
+def rda_prevalence(x_uv: NDArray[np.float64], sfreq_hz: float, peak_hz: float) -> float:
+    """Share of the window where the rhythm at ``peak_hz`` is present on a channel.
+
+    The channel is band-passed to ``peak_hz ± 0.5`` Hz (2nd-order Butterworth,
+    zero phase); the rhythm is present where its Hilbert envelope is at least half
+    of its 90th percentile.
+    """
+    fs = float(sfreq_hz)
+    lo, hi = max(peak_hz - 0.5, 0.2), peak_hz + 0.5
+    sos = signal.butter(2, [lo, hi], btype="bandpass", fs=fs, output="sos")
+    env = np.abs(signal.hilbert(signal.sosfiltfilt(sos, np.asarray(x_uv, dtype=float))))
+    return float(np.mean(env >= 0.5 * np.percentile(env, 90)))
+
+
+def channel_rhythm(
+    x_uv: NDArray[np.float64], sfreq_hz: float, discharges: Discharges
+) -> ChannelRhythm:
+    """All rhythm measures of a window (see the module for formulas and limits).
+
+    Parameters
+    ----------
+    x_uv : ndarray, shape (n_channels, n_samples)
+        The window in µV, ≥ 2 s.
+    sfreq_hz : float
+        Sampling rate (Hz).
+    discharges : Discharges
+        :func:`~detectors.acns.discharges.detect_discharges` of the same window.
+    """
+    fs = positive("sfreq_hz", sfreq_hz)
+    x = eeg_array("x_uv", x_uv, min_samples=int(2 * fs))
+    if discharges.n_channels != x.shape[0]:
+        raise ValueError(f"discharges has {discharges.n_channels} channels, x_uv has {x.shape[0]}")
+    window_s = x.shape[1] / fs
+    n, rate, freq, cv, regular, periodic = periodicity(discharges)
+    peak_hz, ratio, width = spectral_peak(x, fs)
+    rhythmic = (ratio >= MIN_PEAK_RATIO) & (width <= MAX_PEAK_WIDTH_HZ)
+    rhythmic &= peak_hz * window_s >= MIN_CYCLES
+    if periodic.any() or rhythmic.any():
+        fast = fast_activity_uv(x, fs, discharges)
+    else:
+        fast = np.full(x.shape[0], np.nan)
+    return ChannelRhythm(
+        n_discharges=n, rate_hz=rate, frequency_hz=freq, interval_cv=cv,
+        regular_ratio=regular, periodic=periodic, peak_hz=peak_hz, peak_ratio=ratio,
+        peak_width_hz=width, rhythmic_delta=rhythmic,
+        slow_after_ratio=slow_after_ratio(x, fs, discharges),
+        fast_rms_uv=fast, window_s=window_s,
+    )  # fmt: skip
+
+
+def by_hemisphere(ch_names: Sequence[str]) -> dict[Hemisphere | None, NDArray[np.intp]]:
+    """Channel indices per hemisphere (``None``: transverse or not 10-20)."""
+    sides = [hemisphere_of(n) for n in ch_names]
+    keys: tuple[Hemisphere | None, ...] = ("L", "R", "Z", None)
+    return {k: np.flatnonzero([s == k for s in sides]).astype(np.intp) for k in keys}

@@ -1,0 +1,648 @@
+"""ACNS 2021 terms of a window, evolution, electrographic seizure and the IIC.
+
+Hirsch LJ, Fong MWK, Leitinger M, et al. American Clinical Neurophysiology
+Society's Standardized Critical Care EEG Terminology: 2021 version. J Clin
+Neurophysiol 2021;38:1-29. Quoted definitions are marked with quotes.
+
+Main term 1 (where), from the channels that carry one pattern
+--------------------------------------------------------------
+- **G**, generalized: "any bilateral, bisynchronous and symmetric pattern, even if
+  it has a restricted field". Here: one pattern with channels on both sides and
+  neither side carrying ≥ 2× the channels (``ASYMMETRY_RATIO``) or ≥ 2× the
+  median amplitude of the other; a midline-only pattern is G as well.
+- **L**, lateralized: "unilateral; or bilateral but clearly and consistently
+  higher amplitude in one hemisphere (bilateral asymmetric); or bilateral but with
+  a consistent lead-in from the same side (bilateral asynchronous)". Here:
+  channels on one side only, or the asymmetry above. (Lead-in is not measured.)
+- **BI**, bilateral independent: "two independent (and therefore asynchronous)
+  lateralized patterns, one in each hemisphere"; **UI**, unilateral independent:
+  "two independent patterns both in the same hemisphere"; **Mf**, multifocal: "at
+  least three independent lateralized patterns with at least one in each
+  hemisphere".
+
+Hemispheres come from the 10-20 names (:func:`detectors.acns.rhythm.hemisphere_of`:
+odd left, even right, Z midline; a bipolar derivation takes the side of its
+electrodes). Channels whose names are not 10-20 take part in patterns but count
+on neither side.
+
+Main term 2 (what)
+------------------
+Channels are *periodic* or carry *rhythmic delta* as defined in
+:mod:`detectors.acns.rhythm`. Periodic channels belong to the same pattern when
+their discharges coincide (within ± ``SYNC_TOL_S``, 100 ms) for at least half of
+the discharges of each (``MIN_SYNC``): independent means asynchronous. (Two
+independent trains at 1.0 and 1.7 Hz coincide by chance for about a third of
+their discharges at this tolerance.) Rhythmic-delta channels belong together
+when their peak frequencies differ by ≤ 0.5 Hz (the frequency step of ACNS
+evolution). A pattern needs ``min_channels`` channels (2 by default: a
+discharge of cerebral origin has a field; in a bipolar montage it shows in at
+least two derivations). A periodic
+pattern whose discharges are followed by a slow wave in ≥ 2/3 of cases
+(``slow_after_ratio``) is **SW**, otherwise **PD**; rhythmic delta is **RDA**.
+When PD and RDA are both present, the PD is the term and the RDA its +R ("If a
+pattern qualifies as both PDs and RDA, it should be coded as PDs+R").
+
+Plus modifiers
+--------------
+- **+F**, "superimposed fast activity" (PD or RDA): the median 8-30 Hz RMS of the
+  pattern's channels, away from the discharges, is ≥ ``FAST_MIN_UV`` (5 µV) and
+  ≥ 2× that of the channels without the pattern, or, when fewer than two
+  channels are without it, ≥ ``FAST_ABS_UV`` (10 µV; normal beta is mostly below
+  10 µV RMS, ours).
+- **+R**, "superimposed rhythmic or quasi-rhythmic delta activity" (PD only):
+  rhythmic delta on at least half of the pattern's channels.
+- **+S**, "superimposed sharp waves or spikes, or sharply contoured" (RDA only):
+  a median of ≥ 2 discharges per pattern channel in the window.
+
+Frequency, prevalence
+---------------------
+``frequency_hz`` is the typical frequency (``1 / median`` inter-discharge interval
+for PD/SW, the spectral peak for RDA) and ``rate_hz`` the average (discharges per
+second, used by the seizure and IIC rules, which speak of "averaging"), both
+medians over the pattern's channels. Prevalence is the share of the window the
+pattern covers: for PD/SW the inter-discharge intervals no longer than 1.5× the
+median, plus one interval, over the window; for RDA the share of time its
+narrow-band envelope is ≥ half its 90th percentile on its strongest channel.
+
+Evolution, seizure, IIC: see :func:`evolution`, :func:`is_electrographic_seizure`,
+:func:`in_iic`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.ndimage import maximum_filter1d
+from scipy.sparse.csgraph import connected_components
+
+from detectors.acns.discharges import Discharges, detect_discharges
+from detectors.acns.rhythm import (
+    ChannelRhythm,
+    channel_rhythm,
+    electrodes_of,
+    hemisphere_of,
+    rda_prevalence,
+)
+from pipeline.checks import channel_names, count, eeg_array, finite, positive
+
+__all__ = [
+    "Decision",
+    "Evolution",
+    "Group",
+    "Pattern",
+    "Reason",
+    "WindowTerm",
+    "classify_window",
+    "evolution",
+    "in_iic",
+    "is_electrographic_seizure",
+]
+
+MainTerm1 = Literal["G", "L", "BI", "UI", "Mf"]
+MainTerm2 = Literal["PD", "RDA", "SW"]
+Side = Literal["G", "L", "R"]
+
+SYNC_TOL_S = 0.1
+MIN_SYNC = 0.5
+RDA_SAME_HZ = 0.5
+ASYMMETRY_RATIO = 2.0
+SW_MIN_SLOW_AFTER = 2.0 / 3.0
+FAST_MIN_UV = 5.0
+FAST_ABS_UV = 10.0
+FAST_REL = 2.0
+PLUS_S_MIN_DISCHARGES = 2.0
+# ACNS 2021, electrographic seizure and IIC
+SEIZURE_MIN_S = 10.0
+SEIZURE_RATE_HZ = 2.5
+IIC_RATE_HZ = 1.0
+IIC_LOW_RATE_HZ = 0.5
+# ACNS 2021, evolution
+EVOLUTION_STEP_HZ = 0.5
+EVOLUTION_MIN_CYCLES = 3.0
+EVOLUTION_MIN_STEPS = 2
+SPREAD_HOLD_WINDOWS = 2
+SPREAD_KEEP_RATIO = 0.8
+FLUCTUATION_MIN_CHANGES = 3
+FLUCTUATION_MAX_GAP_S = 60.0
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One figure behind a decision: a code, its value and the limit it was held to."""
+
+    code: str
+    value: float
+    limit: float = float("nan")
+
+
+@dataclass(frozen=True)
+class Group:
+    """One spatial pattern: channels sharing one rhythm (indices into the window)."""
+
+    kind: MainTerm2
+    channels: tuple[int, ...]
+    side: Side
+    frequency_hz: float
+    rate_hz: float
+    amplitude_uv: float
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """The ACNS term of a window: main term 1 × main term 2 with its modifiers."""
+
+    main1: MainTerm1
+    main2: MainTerm2
+    frequency_hz: float
+    rate_hz: float
+    prevalence_ratio: float
+    plus: tuple[str, ...]  # subset of ("F", "R", "S"), in that order
+    side: Side  # side of the main group
+    channels: tuple[str, ...]  # every channel of every group
+    groups: tuple[Group, ...]
+
+    @property
+    def term(self) -> str:
+        """``"LPD"``, ``"GRDA+S"``, ``"BIPD"``... (ACNS abbreviations, singular)."""
+        return f"{self.main1}{self.main2}" + ("+" + "".join(self.plus) if self.plus else "")
+
+    @property
+    def electrodes(self) -> frozenset[str]:
+        """10-20 electrodes involved (for evolution in location)."""
+        return frozenset(e for n in self.channels for e in electrodes_of(n))
+
+
+@dataclass(frozen=True)
+class WindowTerm:
+    """Result of :func:`classify_window`: the pattern (or None) and the figures."""
+
+    t_start_s: float
+    duration_s: float
+    pattern: Pattern | None
+    reasons: tuple[Reason, ...]
+    rhythm: ChannelRhythm | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Evolution:
+    """Result of :func:`evolution` over a sequence of windows."""
+
+    evolving: bool
+    fluctuating: bool
+    frequency_steps: int  # longest chain of same-direction ≥ 0.5-Hz changes
+    location_steps: int  # sequential spreads into (or out of) new electrodes
+    n_frequency_changes: int
+    duration_s: float  # of the run of windows with a pattern that was judged
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A rule's answer and the figures it rests on."""
+
+    present: bool
+    reasons: tuple[Reason, ...]
+
+
+# ------------------------------------------------------------------ grouping
+
+
+def _components(link: NDArray[np.bool_]) -> list[NDArray[np.intp]]:
+    n, labels = connected_components(link.astype(np.int8), directed=False)
+    return [np.flatnonzero(labels == k).astype(np.intp) for k in range(n)]
+
+
+def _sync_groups(d: Discharges, chans: NDArray[np.intp]) -> list[NDArray[np.intp]]:
+    """Periodic channels grouped by coincident discharges (bisynchrony)."""
+    if chans.size == 0:
+        return []
+    bin_s = 0.01
+    n_bins = int(np.ceil(d.window_s / bin_s)) + 1
+    events = np.zeros((chans.size, n_bins))
+    for row, c in enumerate(chans):
+        events[row, (d.peak_s[d.channel == c] / bin_s).astype(int)] = 1.0
+    tol = int(round(SYNC_TOL_S / bin_s))
+    near = maximum_filter1d(events, size=2 * tol + 1, axis=1)
+    coincide = events @ near.T
+    sync = coincide / np.maximum(events.sum(axis=1), 1.0)[:, None]
+    link = np.minimum(sync, sync.T) >= MIN_SYNC
+    return [chans[g] for g in _components(link)]
+
+
+def _frequency_groups(chans: NDArray[np.intp], peak_hz: NDArray[np.float64]) -> list:
+    """Rhythmic-delta channels grouped by peak frequency (single linkage, ≤ 0.5 Hz)."""
+    if chans.size == 0:
+        return []
+    f = peak_hz[chans]
+    link = np.abs(f[:, None] - f[None, :]) <= RDA_SAME_HZ
+    return [chans[g] for g in _components(link)]
+
+
+def _side(
+    chans: NDArray[np.intp], amp: NDArray[np.float64], sides: Sequence[str | None]
+) -> tuple[Side, list[Reason]]:
+    """G/L/R of one group from channel counts and median amplitudes per hemisphere."""
+    left = np.array([sides[c] == "L" for c in chans])
+    right = np.array([sides[c] == "R" for c in chans])
+    n_l, n_r = int(left.sum()), int(right.sum())
+    reasons = [Reason("n_left", n_l), Reason("n_right", n_r)]
+    if n_l == 0 and n_r == 0:
+        return "G", reasons
+    if n_r == 0:
+        return "L", reasons
+    if n_l == 0:
+        return "R", reasons
+    a_l, a_r = float(np.median(amp[chans][left])), float(np.median(amp[chans][right]))
+    ratio_n = max(n_l, n_r) / min(n_l, n_r)
+    ratio_a = max(a_l, a_r) / max(min(a_l, a_r), 1e-9)
+    reasons += [
+        Reason("asymmetry_channels", ratio_n, ASYMMETRY_RATIO),
+        Reason("asymmetry_amplitude", ratio_a, ASYMMETRY_RATIO),
+    ]
+    if ratio_n >= ASYMMETRY_RATIO:
+        return ("L" if n_l > n_r else "R"), reasons
+    if ratio_a >= ASYMMETRY_RATIO:
+        return ("L" if a_l > a_r else "R"), reasons
+    return "G", reasons
+
+
+def _main_term_1(groups: Sequence[Group]) -> MainTerm1:
+    if any(g.side == "G" for g in groups) or len(groups) == 1:
+        return "G" if groups[0].side == "G" else "L"
+    n_left = sum(g.side == "L" for g in groups)
+    n_right = len(groups) - n_left
+    if n_left and n_right:
+        return "BI" if len(groups) == 2 else "Mf"
+    return "UI"
+
+
+# ------------------------------------------------------------------ window
+
+
+def _pd_prevalence(d: Discharges, chans: Sequence[int]) -> float:
+    cover = []
+    for c in chans:
+        idi = np.diff(d.peak_s[d.channel == c])
+        if idi.size == 0:
+            continue
+        med = float(np.median(idi))
+        cover.append((idi[idi <= 2.5 * med].sum() + med) / d.window_s)
+    return float(min(1.0, np.median(cover))) if cover else 0.0
+
+
+def _make_groups(
+    d: Discharges, r: ChannelRhythm, sides: Sequence[str | None], min_channels: int
+) -> tuple[list[Group], list[Reason]]:
+    """PD/SW groups if any (with ≥ ``min_channels``), otherwise RDA groups."""
+    periodic = np.flatnonzero(r.periodic).astype(np.intp)
+    reasons = [
+        Reason("n_periodic_channels", periodic.size, min_channels),
+        Reason("n_rhythmic_delta_channels", int(r.rhythmic_delta.sum()), min_channels),
+    ]
+    amp_pd = np.array([
+        np.median(d.amplitude_uv[d.channel == c]) if n else 0.0
+        for c, n in enumerate(r.n_discharges)
+    ])  # fmt: skip
+    groups: list[Group] = []
+    for g in _sync_groups(d, periodic):
+        if g.size < min_channels:
+            continue
+        side, _ = _side(g, amp_pd, sides)
+        slow = float(np.nanmedian(r.slow_after_ratio[g]))
+        kind: MainTerm2 = "SW" if slow >= SW_MIN_SLOW_AFTER else "PD"
+        groups.append(Group(
+            kind, tuple(int(c) for c in g), side, float(np.median(r.frequency_hz[g])),
+            float(np.median(r.rate_hz[g])), float(np.median(amp_pd[g])),
+        ))  # fmt: skip
+    if groups:
+        return sorted(groups, key=lambda g: -len(g.channels)), reasons
+    rhythmic = np.flatnonzero(r.rhythmic_delta).astype(np.intp)
+    for g in _frequency_groups(rhythmic, r.peak_hz):
+        if g.size < min_channels:
+            continue
+        side, _ = _side(g, d.background_sd_uv, sides)
+        f = float(np.median(r.peak_hz[g]))
+        groups.append(Group("RDA", tuple(int(c) for c in g), side, f, f,
+                            float(np.median(d.background_sd_uv[g]))))  # fmt: skip
+    return sorted(groups, key=lambda g: -len(g.channels)), reasons
+
+
+def _plus(
+    main: Group, groups: Sequence[Group], r: ChannelRhythm
+) -> tuple[tuple[str, ...], list[Reason]]:
+    """+F, +R, +S of the main group (see module)."""
+    chans = list(main.channels)
+    in_any = np.zeros(r.n_discharges.size, dtype=bool)
+    for g in groups:
+        in_any[list(g.channels)] = True
+    plus: list[str] = []
+    reasons: list[Reason] = []
+    measured = r.fast_rms_uv[chans][np.isfinite(r.fast_rms_uv[chans])]
+    # NaN when discharges leave < 20 % of the window free (e.g. ≥ 3 Hz): no +F
+    fast = float(np.median(measured)) if measured.size else float("nan")
+    others = r.fast_rms_uv[~in_any]
+    others = others[np.isfinite(others)]
+    if others.size >= 2:
+        ref = float(np.median(others))
+        reasons.append(Reason("fast_ratio", fast / max(ref, 1e-9), FAST_REL))
+        has_f = fast >= FAST_MIN_UV and fast >= FAST_REL * ref
+    else:
+        has_f = fast >= FAST_ABS_UV
+    reasons.append(Reason("fast_rms_uv", fast, FAST_MIN_UV if others.size >= 2 else FAST_ABS_UV))
+    if has_f:
+        plus.append("F")
+    if main.kind == "PD":
+        share = float(np.mean(r.rhythmic_delta[chans]))
+        reasons.append(Reason("rhythmic_delta_share", share, 0.5))
+        if share >= 0.5:
+            plus.append("R")
+    if main.kind == "RDA":
+        n_sharp = float(np.median(r.n_discharges[chans]))
+        reasons.append(Reason("discharges_per_channel", n_sharp, PLUS_S_MIN_DISCHARGES))
+        if n_sharp >= PLUS_S_MIN_DISCHARGES:
+            plus.append("S")
+    return tuple(plus), reasons
+
+
+def classify_window(
+    x_uv: NDArray[np.float64],
+    sfreq_hz: float,
+    ch_names: Sequence[str],
+    *,
+    t_start_s: float = 0.0,
+    min_channels: int = 2,
+    background_sd_uv: NDArray[np.float64] | None = None,
+) -> WindowTerm:
+    """The ACNS 2021 rhythmic or periodic pattern of one window, or none.
+
+    Parameters
+    ----------
+    x_uv : ndarray, shape (n_channels, n_samples)
+        The window in µV (≥ 2 s; 10 s is the ACNS unit for "averaging"),
+        band-passed as the engine does. Bipolar or referential.
+    sfreq_hz : float
+        Sampling rate (Hz).
+    ch_names : sequence of str
+        One name per row; 10-20 names (``"FP1-F7"``, ``"EEG C3-REF"``) give the
+        hemispheres.
+    t_start_s : float
+        Time of the first sample (s), carried into the result for :func:`evolution`.
+    min_channels : int
+        Channels a pattern needs (see module).
+    background_sd_uv : ndarray, shape (n_channels,), optional
+        Running background σ per channel, passed to the discharge detector.
+
+    Returns
+    -------
+    WindowTerm
+        ``pattern`` None when no pattern qualifies; ``reasons`` give the figures.
+    """
+    fs = positive("sfreq_hz", sfreq_hz)
+    x = eeg_array("x_uv", x_uv, min_samples=int(2 * fs))
+    names = channel_names("ch_names", ch_names)
+    if len(names) != x.shape[0]:
+        raise ValueError(f"ch_names has {len(names)} names for {x.shape[0]} channels of x_uv")
+    t0 = finite("t_start_s", t_start_s)
+    k = count("min_channels", min_channels)
+    d = detect_discharges(x, fs, background_sd_uv=background_sd_uv)
+    r = channel_rhythm(x, fs, d)
+    sides = [hemisphere_of(n) for n in names]
+    groups, reasons = _make_groups(d, r, sides, k)
+    duration = x.shape[1] / fs
+    if not groups:
+        return WindowTerm(t0, duration, None, tuple(reasons), r)
+    main = groups[0]
+    plus, plus_reasons = _plus(main, groups, r)
+    if main.kind == "RDA":
+        best = max(main.channels, key=lambda c: r.peak_ratio[c])
+        prevalence = rda_prevalence(x[best], fs, main.frequency_hz)
+    else:
+        prevalence = _pd_prevalence(d, main.channels)
+    pattern = Pattern(
+        main1=_main_term_1(groups), main2=main.kind, frequency_hz=main.frequency_hz,
+        rate_hz=main.rate_hz, prevalence_ratio=prevalence, plus=plus, side=main.side,
+        channels=tuple(names[c] for g in groups for c in g.channels), groups=tuple(groups),
+    )  # fmt: skip
+    reasons += [Reason("frequency_hz", main.frequency_hz), Reason("rate_hz", main.rate_hz)]
+    reasons += [Reason("prevalence_ratio", prevalence)] + plus_reasons
+    return WindowTerm(t0, duration, pattern, tuple(reasons), r)
+
+
+# ------------------------------------------------------------------ over windows
+
+
+def _runs(windows: Sequence[WindowTerm], keep: list[bool]) -> list[list[WindowTerm]]:
+    """Runs of consecutive (touching, time-ordered) windows where ``keep`` holds."""
+    runs: list[list[WindowTerm]] = []
+    end = -np.inf
+    for w, ok in zip(windows, keep, strict=True):
+        if ok and runs and runs[-1] and w.t_start_s <= end + 1e-6:
+            runs[-1].append(w)
+        elif ok:
+            runs.append([w])
+        else:
+            runs.append([])
+        end = w.t_start_s + w.duration_s
+    return [r for r in runs if r]
+
+
+def _ordered(windows: Sequence[WindowTerm]) -> list[WindowTerm]:
+    ws = list(windows)
+    if not all(isinstance(w, WindowTerm) for w in ws):
+        raise TypeError("windows must be a sequence of WindowTerm")
+    return sorted(ws, key=lambda w: w.t_start_s)
+
+
+def _frequency_levels(run: Sequence[WindowTerm]) -> list[tuple[float, float]]:
+    """(frequency, duration) levels: ≥ 0.5 Hz apart, each held ≥ 3 cycles."""
+    levels: list[list[float]] = []
+    for w in run:
+        f = w.pattern.frequency_hz  # type: ignore[union-attr]
+        if levels and abs(f - levels[-1][0]) < EVOLUTION_STEP_HZ:
+            levels[-1][1] += w.duration_s
+        else:
+            levels.append([f, w.duration_s])
+    held = [lv for lv in levels if lv[0] * lv[1] >= EVOLUTION_MIN_CYCLES]
+    merged: list[list[float]] = []
+    for f, dur in held:
+        if merged and abs(f - merged[-1][0]) < EVOLUTION_STEP_HZ:
+            merged[-1][1] += dur
+        else:
+            merged.append([f, dur])
+    return [(f, dur) for f, dur in merged]
+
+
+def _same_direction_steps(freqs: Sequence[float]) -> int:
+    best = cur = 0
+    prev = 0.0
+    for a, b in zip(freqs[:-1], freqs[1:], strict=True):
+        s = float(np.sign(b - a))
+        cur = cur + 1 if s == prev else 1
+        prev = s
+        best = max(best, cur)
+    return best
+
+
+def _spread_steps(sets: Sequence[frozenset[str]]) -> int:
+    """Windows that add electrodes never involved before, keeping the field they grew from.
+
+    A step must keep ≥ 80 % of the previous window's electrodes (a field that
+    grows, not one that moves about), and the new electrodes must stay involved
+    in each of the next two windows (or as many as remain), so that channels
+    flickering at the edge of a field are not a spread.
+    """
+    if not sets:
+        return 0
+    seen = set(sets[0])
+    steps = 0
+    for k in range(1, len(sets)):
+        new = sets[k] - seen
+        after = sets[k + 1 : k + 1 + SPREAD_HOLD_WINDOWS]
+        kept = len(sets[k - 1] & sets[k]) >= SPREAD_KEEP_RATIO * len(sets[k - 1])
+        if new and kept and all(new <= later for later in after):
+            steps += 1
+        seen |= sets[k]
+    return steps
+
+
+def evolution(windows: Sequence[WindowTerm]) -> Evolution:
+    """Evolution and fluctuation (ACNS 2021) over consecutive, non-overlapping windows.
+
+    "Evolving: at least 2 unequivocal, sequential changes in frequency,
+    morphology or location", where evolution in frequency is "at least 2
+    consecutive changes in the same direction by at least 0.5 Hz", evolution in
+    location is "sequentially spreading into or sequentially out of at least two
+    different standard 10-20 electrode locations", and "to qualify as present,
+    each term (frequency, location) must persist for at least 3 cycles".
+    "Fluctuating: ≥ 3 changes, not more than one minute apart, in frequency (by
+    at least 0.5 Hz), morphology or location (by at least 1 standard
+    inter-electrode distance), but not qualifying as evolving."
+
+    Here: the longest run of touching windows with a pattern is judged. Its
+    window frequencies are merged into levels ≥ 0.5 Hz apart, each held for ≥ 3
+    cycles; ``frequency_steps`` is the longest chain of level changes in one
+    direction. ``location_steps`` counts windows that bring electrodes never
+    involved before, keep ≥ 80 % of the previous window's electrodes and keep the
+    new ones in each of the next two windows (spreading into), or the same in
+    reverse time (spreading out of), whichever is larger.
+    Evolving when either reaches 2. Fluctuating when not evolving and the levels change ≥ 3
+    times with changes ≤ 60 s apart (on average). Morphology is not judged.
+    """
+    ws = _ordered(windows)
+    runs = _runs(ws, [w.pattern is not None for w in ws])
+    if not runs:
+        return Evolution(False, False, 0, 0, 0, 0.0, (Reason("no_pattern", 0.0),))
+    run = max(runs, key=lambda r: sum(w.duration_s for w in r))
+    duration = run[-1].t_start_s + run[-1].duration_s - run[0].t_start_s
+    levels = _frequency_levels(run)
+    freq_steps = _same_direction_steps([f for f, _ in levels])
+    sets = [w.pattern.electrodes for w in run]  # type: ignore[union-attr]
+    loc_steps = max(_spread_steps(sets), _spread_steps(sets[::-1]))
+    n_changes = max(len(levels) - 1, 0)
+    evolving = freq_steps >= EVOLUTION_MIN_STEPS or loc_steps >= EVOLUTION_MIN_STEPS
+    fluct = (
+        not evolving
+        and n_changes >= FLUCTUATION_MIN_CHANGES
+        and duration / n_changes <= FLUCTUATION_MAX_GAP_S
+    )
+    reasons = (
+        Reason("frequency_steps", freq_steps, EVOLUTION_MIN_STEPS),
+        Reason("location_steps", loc_steps, EVOLUTION_MIN_STEPS),
+        Reason("frequency_changes", n_changes, FLUCTUATION_MIN_CHANGES),
+        Reason("duration_s", duration),
+    )
+    return Evolution(evolving, fluct, freq_steps, loc_steps, n_changes, duration, reasons)
+
+
+def _discharge_run(
+    ws: Sequence[WindowTerm], kinds: tuple[str, ...], lateral_only: bool = False
+) -> tuple[float, float, bool]:
+    """(duration_s, mean rate_hz, any plus) of the longest run of windows of ``kinds``."""
+    keep = [
+        w.pattern is not None
+        and w.pattern.main2 in kinds
+        and (not lateral_only or w.pattern.main1 == "L")
+        for w in ws
+    ]
+    runs = _runs(ws, keep)
+    if not runs:
+        return 0.0, 0.0, False
+    run = max(runs, key=lambda r: sum(w.duration_s for w in r))
+    pats = [(w.pattern, w.duration_s) for w in run if w.pattern is not None]
+    dur = float(sum(d for _, d in pats))
+    rate = float(sum(p.rate_hz * d for p, d in pats)) / dur
+    plus = any(bool(p.plus) for p, _ in pats)
+    return dur, rate, plus
+
+
+def is_electrographic_seizure(
+    windows: Sequence[WindowTerm], evol: Evolution | None = None
+) -> Decision:
+    """ACNS 2021 electrographic seizure over consecutive windows.
+
+    "Electrographic seizure (ESz): either epileptiform discharges averaging
+    > 2.5 Hz for ≥ 10 s (> 25 discharges in 10 s), or any pattern with definite
+    evolution and lasting ≥ 10 s."
+
+    Here the discharges are those of PD or SW patterns; their average rate is the
+    duration-weighted mean of the windows' ``rate_hz`` over the longest run of
+    touching PD/SW windows. ``evol`` defaults to :func:`evolution` of ``windows``.
+    """
+    ws = _ordered(windows)
+    dur, rate, _ = _discharge_run(ws, ("PD", "SW"))
+    ev = evolution(ws) if evol is None else evol
+    reasons = [
+        Reason("discharge_run_s", dur, SEIZURE_MIN_S),
+        Reason("discharge_rate_hz", rate, SEIZURE_RATE_HZ),
+        Reason("evolving", float(ev.evolving), 1.0),
+        Reason("evolving_run_s", ev.duration_s, SEIZURE_MIN_S),
+    ]
+    fast_discharges = dur >= SEIZURE_MIN_S and rate > SEIZURE_RATE_HZ
+    evolving = ev.evolving and ev.duration_s >= SEIZURE_MIN_S
+    return Decision(fast_discharges or evolving, tuple(reasons))
+
+
+def in_iic(windows: Sequence[WindowTerm], evol: Evolution | None = None) -> Decision:
+    """ACNS 2021 ictal-interictal continuum over consecutive windows.
+
+    ACNS 2021: "1. Any PD or SW pattern that averages > 1.0 and ≤ 2.5 Hz over
+    10 s (> 10 and ≤ 25 discharges in 10 s); OR 2. any PD or SW pattern that
+    averages ≥ 0.5 Hz and ≤ 1 Hz over 10 s (≥ 5 and ≤ 10 discharges in 10 s) and
+    has a plus modifier or fluctuation; OR 3. any lateralized RDA averaging > 1 Hz
+    for at least 10 s (at least 10 waves in 10 s) with a plus modifier or
+    fluctuation; AND 4. does not qualify as an ESz or ESE."
+
+    Here "fluctuation" also accepts evolution (as the issue asks; evolution over
+    ≥ 10 s would already be a seizure), and a run has a plus modifier when any of
+    its windows has one. Reason codes say which branch held.
+    """
+    ws = _ordered(windows)
+    ev = evolution(ws) if evol is None else evol
+    seizure = is_electrographic_seizure(ws, ev)
+    if seizure.present:
+        return Decision(False, (Reason("electrographic_seizure", 1.0),) + seizure.reasons)
+    changing = ev.fluctuating or ev.evolving
+    dur, rate, plus = _discharge_run(ws, ("PD", "SW"))
+    rda_dur, rda_hz, rda_plus = _discharge_run(ws, ("RDA",), lateral_only=True)
+    reasons = [
+        Reason("discharge_run_s", dur, SEIZURE_MIN_S),
+        Reason("discharge_rate_hz", rate, IIC_RATE_HZ),
+        Reason("plus", float(plus or rda_plus), 1.0),
+        Reason("fluctuating_or_evolving", float(changing), 1.0),
+        Reason("lrda_run_s", rda_dur, SEIZURE_MIN_S),
+        Reason("lrda_hz", rda_hz, IIC_RATE_HZ),
+    ]
+    long_pd = dur >= SEIZURE_MIN_S
+    if long_pd and IIC_RATE_HZ < rate <= SEIZURE_RATE_HZ:
+        return Decision(True, (Reason("iic_pd_sw_1_to_2.5_hz", rate, IIC_RATE_HZ), *reasons))
+    if long_pd and IIC_LOW_RATE_HZ <= rate <= IIC_RATE_HZ and (plus or changing):
+        return Decision(
+            True, (Reason("iic_pd_sw_0.5_to_1_hz_plus", rate, IIC_LOW_RATE_HZ), *reasons)
+        )
+    if rda_dur >= SEIZURE_MIN_S and rda_hz > IIC_RATE_HZ and (rda_plus or changing):
+        return Decision(True, (Reason("iic_lrda_over_1_hz_plus", rda_hz, IIC_RATE_HZ), *reasons))
+    return Decision(False, tuple(reasons))
