@@ -12,9 +12,17 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from detectors.clinical import GOALS, T1_T2_MIN
 from detectors.doses import KINDS
@@ -25,7 +33,8 @@ __all__ = [
     "TreatmentsPublic", "ObservationCreate", "ObservationPublic", "ObservationsPublic",
     "StagePublic", "HopPublic", "BedState", "TrendsPublic", "SpectrogramPublic",
     "AlertPublic", "AlertsPublic", "TokenCreate", "TokenPublic", "TokenCreated",
-    "TokensPublic", "SessionPublic", "HealthPublic", "Message",
+    "TokensPublic", "SessionPublic", "HealthPublic", "Message", "ValidationErrorItem",
+    "ValidationErrorPublic", "validation_error_public",
 ]  # fmt: skip
 
 SeizureType = Literal["generalized_convulsive", "focal_impaired_awareness", "absence", "other"]
@@ -43,6 +52,33 @@ for _names, _literal in ((T1_T2_MIN, SeizureType), (KINDS, TreatmentKind), (GOAL
 BED_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 #: LSL stream names: printable, no quotes or brackets (they would break the LSL query).
 LSL_NAME_PATTERN = r"^[^'\"\[\]\x00-\x1f]+$"
+#: EDF paths: at most 1,024 characters (PATH_MAX on Linux is 4,096 bytes, but no
+#: recordings folder is nested that deep) and 255 per folder or file name (NAME_MAX:
+#: a longer name is refused by the operating system, which used to surface as a 500).
+MAX_PATH_CHARS = 1024
+MAX_PATH_PART_CHARS = 255
+
+
+def _check_path(path: str | None) -> str | None:
+    if path is None:
+        return None
+    if any(ord(ch) < 32 for ch in path):
+        raise ValueError("the path contains a control character")
+    longest = max((len(part.encode("utf-8", "replace")) for part in path.split("/")), default=0)
+    if longest > MAX_PATH_PART_CHARS:
+        raise ValueError(
+            f"a folder or file name in the path is {longest} bytes long; the limit is "
+            f"{MAX_PATH_PART_CHARS}"
+        )
+    return path
+
+
+EdfPath = Annotated[
+    str | None,
+    Field(min_length=1, max_length=MAX_PATH_CHARS),
+    AfterValidator(_check_path),
+]
+
 #: Treatment and observation times: at most 30 days either side of the bed's t_s = 0.
 MAX_ABS_T_S = 30 * 24 * 3600.0
 
@@ -59,6 +95,87 @@ class Message(_Out):
     detail: str
 
 
+# ------------------------------------------------------------------ validation errors
+#: Longest piece of a client's input echoed back in a 422 answer (longer text is cut).
+MAX_ECHO_CHARS = 120
+#: Most problems listed in one 422 answer (a body with 1,000 unknown fields has 1,000).
+MAX_ERRORS = 20
+
+
+class ValidationErrorItem(_Out):
+    """One problem with a request, in FastAPI's shape (``loc``, ``msg``, ``type``)."""
+
+    loc: list[str | int]
+    msg: str = Field(description="one line")
+    type: str
+    input: Any = Field(
+        default=None,
+        description="the offending value, made safe to echo: non-finite numbers as the "
+        "strings 'NaN', 'Infinity', '-Infinity'; long text cut; large objects left out",
+    )
+
+
+class ValidationErrorPublic(_Out):
+    """The 422 answer to a request that does not fit its schema."""
+
+    detail: list[ValidationErrorItem]
+    errors: list[str] = Field(description="the same problems, one line each: 'where: what'")
+
+
+def _echo(value: Any, depth: int = 0) -> Any:
+    """``value`` made safe to put into a JSON answer (finite, short, plain types)."""
+    if isinstance(value, bool) or value is None or isinstance(value, int):
+        return value if not isinstance(value, int) or abs(value) < 10**18 else str(value)[:20]
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        return value if math.isfinite(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, bytes | bytearray):
+        value = bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, str):
+        value = value.encode("utf-8", errors="replace").decode("utf-8")
+        if len(value) > MAX_ECHO_CHARS:
+            return f"{value[:MAX_ECHO_CHARS]}... ({len(value)} characters)"
+        return value
+    if depth < 2 and isinstance(value, dict) and len(value) <= 8:
+        return {_echo(str(k), depth + 1): _echo(v, depth + 1) for k, v in value.items()}
+    if depth < 2 and isinstance(value, list | tuple) and len(value) <= 8:
+        return [_echo(v, depth + 1) for v in value]
+    return None  # too large or of an unknown type: left out
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line and at most a few hundred characters."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= 300 else line[:300] + "..."
+
+
+def validation_error_public(errors: Any) -> ValidationErrorPublic:
+    """The 422 body for pydantic/FastAPI validation ``errors`` (``exc.errors()``).
+
+    The default FastAPI answer echoes the input as it came; a NaN or an infinity in
+    the input (Python's JSON parser accepts ``NaN``, ``Infinity`` and ``1e999``)
+    then makes the answer itself unencodable and the client sees a 500. Here every
+    echoed value goes through :func:`_echo` and every message is one line.
+    """
+    errors = list(errors)
+    items: list[ValidationErrorItem] = []
+    for err in errors[:MAX_ERRORS]:
+        loc = [p if isinstance(p, int) else _one_line(str(p))[:64] for p in err.get("loc", ())]
+        items.append(
+            ValidationErrorItem(
+                loc=loc, msg=_one_line(err.get("msg", "invalid")),
+                type=str(err.get("type", "value_error")), input=_echo(err.get("input")),
+            )
+        )  # fmt: skip
+    lines = [
+        f"{'.'.join(str(p) for p in it.loc if p != 'body') or 'body'}: {it.msg}" for it in items
+    ]
+    if len(errors) > MAX_ERRORS:
+        lines.append(f"... and {len(errors) - MAX_ERRORS} more problems")
+    return ValidationErrorPublic(detail=items, errors=lines)
+
+
 # ------------------------------------------------------------------------------ beds
 class BedSourceIn(_In):
     """Where a bed's EEG comes from."""
@@ -68,10 +185,11 @@ class BedSourceIn(_In):
         description="edf: replay a file under a recordings folder; lsl: a live LSL stream; "
         "none: no EEG (clinical charting only: treatments and clinical observations)",
     )
-    path: str | None = Field(
-        default=None, min_length=1, max_length=4096,
-        description="EDF/BDF path (kind=edf): absolute, or relative to a recordings folder",
-    )  # fmt: skip
+    path: EdfPath = Field(
+        default=None,
+        description="EDF/BDF path (kind=edf): absolute, or relative to a recordings folder; "
+        f"at most {MAX_PATH_CHARS} characters",
+    )
     stream_name: str | None = Field(
         default=None, min_length=1, max_length=256, pattern=LSL_NAME_PATTERN,
         description="LSL stream name (kind=lsl)",
@@ -172,9 +290,7 @@ class BedCreate(_In):
     t1_min: float | None = Field(default=None, gt=0, le=1440, description="override of t1 (min)")
     t2_min: float | None = Field(default=None, gt=0, le=10080, description="override of t2 (min)")
     source: BedSourceIn | None = None
-    edf_path: str | None = Field(
-        default=None, min_length=1, max_length=4096, description="= source edf"
-    )
+    edf_path: EdfPath = Field(default=None, description="= source edf")
     lsl_stream: str | None = Field(
         default=None,
         min_length=1,
