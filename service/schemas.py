@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from detectors.clinical import GOALS, T1_T2_MIN
-from detectors.doses import KINDS
+from detectors.doses import KINDS, MAX_WEIGHT_KG, MIN_WEIGHT_KG
 
 __all__ = [
     "SeizureType", "SourceKind", "BedSourceIn", "BedCreate", "BedSourcePublic", "BedPublic",
@@ -78,6 +78,12 @@ EdfPath = Annotated[
     Field(min_length=1, max_length=MAX_PATH_CHARS),
     AfterValidator(_check_path),
 ]
+
+#: Free-text limits: notes, and the reason for entering a dose above its plausible maximum.
+MAX_NOTE_CHARS = 1000
+MAX_OVERRIDE_CHARS = 500
+#: How an override reason is kept in the treatment's stored note (its first line).
+OVERRIDE_TAG = "[dose limit override] "
 
 #: Treatment and observation times: at most 30 days either side of the bed's t_s = 0.
 MAX_ABS_T_S = 30 * 24 * 3600.0
@@ -195,7 +201,11 @@ class BedSourceIn(_In):
         description="LSL stream name (kind=lsl)",
     )  # fmt: skip
     speed: float = Field(
-        default=1.0, gt=0, le=100000, description="replay speed, multiples of real time (kind=edf)"
+        strict=True,
+        default=1.0,
+        gt=0,
+        le=100000,
+        description="replay speed, multiples of real time (kind=edf)",
     )
 
     @model_validator(mode="after")
@@ -217,9 +227,14 @@ class TargetsIn(_In):
     """Titration target of the anaesthetic infusion."""
 
     goal: Goal = "burst_suppression"
-    sr_low: float = Field(default=0.5, ge=0, le=1, description="lower suppression-ratio bound")
-    sr_high: float = Field(default=0.8, ge=0, le=1, description="upper suppression-ratio bound")
+    sr_low: float = Field(
+        strict=True, default=0.5, ge=0, le=1, description="lower suppression-ratio bound"
+    )
+    sr_high: float = Field(
+        strict=True, default=0.8, ge=0, le=1, description="upper suppression-ratio bound"
+    )
     sustain_s: float = Field(
+        strict=True,
         default=300.0,
         gt=0,
         le=86400,
@@ -241,8 +256,12 @@ class AnalysisSettingsIn(_In):
         "(RSEMON_NOTCH_HZ)",
     )  # fmt: skip
     notch: bool = Field(default=True, description="false: no notch at all")
-    l_freq_hz: float = Field(default=0.5, gt=0, le=20, description="band-pass low edge, Hz")
-    h_freq_hz: float = Field(default=45.0, gt=1, le=200, description="band-pass high edge, Hz")
+    l_freq_hz: float = Field(
+        strict=True, default=0.5, gt=0, le=20, description="band-pass low edge, Hz"
+    )
+    h_freq_hz: float = Field(
+        strict=True, default=45.0, gt=1, le=200, description="band-pass high edge, Hz"
+    )
     montage: Literal["bipolar", "as_recorded"] = Field(
         default="bipolar",
         description="longitudinal bipolar where 10-20 names allow, or the channels as recorded",
@@ -283,12 +302,32 @@ class BedCreate(_In):
     """A new bed (admission). Give the source as ``source`` or the flat shortcuts."""
 
     bed_id: str = Field(pattern=BED_ID_PATTERN, description="e.g. ICU-3 (letters, digits, _ . -)")
-    weight_kg: float = Field(gt=0, le=350, description="patient weight, for dose adequacy")
+    weight_kg: float = Field(
+        strict=True, gt=0, le=MAX_WEIGHT_KG,
+        description=f"patient weight, kg ({MIN_WEIGHT_KG:g}-{MAX_WEIGHT_KG:g}: a very preterm "
+        "neonate to the heaviest adult; dose adequacy and mg/kg doses use it)",
+    )  # fmt: skip
+
+    @field_validator("weight_kg")
+    @classmethod
+    def _plausible_weight(cls, value: float) -> float:
+        # gt=0 answers zero and negatives; this catches 1e-300 and grams typed as kg
+        if value < MIN_WEIGHT_KG:
+            raise ValueError(
+                f"weight_kg {value:g} is below {MIN_WEIGHT_KG:g} kg, the lightest patient "
+                "(a very preterm neonate); give the weight in kg"
+            )
+        return value
+
     seizure_type: SeizureType = Field(
         default="generalized_convulsive", description="selects t1/t2 (ILAE 2015)"
     )
-    t1_min: float | None = Field(default=None, gt=0, le=1440, description="override of t1 (min)")
-    t2_min: float | None = Field(default=None, gt=0, le=10080, description="override of t2 (min)")
+    t1_min: float | None = Field(
+        strict=True, default=None, gt=0, le=1440, description="override of t1 (min)"
+    )
+    t2_min: float | None = Field(
+        strict=True, default=None, gt=0, le=10080, description="override of t2 (min)"
+    )
     source: BedSourceIn | None = None
     edf_path: EdfPath = Field(default=None, description="= source edf")
     lsl_stream: str | None = Field(
@@ -298,7 +337,9 @@ class BedCreate(_In):
         pattern=LSL_NAME_PATTERN,
         description="= source lsl",
     )
-    speed: float | None = Field(default=None, gt=0, le=100000, description="= source.speed")
+    speed: float | None = Field(
+        strict=True, default=None, gt=0, le=100000, description="= source.speed"
+    )
     targets: TargetsIn | None = None
     settings: AnalysisSettingsIn | None = Field(
         default=None, description="notch, band-pass and montage (service defaults if omitted)"
@@ -379,7 +420,11 @@ class _Timed(_In):
         description="ISO 8601 with timezone; or give t_s; default: now on the bed clock",
     )
     t_s: float | None = Field(
-        default=None, ge=-MAX_ABS_T_S, le=MAX_ABS_T_S, description="seconds on the bed clock"
+        strict=True,
+        default=None,
+        ge=-MAX_ABS_T_S,
+        le=MAX_ABS_T_S,
+        description="seconds on the bed clock",
     )
 
     @model_validator(mode="after")
@@ -398,11 +443,42 @@ class TreatmentCreate(_Timed):
     """One administration: bolus, infusion start/change/stop or wean start."""
 
     agent: str = Field(min_length=1, max_length=64, description="e.g. lorazepam, Keppra")
-    dose: float = Field(ge=0, le=1e7, description="amount in `unit` (the new rate for infusions)")
+    dose: float = Field(
+        strict=True, ge=0, le=1e7,
+        description="amount in `unit` (the new rate for infusions); a number, not a string "
+        "or a boolean. Doses above the agent's plausible maximum are refused unless "
+        "`override_reason` is given",
+    )  # fmt: skip
     unit: str = Field(min_length=1, max_length=32, description="mg, g, mg PE, mg/kg/h, ...")
     route: str = Field(default="IV", min_length=1, max_length=32, description="IV, IO, IM, IN, ...")
     kind: TreatmentKind = "bolus"
-    note: str | None = Field(default=None, max_length=1000)
+    note: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
+    override_reason: str | None = Field(
+        default=None, min_length=3, max_length=MAX_OVERRIDE_CHARS, pattern=r"^[^\x00-\x1f]+$",
+        description="why a dose above the agent's plausible maximum is entered anyway (one "
+        "line); stored and shown with the treatment. Without it such a dose is refused (422)",
+    )  # fmt: skip
+
+    @field_validator("note")
+    @classmethod
+    def _note_not_override(cls, value: str | None) -> str | None:
+        if value is not None and value.startswith(OVERRIDE_TAG):
+            raise ValueError(f"a note cannot start with {OVERRIDE_TAG!r}; use override_reason")
+        return value
+
+    def stored_note(self) -> str | None:
+        """The note as stored: the override reason, if any, on a first tagged line."""
+        if self.override_reason is None:
+            return self.note
+        return f"{OVERRIDE_TAG}{self.override_reason}" + (f"\n{self.note}" if self.note else "")
+
+
+def split_stored_note(note: str | None) -> tuple[str | None, str | None]:
+    """``(note, override_reason)`` from a stored note (see :meth:`TreatmentCreate.stored_note`)."""
+    if note is None or not note.startswith(OVERRIDE_TAG):
+        return note, None
+    first, _, rest = note.partition("\n")
+    return rest or None, first[len(OVERRIDE_TAG) :]
 
 
 class StagePublic(_Out):
@@ -439,8 +515,14 @@ class TreatmentPublic(_Out):
     reason: str
     rule: str
     source: str
+    conversion: str = Field(
+        default="", description="how the entry became dose_mg, e.g. '2 mg/kg × 70 kg = 140 mg'"
+    )
     cumulative_note: str
     note: str | None
+    override_reason: str | None = Field(
+        default=None, description="why a dose above the plausible maximum was entered"
+    )
     entered_by: str | None
     created_at: str
     stage: StagePublic | None = Field(default=None, description="SE stage right after this entry")
@@ -448,9 +530,11 @@ class TreatmentPublic(_Out):
     @model_validator(mode="before")
     @classmethod
     def _flatten_assessment(cls, data: Any) -> Any:
-        """A ``treatments`` row keeps the dose assessment as JSON in ``assessment``."""
+        """A ``treatments`` row keeps the dose assessment as JSON in ``assessment`` and an
+        override reason on the first line of ``note``."""
         if isinstance(data, dict) and isinstance(data.get("assessment"), str):
             row = {k: v for k, v in data.items() if k != "assessment"}
+            row["note"], row["override_reason"] = split_stored_note(row.get("note"))
             return {**json.loads(data["assessment"]), **row}
         return data
 
@@ -467,7 +551,7 @@ class ObservationCreate(_Timed):
         description="seizure_start / seizure_ongoing: seizure activity at that time; "
         "seizure_end: it stopped"
     )
-    note: str | None = Field(default=None, max_length=1000)
+    note: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
 
 
 class ObservationPublic(_Out):
@@ -519,7 +603,9 @@ class BedState(_Out):
     bed_id: str
     status: str
     status_message: str
-    t_s: float | None = Field(description="bed time of this state (latest hop or observation)")
+    t_s: float | None = Field(
+        strict=True, description="bed time of this state (latest hop or observation)"
+    )
     time: str | None
     position_s: float | None
     latest: HopPublic | None

@@ -212,3 +212,126 @@ def test_long_edf_path_is_422_not_500(env: dict[str, Any]) -> None:
     source = {"kind": "edf", "path": "a\x00b"}
     r = c.post(f"{API}/beds", headers=h, json={"bed_id": "lp", "weight_kg": 80, "source": source})
     assert r.status_code == 422 and "control character" in r.text
+
+
+def _bed(c: TestClient, h: dict[str, str], bed_id: str, weight_kg: float) -> None:
+    r = c.post(f"{API}/beds", headers=h, json={"bed_id": bed_id, "weight_kg": weight_kg})
+    assert r.status_code == 201, r.text
+
+
+def test_weight_limits(env: dict[str, Any]) -> None:
+    c, h = env["client"], env["h"]["admin"]
+    for weight in (1e-300, 0.29, 350.01, 1e9):
+        r = c.post(f"{API}/beds", headers=h, json={"bed_id": "w0", "weight_kg": weight})
+        assert r.status_code == 422, (weight, r.text)
+        assert ("below 0.3 kg" if weight < 1 else "less than or equal to 350") in r.text
+    _bed(c, h, "w-neonate", 0.3)
+    _bed(c, h, "w-heavy", 350)
+
+
+def test_booleans_and_strings_are_not_numbers(env: dict[str, Any]) -> None:
+    c, h = env["client"], env["h"]["admin"]
+    for dose in (True, False, "4", "NaN"):
+        r = c.post(f"{API}/beds/h1/treatments", headers=h,
+                   json={"agent": "lorazepam", "dose": dose, "unit": "mg"})  # fmt: skip
+        assert r.status_code == 422 and "dose: Input should be a valid number" in r.text, r.text
+    r = c.post(f"{API}/beds", headers=h, json={"bed_id": "bool", "weight_kg": True})
+    assert r.status_code == 422 and "weight_kg: Input should be a valid number" in r.text
+    r = c.put(f"{API}/beds/h1/targets", headers=h, json={"sr_low": False, "sr_high": True})
+    assert r.status_code == 422
+
+
+def test_string_length_limits(env: dict[str, Any]) -> None:
+    c, h = env["client"], env["h"]["admin"]
+    base = {"agent": "lorazepam", "dose": 4, "unit": "mg"}
+    for field, limit in (("agent", 64), ("unit", 32), ("route", 32), ("note", 1000),
+                         ("override_reason", 500)):  # fmt: skip
+        r = c.post(f"{API}/beds/h1/treatments", headers=h, json={**base, field: "z" * (limit + 1)})
+        assert r.status_code == 422 and f"at most {limit} characters" in r.text, field
+    r = c.post(f"{API}/beds/h1/treatments", headers=h,
+               json={**base, "note": "[dose limit override] fake"})  # fmt: skip
+    assert r.status_code == 422 and "use override_reason" in r.text
+
+
+def test_dose_above_plausible_maximum_refused_with_limit_and_source(env: dict[str, Any]) -> None:
+    c, h = env["client"], env["h"]["clinician"]
+    _bed(c, env["h"]["admin"], "dl", 80)
+    cases = [
+        ({"agent": "lorazepam", "dose": 10_000_000, "unit": "mg"}, "single dose of 10 mg"),
+        ({"agent": "levetiracetam", "dose": 7, "unit": "g"}, "single dose of 6000 mg"),
+        ({"agent": "fosphenytoin", "dose": 2500, "unit": "mg PE"}, "single dose of 2000 mg PE"),
+        ({"agent": "valproate", "dose": 6000, "unit": "mg"}, "single dose of 5000 mg"),
+        ({"agent": "midazolam", "dose": 4, "unit": "mg/kg/h", "kind": "infusion_start"},
+         "infusion rate of 3 mg/kg/h"),
+        ({"agent": "propofol", "dose": 250, "unit": "mcg/kg/min", "kind": "infusion_start"},
+         "infusion rate of 12 mg/kg/h"),
+        ({"agent": "ketamine", "dose": 11, "unit": "mg/kg/h", "kind": "infusion_start"},
+         "infusion rate of 10 mg/kg/h"),
+        ({"agent": "pentobarbital", "dose": 1000, "unit": "mg/h", "kind": "infusion_start"},
+         "infusion rate of 10 mg/kg/h"),
+    ]  # fmt: skip
+    for body, limit in cases:
+        r = c.post(f"{API}/beds/dl/treatments", headers=h, json=body)
+        assert r.status_code == 422, (body, r.text)
+        detail = r.json()["detail"]
+        assert limit in detail and "plausible maximum" in detail, detail
+        assert "guideline: " in detail and "override_reason" in detail
+        assert "Brophy et al., Neurocrit Care 2012" in detail or "Glauser et al." in detail
+    assert c.get(f"{API}/beds/dl/treatments", headers=h).json()["count"] == 0
+    # at the limit: accepted
+    r = c.post(f"{API}/beds/dl/treatments", headers=h,
+               json={"agent": "lorazepam", "dose": 10, "unit": "mg"})  # fmt: skip
+    assert r.status_code == 201, r.text
+
+
+def test_override_reason_accepts_and_is_stored(env: dict[str, Any]) -> None:
+    c, h = env["client"], env["h"]["clinician"]
+    _bed(c, env["h"]["admin"], "ov", 80)
+    reason = "pharmacy-confirmed high-dose protocol, Dr X"
+    body = {"agent": "midazolam", "dose": 3.5, "unit": "mg/kg/h", "kind": "infusion_start",
+            "note": "bag 2", "override_reason": reason}  # fmt: skip
+    r = c.post(f"{API}/beds/ov/treatments", headers=h, json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["override_reason"] == reason and r.json()["note"] == "bag 2"
+    listed = c.get(f"{API}/beds/ov/treatments", headers=h).json()["data"]
+    assert [(t["override_reason"], t["note"]) for t in listed] == [(reason, "bag 2")]
+    # an override on a dose within limits is kept too, and needs no note
+    body = {"agent": "lorazepam", "dose": 4, "unit": "mg", "override_reason": "n/a"}
+    r = c.post(f"{API}/beds/ov/treatments", headers=h, json=body)
+    assert (
+        r.status_code == 201 and r.json()["override_reason"] == "n/a" and r.json()["note"] is None
+    )
+
+
+def test_mg_per_kg_is_converted_with_the_bed_weight_and_echoed(env: dict[str, Any]) -> None:
+    c, h = env["client"], env["h"]["clinician"]
+    _bed(c, env["h"]["admin"], "kg70", 70)
+    r = c.post(f"{API}/beds/kg70/treatments", headers=h,
+               json={"agent": "levetiracetam", "dose": 60, "unit": "mg/kg"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    tr = r.json()
+    assert tr["dose_mg"] == 4200 and tr["dose"] == 60 and tr["unit"] == "mg/kg"
+    assert tr["conversion"] == "60 mg/kg × 70 kg = 4200 mg"
+    assert tr["adequate"] and "60 mg/kg × 70 kg = 4200 mg" in tr["reason"]
+    r = c.post(f"{API}/beds/kg70/treatments", headers=h,
+               json={"agent": "lorazepam", "dose": 0.1, "unit": "mg/kg", "t_s": 5})  # fmt: skip
+    assert r.json()["dose_mg"] == pytest.approx(7.0) and "× 70 kg" in r.json()["conversion"]
+    r = c.post(f"{API}/beds/kg70/treatments", headers=h,
+               json={"agent": "midazolam", "dose": 0.2, "unit": "mg/kg/h",
+                     "kind": "infusion_start"})  # fmt: skip
+    assert r.json()["conversion"] == "0.2 mg/kg/h × 70 kg = 14 mg/h"
+    # a dose in the dose unit has nothing to convert
+    r = c.post(f"{API}/beds/kg70/treatments", headers=h,
+               json={"agent": "lorazepam", "dose": 2, "unit": "mg", "t_s": 9})  # fmt: skip
+    assert r.json()["conversion"] == ""
+
+
+def test_two_mg_per_kg_lorazepam_is_not_stored_as_an_adequate_160_mg(env: dict[str, Any]) -> None:
+    """The reported bug: "2 mg/kg" for 80 kg became a silent 160 mg, called adequate."""
+    c, h = env["client"], env["h"]["clinician"]
+    _bed(c, env["h"]["admin"], "kg80", 80)
+    r = c.post(f"{API}/beds/kg80/treatments", headers=h,
+               json={"agent": "lorazepam", "dose": 2, "unit": "mg/kg"})  # fmt: skip
+    assert r.status_code == 422
+    assert "lorazepam 2 mg/kg × 80 kg = 160 mg is above the plausible maximum" in r.text
+    assert c.get(f"{API}/beds/kg80/treatments", headers=h).json()["count"] == 0
