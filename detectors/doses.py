@@ -33,7 +33,7 @@ Decisions, so that callers know what to expect:
   agent, unit or route; fosphenytoin in plain ``mg`` (it must be in phenytoin
   equivalents, PE); PE units for any other drug; a rate unit for a bolus or a
   mass unit for an infusion; an infusion of a drug that is not a continuous
-  anaesthetic; a weight outside 0 < w <= 350 kg; a dose that is not finite and > 0.
+  anaesthetic; a weight outside 0.3 <= w <= 350 kg; a dose that is not finite and > 0.
 * **Recorded but inadequate** (``adequate=False`` with a reason): a known drug by a
   known route that is not the standard route for its table rule (e.g. IM
   lorazepam, oral levetiracetam), and any dose below the rule. The treatment did
@@ -82,7 +82,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -102,6 +102,12 @@ INFUSION_KINDS: frozenset[str] = frozenset(
     {"infusion_start", "infusion_change", "infusion_stop", "wean_start"}
 )
 
+#: Plausible body weights, kg. 0.3 kg: the lightest patients an ICU treats are
+#: extremely preterm neonates of about 300 g (anything lighter is a typo, grams
+#: typed as kg, or 1e-300, which would make any dose "adequate" per kg). 350 kg:
+#: above the heaviest adults seen in practice and the rated load of bariatric ICU
+#: beds; a larger figure is a typo (pounds or grams).
+MIN_WEIGHT_KG = 0.3
 MAX_WEIGHT_KG = 350.0
 DEFAULT_TOLERANCE_RATIO = 0.05
 
@@ -111,8 +117,48 @@ _RAMPART = "Silbergleit et al., N Engl J Med 2012 (RAMPART); Glauser et al., Epi
 _NCS = "Brophy et al., Neurocrit Care 2012 (NCS guideline)"
 
 
+_AES_NCS = _AES + "; " + _NCS
+_FERNANDEZ = "Fernandez et al., Neurology 2014 (high-dose midazolam, up to 2.9 mg/kg/h)"
+_GASPARD = "Gaspard et al., Epilepsia 2013 (ketamine in RSE: load up to 5 mg/kg, up to 10 mg/kg/h)"
+
+
 class DoseError(ValueError):
     """A treatment entry that cannot be interpreted (unknown agent, unit, route...)."""
+
+
+class DoseLimitExceeded(DoseError):
+    """A dose above the agent's plausible maximum (a likely typo or unit slip).
+
+    The service refuses it unless the entry carries an explicit override reason.
+    """
+
+
+@dataclass(frozen=True)
+class DoseLimit:
+    """The largest plausible entry for one agent, above which an entry is refused.
+
+    These are not targets. They sit above the largest dose the guidelines give
+    (single loading dose plus the allowed repeat or top-up, at a heavy weight) so
+    that a real dose passes and a slip -- mg/kg typed for mg, g for mg, mcg for mg,
+    an extra zero -- does not. A clinician who means it enters it with an override
+    reason.
+
+    Parameters
+    ----------
+    bolus_mg : float
+        Largest plausible single bolus, mg (mg PE for fosphenytoin).
+    rate_mg_per_kg_h : float or None
+        Largest plausible continuous-infusion rate, mg/kg/h (None: not an infusion).
+    basis : str
+        What the guideline gives, from which the limit is derived.
+    source : str
+        Citation of ``basis``.
+    """
+
+    bolus_mg: float
+    rate_mg_per_kg_h: float | None
+    basis: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -320,6 +366,68 @@ AGENTS: Mapping[str, AgentInfo] = MappingProxyType(
     }
 )
 
+#: Plausible maxima per agent (see :class:`DoseLimit`). Guideline figures are from
+#: Brophy et al., Neurocrit Care 2012;17:3-23 (NCS guideline, tables of emergent,
+#: urgent and refractory SE doses) and Glauser et al., Epilepsy Curr 2016;16:48-61
+#: (AES guideline); the other sources are named per agent.
+DOSE_LIMITS: Mapping[str, DoseLimit] = MappingProxyType(
+    {
+        "lorazepam": DoseLimit(
+            10.0, None, "0.1 mg/kg, max 4 mg per dose, may repeat once", _AES_NCS
+        ),
+        "midazolam": DoseLimit(
+            20.0, 3.0,
+            "IM 10 mg; RSE load 0.2 mg/kg (20 mg at 100 kg); infusion 0.05-2 mg/kg/h, "
+            "up to 2.9 mg/kg/h in high-dose series",
+            f"{_AES_NCS}; {_FERNANDEZ}",
+        ),
+        "diazepam": DoseLimit(
+            30.0, None, "IV 0.15-0.2 mg/kg, max 10 mg per dose, may repeat once; rectal "
+            "max 20 mg", _AES_NCS,
+        ),
+        "levetiracetam": DoseLimit(
+            6000.0, None, "60 mg/kg, max 4500 mg single dose", f"{_AES}; {_ESETT}"
+        ),
+        "fosphenytoin": DoseLimit(
+            2000.0, None, "20 mg PE/kg, max 1500 mg PE single dose; top-up 5 mg PE/kg",
+            f"{_AES_NCS}; {_ESETT}",
+        ),
+        "phenytoin": DoseLimit(
+            2500.0, None, "20 mg/kg, top-up 5-10 mg/kg (25 mg/kg at 100 kg)", _AES_NCS
+        ),
+        "valproate": DoseLimit(
+            5000.0, None, "40 mg/kg, max 3000 mg single dose; 20-40 mg/kg, top-up 20 mg/kg",
+            f"{_AES_NCS}; {_ESETT}",
+        ),
+        "phenobarbital": DoseLimit(
+            3000.0, None, "15-20 mg/kg, top-up 5-10 mg/kg (30 mg/kg at 100 kg)", _AES_NCS
+        ),
+        "propofol": DoseLimit(
+            300.0, 12.0, "load 1-2 mg/kg (2 mg/kg at 150 kg); infusion 30-200 mcg/kg/min "
+            "(1.8-12 mg/kg/h)", _NCS,
+        ),
+        "pentobarbital": DoseLimit(
+            2500.0, 10.0, "load 5-15 mg/kg, top-up 5-10 mg/kg; infusion 0.5-5 mg/kg/h "
+            "(limit: twice the top of the range)", _NCS,
+        ),
+        "thiopental": DoseLimit(
+            1000.0, 10.0, "load 2-7 mg/kg; infusion 0.5-5 mg/kg/h (limit: twice the top "
+            "of the range)", _NCS,
+        ),
+        "ketamine": DoseLimit(
+            500.0, 10.0, "load 0.5-4.5 mg/kg (max 5 mg/kg); infusion up to 5 mg/kg/h, "
+            "10 mg/kg/h the highest reported", f"{_NCS}; {_GASPARD}",
+        ),
+        "lacosamide": DoseLimit(800.0, None, "200-400 mg IV", _NCS),
+        "brivaracetam": DoseLimit(
+            400.0, None, "no SE guideline dose; labelled maximum 200 mg/day",
+            "Briviact (brivaracetam) prescribing information, UCB",
+        ),
+    }
+)  # fmt: skip
+if set(DOSE_LIMITS) != set(AGENTS):
+    raise ImportError(f"DOSE_LIMITS and AGENTS differ: {set(DOSE_LIMITS) ^ set(AGENTS)}")
+
 _ROUTES: Mapping[str, str] = MappingProxyType(
     {
         "iv": "IV",
@@ -410,6 +518,9 @@ class DoseAssessment:
         The rule applied (empty if none).
     source : str
         Citation for the rule (empty if none).
+    conversion : str
+        How the entered dose became ``dose_mg``, e.g. ``"2 mg/kg × 70 kg = 140 mg"``
+        (empty when it was entered in ``dose_unit``).
     """
 
     agent: str
@@ -425,6 +536,7 @@ class DoseAssessment:
     rate_mg_per_kg_h: float | None = None
     rule: str = ""
     source: str = ""
+    conversion: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable dict of all fields."""
@@ -509,7 +621,7 @@ def parse_unit(unit: str) -> tuple[float, bool, bool, float | None]:
 
 
 def _validate_weight(weight_kg: float) -> float:
-    return in_range("weight_kg", weight_kg, 0.0, MAX_WEIGHT_KG, low_open=True)
+    return in_range("weight_kg", weight_kg, MIN_WEIGHT_KG, MAX_WEIGHT_KG)
 
 
 def _fmt(x: float) -> str:
@@ -555,7 +667,7 @@ def assess_dose(
         ``IV``, ``IO``, ``IM``, ``IN`` (intranasal), ``buccal``, ``rectal``, ``PO``,
         ``SC`` or a long form (``"intravenous"``).
     weight_kg : float
-        Body weight in kg, 0 < w <= 350.
+        Body weight in kg, 0.3 <= w <= 350 (:data:`MIN_WEIGHT_KG`, :data:`MAX_WEIGHT_KG`).
     kind : str
         ``bolus``, ``infusion_start``, ``infusion_change``, ``infusion_stop``,
         ``wean_start``.
@@ -622,7 +734,9 @@ def assess_dose(
                 "mg, g or mg/kg (or log the infusion with kind='infusion_start')"
             )
         dose_mg = dose_f * to_mg * (w if per_kg else 1.0)
-        return _assess_bolus(info, dose_mg, dose_unit_mass, route_c, w, tolerance_ratio)
+        conv = _conversion(dose_f, unit, per_kg, w, dose_mg, dose_unit_mass)
+        a = _assess_bolus(info, dose_mg, dose_unit_mass, route_c, w, tolerance_ratio, conv)
+        return replace(a, conversion=conv)
 
     # infusion kinds
     if info.infusion_class is None:
@@ -641,14 +755,65 @@ def assess_dose(
     # infusion_stop may be logged with any unit; the rate after a stop is 0.
     rate_mg_h = 0.0 if per_h is None else dose_f * to_mg * per_h * (w if per_kg else 1.0)
     rate_kg_h = rate_mg_h / w
-    return _assess_infusion(info, kind, rate_mg_h, rate_kg_h, route_c, dose_f, unit)
+    a = _assess_infusion(info, kind, rate_mg_h, rate_kg_h, route_c, dose_f, unit)
+    if per_h is None:
+        return a
+    return replace(a, conversion=_conversion(dose_f, unit, per_kg, w, rate_mg_h, "mg/h"))
+
+
+def _conversion(
+    dose: float, unit: str, per_kg: bool, w: float, result: float, result_unit: str
+) -> str:
+    """``"2 mg/kg × 70 kg = 140 mg"``; ``""`` when nothing was converted."""
+    if not per_kg and unit.strip() == result_unit:
+        return ""
+    weight = f" × {_fmt(w)} kg" if per_kg else ""
+    return f"{_fmt(dose)} {unit.strip()}{weight} = {_fmt(result)} {result_unit}"
+
+
+def check_dose_limit(assessment: DoseAssessment) -> None:
+    """Refuse a dose above the agent's plausible maximum (:data:`DOSE_LIMITS`).
+
+    Boluses are checked in mg (mg PE), infusion kinds by their rate in mg/kg/h.
+
+    Raises
+    ------
+    DoseLimitExceeded
+        With the entry, the limit, what the guideline gives and its source.
+
+    Examples
+    --------
+    >>> check_dose_limit(assess_dose("lorazepam", 4, "mg", "IV", 80))  # passes
+    >>> check_dose_limit(assess_dose("lorazepam", 2, "mg/kg", "IV", 80))
+    Traceback (most recent call last):
+    ...
+    detectors.doses.DoseLimitExceeded: lorazepam 2 mg/kg × 80 kg = 160 mg is above ...
+    """
+    a = assessment
+    limit = DOSE_LIMITS[a.agent]
+    entered = a.conversion or f"{_fmt(a.dose_mg)} {a.dose_unit}"
+    if a.kind == "bolus":
+        if a.dose_mg <= limit.bolus_mg:
+            return
+        what = f"single dose of {_fmt(limit.bolus_mg)} {a.dose_unit}"
+    else:
+        rate = a.rate_mg_per_kg_h or 0.0
+        if limit.rate_mg_per_kg_h is None or rate <= limit.rate_mg_per_kg_h:
+            return
+        entered = f"{entered} ({_fmt(rate)} mg/kg/h)"
+        what = f"infusion rate of {_fmt(limit.rate_mg_per_kg_h)} mg/kg/h"
+    raise DoseLimitExceeded(
+        f"{a.agent} {entered} is above the plausible maximum {what} (guideline: "
+        f"{limit.basis}; {limit.source}); check the dose and unit"
+    )
 
 
 def _assess_bolus(
-    info: AgentInfo, dose_mg: float, dose_unit: str, route: str, w: float, tol: float
-) -> DoseAssessment:
+    info: AgentInfo, dose_mg: float, dose_unit: str, route: str, w: float, tol: float,
+    conversion: str = "",
+) -> DoseAssessment:  # fmt: skip
     name = info.name
-    given = f"{name} {format_dose_mg(dose_mg, dose_unit)} {route}"
+    given = f"{name} {conversion or format_dose_mg(dose_mg, dose_unit)} {route}"
     cls = info.bolus_class
     common: dict[str, Any] = {
         "agent": name,

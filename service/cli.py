@@ -8,18 +8,54 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-__all__ = ["main", "build_parser", "add_bed_settings_arguments", "bed_settings"]
+__all__ = [
+    "main", "build_parser", "add_bed_settings_arguments", "bed_settings", "out_dir", "notch_hz",
+]  # fmt: skip
+
+#: Flags every subcommand takes, before or after its name.
+_COMMON_FLAGS = ("-v", "--verbose", "-q", "--quiet")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line: ``rsemon <cmd>: <what>``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
+def out_dir(text: str) -> Path:
+    """``--out``: a folder, existing or to be made; an existing file is refused."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is an existing file, not a folder")
+    return path
+
+
+def notch_hz(text: str) -> float:
+    """``--notch``: 50 or 60 (Hz), or 0 / ``off`` for no notch."""
+    key = text.strip().lower()
+    if key in ("off", "none", "0"):
+        return 0.0
+    try:
+        value = float(key)
+    except ValueError:
+        value = math.nan
+    if value not in (0.0, 50.0, 60.0):
+        raise argparse.ArgumentTypeError(f"must be 50, 60 or off (0), got {text!r}")
+    return value
 
 
 def add_bed_settings_arguments(p: argparse.ArgumentParser) -> None:
     """The flags that fill :class:`monitoring.settings.BedSettings` (replay, monitor)."""
     g = p.add_argument_group("analysis settings (as POST /beds takes them)")
-    g.add_argument("--notch", type=float, default=50.0, help="line frequency, 50 or 60 (0: off)")
+    g.add_argument("--notch", type=notch_hz, default=50.0, metavar="{50,60,off}",
+                   help="mains notch: 50 or 60 Hz, or off (0); default 50")  # fmt: skip
     g.add_argument("--band", type=float, nargs=2, default=None, metavar=("LOW_HZ", "HIGH_HZ"),
                    help="band-pass, Hz (default 0.5 45)")  # fmt: skip
     g.add_argument("--montage", choices=("bipolar", "as-recorded"), default="bipolar",
@@ -60,20 +96,26 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from pipeline import __version__
+
+    parser = _Parser(
         prog="rsemon",
         description="EEG monitoring for refractory status epilepticus.",
     )
+    parser.add_argument("--version", action="version", version=f"rsemon {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("-q", "--quiet", action="store_true", help="quieter (no progress)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("replay", help="run one EDF/BDF file offline as fast as possible")
     p.add_argument("path", help="EDF, EDF+ or BDF file")
-    p.add_argument("--out", type=Path, default=None, help="output folder (default ./out/<stem>)")
+    p.add_argument("--out", type=out_dir, default=None,
+                   help="output folder (default ./out/<stem>)")  # fmt: skip
     add_bed_settings_arguments(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_replay)
 
+    # parsed by detectors.scoring (main() hands it the arguments, --help included)
     p = sub.add_parser(
         "score",
         help="SzCORE event scoring: rsemon score REF HYP [REF HYP ...]",
@@ -84,7 +126,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module in _EXTRA_COMMANDS:
         __import__(module, fromlist=["add_parser"]).add_parser(sub)
+    for name, command in sub.choices.items():
+        if name != "score":
+            _add_common_flags(command)
     return parser
+
+
+def _add_common_flags(parser: argparse.ArgumentParser) -> None:
+    """``-v``/``-q`` on a subcommand (and its own subcommands), not resetting the top level.
+
+    A subcommand's defaults would overwrite what was given before its name, so here
+    they are ``SUPPRESS``: the top-level parser's defaults stand unless a flag is given.
+    """
+    have = parser._option_string_actions
+    for flags, help_text in ((("-v", "--verbose"), "log more"), (("-q", "--quiet"), "quieter")):
+        if flags[1] in have:
+            have[flags[1]].default = argparse.SUPPRESS
+        else:
+            parser.add_argument(*flags, action="store_true", default=argparse.SUPPRESS,
+                                help=help_text)  # fmt: skip
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _add_common_flags(child)
 
 
 #: Modules that add their own subcommands with ``add_parser(subparsers)``.
@@ -93,6 +157,12 @@ _EXTRA_COMMANDS: tuple[str, ...] = ("service.cli_live", "service.cli_service", "
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    words = [a for a in argv if a not in _COMMON_FLAGS]
+    if words[:1] == ["score"]:
+        # its own parser: REMAINDER would not pass a leading --help through argparse
+        from detectors.scoring import score_main
+
+        return score_main(words[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -106,7 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except IngestError as exc:
         print(f"rsemon: {exc}", file=sys.stderr)
         return 2
-    except (ValueError, FileNotFoundError, PermissionError) as exc:
+    except (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError,
+            IsADirectoryError, PermissionError) as exc:  # fmt: skip
         print(f"rsemon {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -156,9 +156,11 @@ def add_parser(subparsers: Any) -> None:
         help="LSL stream name (repeat for several beds)",
     )
     p.add_argument("--type", default=None, help="also require this LSL content type (e.g. EEG)")
+    from service.cli import add_bed_settings_arguments, out_dir
+
     p.add_argument(
         "--out",
-        type=Path,
+        type=out_dir,
         default=None,
         help="output folder (default ./out/NAME; with several streams DIR/NAME)",
     )
@@ -174,8 +176,6 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="stop when a non-looping 'rsemon stream' player has sent its last sample",
     )
-    from service.cli import add_bed_settings_arguments
-
     add_bed_settings_arguments(p)
     p.add_argument("--lsl-config", type=Path, default=None, metavar="PATH", help=_CONFIG_HELP)
     p.add_argument("-q", "--quiet", action="store_true", help="no status lines on stderr")

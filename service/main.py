@@ -15,6 +15,7 @@ from pathlib import Path
 
 import anyio
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -30,6 +31,7 @@ from service.errors import (
 )
 from service.routers import alerts, beds, health, tokens, treatments
 from service.runner import BedManager
+from service.schemas import validation_error_public
 from service.settings import Settings
 
 __all__ = ["create_app", "STATIC_DIR", "HTTP_STATUS", "http_status"]
@@ -105,6 +107,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=http_status(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # the input is echoed made safe: a NaN in it must not turn a 422 into a 500
+        body = validation_error_public(exc.errors()).model_dump(mode="json")
+        return JSONResponse(body, status_code=422)
 
     for module in (health, beds, treatments, alerts, tokens):
         app.include_router(module.router, prefix=API_PREFIX)

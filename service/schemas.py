@@ -12,12 +12,20 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from detectors.clinical import GOALS, T1_T2_MIN
-from detectors.doses import KINDS
+from detectors.doses import KINDS, MAX_WEIGHT_KG, MIN_WEIGHT_KG
 
 __all__ = [
     "SeizureType", "SourceKind", "BedSourceIn", "BedCreate", "BedSourcePublic", "BedPublic",
@@ -25,7 +33,8 @@ __all__ = [
     "TreatmentsPublic", "ObservationCreate", "ObservationPublic", "ObservationsPublic",
     "StagePublic", "HopPublic", "BedState", "TrendsPublic", "SpectrogramPublic",
     "AlertPublic", "AlertsPublic", "TokenCreate", "TokenPublic", "TokenCreated",
-    "TokensPublic", "SessionPublic", "HealthPublic", "Message",
+    "TokensPublic", "SessionPublic", "HealthPublic", "Message", "ValidationErrorItem",
+    "ValidationErrorPublic", "validation_error_public",
 ]  # fmt: skip
 
 SeizureType = Literal["generalized_convulsive", "focal_impaired_awareness", "absence", "other"]
@@ -43,6 +52,39 @@ for _names, _literal in ((T1_T2_MIN, SeizureType), (KINDS, TreatmentKind), (GOAL
 BED_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 #: LSL stream names: printable, no quotes or brackets (they would break the LSL query).
 LSL_NAME_PATTERN = r"^[^'\"\[\]\x00-\x1f]+$"
+#: EDF paths: at most 1,024 characters (PATH_MAX on Linux is 4,096 bytes, but no
+#: recordings folder is nested that deep) and 255 per folder or file name (NAME_MAX:
+#: a longer name is refused by the operating system, which used to surface as a 500).
+MAX_PATH_CHARS = 1024
+MAX_PATH_PART_CHARS = 255
+
+
+def _check_path(path: str | None) -> str | None:
+    if path is None:
+        return None
+    if any(ord(ch) < 32 for ch in path):
+        raise ValueError("the path contains a control character")
+    longest = max((len(part.encode("utf-8", "replace")) for part in path.split("/")), default=0)
+    if longest > MAX_PATH_PART_CHARS:
+        raise ValueError(
+            f"a folder or file name in the path is {longest} bytes long; the limit is "
+            f"{MAX_PATH_PART_CHARS}"
+        )
+    return path
+
+
+EdfPath = Annotated[
+    str | None,
+    Field(min_length=1, max_length=MAX_PATH_CHARS),
+    AfterValidator(_check_path),
+]
+
+#: Free-text limits: notes, and the reason for entering a dose above its plausible maximum.
+MAX_NOTE_CHARS = 1000
+MAX_OVERRIDE_CHARS = 500
+#: How an override reason is kept in the treatment's stored note (its first line).
+OVERRIDE_TAG = "[dose limit override] "
+
 #: Treatment and observation times: at most 30 days either side of the bed's t_s = 0.
 MAX_ABS_T_S = 30 * 24 * 3600.0
 
@@ -59,6 +101,87 @@ class Message(_Out):
     detail: str
 
 
+# ------------------------------------------------------------------ validation errors
+#: Longest piece of a client's input echoed back in a 422 answer (longer text is cut).
+MAX_ECHO_CHARS = 120
+#: Most problems listed in one 422 answer (a body with 1,000 unknown fields has 1,000).
+MAX_ERRORS = 20
+
+
+class ValidationErrorItem(_Out):
+    """One problem with a request, in FastAPI's shape (``loc``, ``msg``, ``type``)."""
+
+    loc: list[str | int]
+    msg: str = Field(description="one line")
+    type: str
+    input: Any = Field(
+        default=None,
+        description="the offending value, made safe to echo: non-finite numbers as the "
+        "strings 'NaN', 'Infinity', '-Infinity'; long text cut; large objects left out",
+    )
+
+
+class ValidationErrorPublic(_Out):
+    """The 422 answer to a request that does not fit its schema."""
+
+    detail: list[ValidationErrorItem]
+    errors: list[str] = Field(description="the same problems, one line each: 'where: what'")
+
+
+def _echo(value: Any, depth: int = 0) -> Any:
+    """``value`` made safe to put into a JSON answer (finite, short, plain types)."""
+    if isinstance(value, bool) or value is None or isinstance(value, int):
+        return value if not isinstance(value, int) or abs(value) < 10**18 else str(value)[:20]
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        return value if math.isfinite(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, bytes | bytearray):
+        value = bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, str):
+        value = value.encode("utf-8", errors="replace").decode("utf-8")
+        if len(value) > MAX_ECHO_CHARS:
+            return f"{value[:MAX_ECHO_CHARS]}... ({len(value)} characters)"
+        return value
+    if depth < 2 and isinstance(value, dict) and len(value) <= 8:
+        return {_echo(str(k), depth + 1): _echo(v, depth + 1) for k, v in value.items()}
+    if depth < 2 and isinstance(value, list | tuple) and len(value) <= 8:
+        return [_echo(v, depth + 1) for v in value]
+    return None  # too large or of an unknown type: left out
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line and at most a few hundred characters."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= 300 else line[:300] + "..."
+
+
+def validation_error_public(errors: Any) -> ValidationErrorPublic:
+    """The 422 body for pydantic/FastAPI validation ``errors`` (``exc.errors()``).
+
+    The default FastAPI answer echoes the input as it came; a NaN or an infinity in
+    the input (Python's JSON parser accepts ``NaN``, ``Infinity`` and ``1e999``)
+    then makes the answer itself unencodable and the client sees a 500. Here every
+    echoed value goes through :func:`_echo` and every message is one line.
+    """
+    errors = list(errors)
+    items: list[ValidationErrorItem] = []
+    for err in errors[:MAX_ERRORS]:
+        loc = [p if isinstance(p, int) else _one_line(str(p))[:64] for p in err.get("loc", ())]
+        items.append(
+            ValidationErrorItem(
+                loc=loc, msg=_one_line(err.get("msg", "invalid")),
+                type=str(err.get("type", "value_error")), input=_echo(err.get("input")),
+            )
+        )  # fmt: skip
+    lines = [
+        f"{'.'.join(str(p) for p in it.loc if p != 'body') or 'body'}: {it.msg}" for it in items
+    ]
+    if len(errors) > MAX_ERRORS:
+        lines.append(f"... and {len(errors) - MAX_ERRORS} more problems")
+    return ValidationErrorPublic(detail=items, errors=lines)
+
+
 # ------------------------------------------------------------------------------ beds
 class BedSourceIn(_In):
     """Where a bed's EEG comes from."""
@@ -68,16 +191,21 @@ class BedSourceIn(_In):
         description="edf: replay a file under a recordings folder; lsl: a live LSL stream; "
         "none: no EEG (clinical charting only: treatments and clinical observations)",
     )
-    path: str | None = Field(
-        default=None, min_length=1, max_length=4096,
-        description="EDF/BDF path (kind=edf): absolute, or relative to a recordings folder",
-    )  # fmt: skip
+    path: EdfPath = Field(
+        default=None,
+        description="EDF/BDF path (kind=edf): absolute, or relative to a recordings folder; "
+        f"at most {MAX_PATH_CHARS} characters",
+    )
     stream_name: str | None = Field(
         default=None, min_length=1, max_length=256, pattern=LSL_NAME_PATTERN,
         description="LSL stream name (kind=lsl)",
     )  # fmt: skip
     speed: float = Field(
-        default=1.0, gt=0, le=100000, description="replay speed, multiples of real time (kind=edf)"
+        strict=True,
+        default=1.0,
+        gt=0,
+        le=100000,
+        description="replay speed, multiples of real time (kind=edf)",
     )
 
     @model_validator(mode="after")
@@ -99,9 +227,14 @@ class TargetsIn(_In):
     """Titration target of the anaesthetic infusion."""
 
     goal: Goal = "burst_suppression"
-    sr_low: float = Field(default=0.5, ge=0, le=1, description="lower suppression-ratio bound")
-    sr_high: float = Field(default=0.8, ge=0, le=1, description="upper suppression-ratio bound")
+    sr_low: float = Field(
+        strict=True, default=0.5, ge=0, le=1, description="lower suppression-ratio bound"
+    )
+    sr_high: float = Field(
+        strict=True, default=0.8, ge=0, le=1, description="upper suppression-ratio bound"
+    )
     sustain_s: float = Field(
+        strict=True,
         default=300.0,
         gt=0,
         le=86400,
@@ -123,8 +256,12 @@ class AnalysisSettingsIn(_In):
         "(RSEMON_NOTCH_HZ)",
     )  # fmt: skip
     notch: bool = Field(default=True, description="false: no notch at all")
-    l_freq_hz: float = Field(default=0.5, gt=0, le=20, description="band-pass low edge, Hz")
-    h_freq_hz: float = Field(default=45.0, gt=1, le=200, description="band-pass high edge, Hz")
+    l_freq_hz: float = Field(
+        strict=True, default=0.5, gt=0, le=20, description="band-pass low edge, Hz"
+    )
+    h_freq_hz: float = Field(
+        strict=True, default=45.0, gt=1, le=200, description="band-pass high edge, Hz"
+    )
     montage: Literal["bipolar", "as_recorded"] = Field(
         default="bipolar",
         description="longitudinal bipolar where 10-20 names allow, or the channels as recorded",
@@ -165,16 +302,34 @@ class BedCreate(_In):
     """A new bed (admission). Give the source as ``source`` or the flat shortcuts."""
 
     bed_id: str = Field(pattern=BED_ID_PATTERN, description="e.g. ICU-3 (letters, digits, _ . -)")
-    weight_kg: float = Field(gt=0, le=350, description="patient weight, for dose adequacy")
+    weight_kg: float = Field(
+        strict=True, gt=0, le=MAX_WEIGHT_KG,
+        description=f"patient weight, kg ({MIN_WEIGHT_KG:g}-{MAX_WEIGHT_KG:g}: a very preterm "
+        "neonate to the heaviest adult; dose adequacy and mg/kg doses use it)",
+    )  # fmt: skip
+
+    @field_validator("weight_kg")
+    @classmethod
+    def _plausible_weight(cls, value: float) -> float:
+        # gt=0 answers zero and negatives; this catches 1e-300 and grams typed as kg
+        if value < MIN_WEIGHT_KG:
+            raise ValueError(
+                f"weight_kg {value:g} is below {MIN_WEIGHT_KG:g} kg, the lightest patient "
+                "(a very preterm neonate); give the weight in kg"
+            )
+        return value
+
     seizure_type: SeizureType = Field(
         default="generalized_convulsive", description="selects t1/t2 (ILAE 2015)"
     )
-    t1_min: float | None = Field(default=None, gt=0, le=1440, description="override of t1 (min)")
-    t2_min: float | None = Field(default=None, gt=0, le=10080, description="override of t2 (min)")
-    source: BedSourceIn | None = None
-    edf_path: str | None = Field(
-        default=None, min_length=1, max_length=4096, description="= source edf"
+    t1_min: float | None = Field(
+        strict=True, default=None, gt=0, le=1440, description="override of t1 (min)"
     )
+    t2_min: float | None = Field(
+        strict=True, default=None, gt=0, le=10080, description="override of t2 (min)"
+    )
+    source: BedSourceIn | None = None
+    edf_path: EdfPath = Field(default=None, description="= source edf")
     lsl_stream: str | None = Field(
         default=None,
         min_length=1,
@@ -182,7 +337,9 @@ class BedCreate(_In):
         pattern=LSL_NAME_PATTERN,
         description="= source lsl",
     )
-    speed: float | None = Field(default=None, gt=0, le=100000, description="= source.speed")
+    speed: float | None = Field(
+        strict=True, default=None, gt=0, le=100000, description="= source.speed"
+    )
     targets: TargetsIn | None = None
     settings: AnalysisSettingsIn | None = Field(
         default=None, description="notch, band-pass and montage (service defaults if omitted)"
@@ -263,7 +420,11 @@ class _Timed(_In):
         description="ISO 8601 with timezone; or give t_s; default: now on the bed clock",
     )
     t_s: float | None = Field(
-        default=None, ge=-MAX_ABS_T_S, le=MAX_ABS_T_S, description="seconds on the bed clock"
+        strict=True,
+        default=None,
+        ge=-MAX_ABS_T_S,
+        le=MAX_ABS_T_S,
+        description="seconds on the bed clock",
     )
 
     @model_validator(mode="after")
@@ -282,11 +443,42 @@ class TreatmentCreate(_Timed):
     """One administration: bolus, infusion start/change/stop or wean start."""
 
     agent: str = Field(min_length=1, max_length=64, description="e.g. lorazepam, Keppra")
-    dose: float = Field(ge=0, le=1e7, description="amount in `unit` (the new rate for infusions)")
+    dose: float = Field(
+        strict=True, ge=0, le=1e7,
+        description="amount in `unit` (the new rate for infusions); a number, not a string "
+        "or a boolean. Doses above the agent's plausible maximum are refused unless "
+        "`override_reason` is given",
+    )  # fmt: skip
     unit: str = Field(min_length=1, max_length=32, description="mg, g, mg PE, mg/kg/h, ...")
     route: str = Field(default="IV", min_length=1, max_length=32, description="IV, IO, IM, IN, ...")
     kind: TreatmentKind = "bolus"
-    note: str | None = Field(default=None, max_length=1000)
+    note: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
+    override_reason: str | None = Field(
+        default=None, min_length=3, max_length=MAX_OVERRIDE_CHARS, pattern=r"^[^\x00-\x1f]+$",
+        description="why a dose above the agent's plausible maximum is entered anyway (one "
+        "line); stored and shown with the treatment. Without it such a dose is refused (422)",
+    )  # fmt: skip
+
+    @field_validator("note")
+    @classmethod
+    def _note_not_override(cls, value: str | None) -> str | None:
+        if value is not None and value.startswith(OVERRIDE_TAG):
+            raise ValueError(f"a note cannot start with {OVERRIDE_TAG!r}; use override_reason")
+        return value
+
+    def stored_note(self) -> str | None:
+        """The note as stored: the override reason, if any, on a first tagged line."""
+        if self.override_reason is None:
+            return self.note
+        return f"{OVERRIDE_TAG}{self.override_reason}" + (f"\n{self.note}" if self.note else "")
+
+
+def split_stored_note(note: str | None) -> tuple[str | None, str | None]:
+    """``(note, override_reason)`` from a stored note (see :meth:`TreatmentCreate.stored_note`)."""
+    if note is None or not note.startswith(OVERRIDE_TAG):
+        return note, None
+    first, _, rest = note.partition("\n")
+    return rest or None, first[len(OVERRIDE_TAG) :]
 
 
 class StagePublic(_Out):
@@ -323,8 +515,14 @@ class TreatmentPublic(_Out):
     reason: str
     rule: str
     source: str
+    conversion: str = Field(
+        default="", description="how the entry became dose_mg, e.g. '2 mg/kg × 70 kg = 140 mg'"
+    )
     cumulative_note: str
     note: str | None
+    override_reason: str | None = Field(
+        default=None, description="why a dose above the plausible maximum was entered"
+    )
     entered_by: str | None
     created_at: str
     stage: StagePublic | None = Field(default=None, description="SE stage right after this entry")
@@ -332,9 +530,11 @@ class TreatmentPublic(_Out):
     @model_validator(mode="before")
     @classmethod
     def _flatten_assessment(cls, data: Any) -> Any:
-        """A ``treatments`` row keeps the dose assessment as JSON in ``assessment``."""
+        """A ``treatments`` row keeps the dose assessment as JSON in ``assessment`` and an
+        override reason on the first line of ``note``."""
         if isinstance(data, dict) and isinstance(data.get("assessment"), str):
             row = {k: v for k, v in data.items() if k != "assessment"}
+            row["note"], row["override_reason"] = split_stored_note(row.get("note"))
             return {**json.loads(data["assessment"]), **row}
         return data
 
@@ -351,7 +551,7 @@ class ObservationCreate(_Timed):
         description="seizure_start / seizure_ongoing: seizure activity at that time; "
         "seizure_end: it stopped"
     )
-    note: str | None = Field(default=None, max_length=1000)
+    note: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
 
 
 class ObservationPublic(_Out):
@@ -403,7 +603,9 @@ class BedState(_Out):
     bed_id: str
     status: str
     status_message: str
-    t_s: float | None = Field(description="bed time of this state (latest hop or observation)")
+    t_s: float | None = Field(
+        strict=True, description="bed time of this state (latest hop or observation)"
+    )
     time: str | None
     position_s: float | None
     latest: HopPublic | None

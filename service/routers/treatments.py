@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from detectors.doses import DoseError, DoseLimitExceeded, assess_dose, check_dose_limit
 from service.auth import Clinician, Viewer
 from service.deps import ManagerDep
+from service.errors import InvalidEntry
 from service.routers import AUTH_ERRORS, NOT_FOUND
 from service.routers.beds import BedId
 from service.runner import targets_public
@@ -28,12 +30,34 @@ router = APIRouter(tags=["clinical"], responses={**AUTH_ERRORS, **NOT_FOUND})
     response_model=TreatmentPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Log a treatment (clinician+); the answer says whether the dose was adequate and why",
-    responses={422: {"description": "unknown agent, unit or route; malformed body"}},
+    description=(
+        "A dose in `mg/kg` (or a rate in `mg/kg/h`) is converted with the bed's weight and "
+        "the conversion echoed in `conversion`. A dose above the agent's plausible maximum "
+        "(single bolus in mg, or infusion rate in mg/kg/h; see `detectors.doses.DOSE_LIMITS`) "
+        "is refused with the limit and its source unless `override_reason` is given."
+    ),
+    responses={
+        422: {
+            "description": "unknown agent, unit or route; a dose above its plausible maximum "
+            "without override_reason; malformed body"
+        }
+    },
 )
 def add_treatment(
     bed_id: BedId, body: TreatmentCreate, principal: Clinician, manager: ManagerDep
 ) -> TreatmentPublic:
-    return manager.add_treatment(bed_id, body, principal)
+    weight_kg = manager.get(bed_id).weight_kg
+    try:
+        check_dose_limit(
+            assess_dose(body.agent, body.dose, body.unit, body.route, weight_kg, body.kind)
+        )
+    except DoseLimitExceeded as exc:
+        if body.override_reason is None:
+            raise InvalidEntry(f"{exc}; to enter it anyway, give override_reason") from None
+    except (DoseError, ValueError, TypeError):
+        pass  # the manager refuses it with its own message
+    return manager.add_treatment(bed_id, body.model_copy(update={"note": body.stored_note()}),
+                                 principal)  # fmt: skip
 
 
 @router.get("/beds/{bed_id}/treatments", response_model=TreatmentsPublic)
