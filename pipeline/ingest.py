@@ -146,7 +146,9 @@ def _hz(rate: float) -> str:
 
 
 def _shown(text: str) -> str:
-    return repr(text) if text else "empty"
+    """A field's text quoted, control characters as ``\\xNN``; ``empty`` when blank."""
+    shown = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    return f"'{shown}'" if text else "empty"
 
 
 def _header_int(name: str, text: str) -> int:
@@ -251,7 +253,7 @@ def _parse_signals(raw: bytes, ns: int, fmt: str) -> tuple[SignalHeader, ...]:
             SignalHeader(
                 i,
                 label,
-                _text(f["physical dimension"][i]),
+                f["physical dimension"][i].decode("latin-1").strip(),
                 cal,  # type: ignore[arg-type]
                 spr,
                 label == annotation_label,
@@ -502,16 +504,20 @@ class EdfSource:
     def _at_one_rate(
         self, eeg: list[tuple[SignalHeader, Any]], warnings: list[str]
     ) -> tuple[list[tuple[SignalHeader, Any]], float]:
-        """EEG channels at the majority rate (which must be analysable); the rest set aside."""
+        """EEG channels at the majority rate among the analysable ones; the rest set aside.
+
+        Refused when no EEG channel has a rate in ``[MIN_SFREQ_HZ, MAX_SFREQ_HZ]``.
+        """
         rate_of = {h.index: self.header.rate_hz(h) for h, _ in eeg}
-        sfreq, _ = Counter(rate_of.values()).most_common(1)[0]
-        if not MIN_SFREQ_HZ <= sfreq <= MAX_SFREQ_HZ:
-            h = next(h for h, _ in eeg if rate_of[h.index] == sfreq)
+        usable = [r for r in rate_of.values() if MIN_SFREQ_HZ <= r <= MAX_SFREQ_HZ]
+        if not usable:
+            h = eeg[0][0]
             raise self._fail(
                 f"record duration {self.header.record_s:g} s with {h.n_per_record} samples "
-                f"per record gives a sampling rate of {_hz(sfreq)} Hz; the pipeline "
-                f"analyses EEG at {MIN_SFREQ_HZ:,.0f}-{MAX_SFREQ_HZ:,.0f} Hz"
+                f"per record gives a sampling rate of {_hz(rate_of[h.index])} Hz; the "
+                f"pipeline analyses EEG at {MIN_SFREQ_HZ:,.0f}-{MAX_SFREQ_HZ:,.0f} Hz"
             )
+        sfreq, _ = Counter(usable).most_common(1)[0]
         odd = [h for h, _ in eeg if rate_of[h.index] != sfreq]
         if odd:
             warnings.append(
@@ -599,7 +605,7 @@ class EdfSource:
             set_aside=tuple(self._set_aside),
             start_datetime=self._start(warnings),
             unit_known=unit_known,
-            warnings=tuple(warnings),
+            warnings=tuple(_one_line(w) for w in warnings),
             annotations=annotations,
         )
 
