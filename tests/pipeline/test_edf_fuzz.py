@@ -30,7 +30,9 @@ import numpy as np
 import pytest
 
 from monitoring.replay import run_replay
+from pipeline.chunk import Chunk
 from pipeline.ingest import EdfSource, IngestError
+from pipeline.preprocess import CausalFilter, design_sos
 
 ROOT = Path(__file__).resolve().parents[2]
 FS = 256  # samples per 1-s record
@@ -501,3 +503,37 @@ def test_rsemon_replay_prints_the_refusal_in_one_line_with_status_2(
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("rsemon: "), done.stderr
     assert words in lines[0] and "Traceback" not in done.stderr
+
+
+# ---------------------------------------------------------------- downstream of a valid header
+
+
+@pytest.mark.parametrize("sfreq_hz", [100.0, 100.5, 128.0, 160.0, 200.0, 256.0, 2048.0, 16000.0])
+@pytest.mark.parametrize("notch_hz", [None, 50.0, 60.0])
+def test_every_rate_the_header_check_passes_gets_a_stable_filter(
+    sfreq_hz: float, notch_hz: float | None
+) -> None:
+    filt = CausalFilter(sfreq_hz, 2, notch_hz=notch_hz)
+    assert np.isfinite(filt.sos).all() and np.isfinite(filt._zi_unit).all()
+    step = np.ones((2, int(sfreq_hz * 2)))
+    out = filt.push(Chunk(step, 0.0, sfreq_hz, ("a", "b"))).data_uv
+    assert np.isfinite(out).all() and np.abs(out).max() < 1e-6  # DC removed from the start
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [({"sfreq_hz": float("nan")}, "sfreq_hz must be finite"),
+     ({"sfreq_hz": 0.0}, "sfreq_hz must be > 0"),
+     ({"sfreq_hz": -256.0}, "sfreq_hz must be > 0"),
+     ({"sfreq_hz": 100.0, "l_freq_hz": 46.0}, "low edge l_freq_hz=46 Hz is not below"),
+     ({"sfreq_hz": 1.0}, "capped at 0.45 × 1 Hz; Nyquist is 0.5 Hz"),
+     ({"sfreq_hz": 256.0, "l_freq_hz": float("nan")}, "l_freq_hz must be finite"),
+     ({"sfreq_hz": 256.0, "h_freq_hz": 0.0}, "h_freq_hz must be > 0"),
+     ({"sfreq_hz": 256.0, "notch_hz": float("inf")}, "notch_hz must be finite"),
+     ({"sfreq_hz": 256.0, "order": 0}, "order must be >= 1")],
+)  # fmt: skip
+def test_filter_design_refuses_its_inputs_in_words(kwargs: dict[str, float], words: str) -> None:
+    with pytest.raises(ValueError) as info:
+        design_sos(**kwargs)  # type: ignore[arg-type]
+    msg = str(info.value)
+    assert words in msg and not any(m in msg for m in INTERNAL_MARKERS), msg
