@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal
 
+from pipeline import checks
 from pipeline.chunk import Chunk
 from pipeline.features import window_view
 from pipeline.ingest import normalise_label
@@ -108,16 +109,39 @@ def design_sos(
 
     The high cut is lowered to 0.45 × ``sfreq_hz`` when the rate is too low for it,
     and the notch is dropped when ``notch_hz`` is above Nyquist. Both are causal.
+
+    Raises
+    ------
+    TypeError, ValueError
+        An argument that is not a finite positive number (``order``: an int ≥ 1), or
+        a band that does not fit this rate: the low edge must lie below the high
+        edge once that is capped at 0.45 × ``sfreq_hz`` (90 % of Nyquist).
     """
-    nyq = sfreq_hz / 2.0
-    h = min(h_freq_hz, 0.45 * sfreq_hz)
-    if not 0 < l_freq_hz < h:
-        raise ValueError(f"need 0 < l_freq_hz < h_freq_hz, got {l_freq_hz} and {h}")
-    sos = signal.butter(order, [l_freq_hz, h], btype="bandpass", fs=sfreq_hz, output="sos")
+    fs = checks.positive("sfreq_hz", sfreq_hz)
+    low = checks.positive("l_freq_hz", l_freq_hz)
+    high = checks.positive("h_freq_hz", h_freq_hz)
+    if notch_hz is not None:
+        checks.positive("notch_hz", notch_hz)
+    checks.count("order", order)
+    nyq = fs / 2.0
+    h = min(high, 0.45 * fs)
+    if not low < h:
+        capped = f" (capped at 0.45 × {fs:g} Hz; Nyquist is {nyq:g} Hz)" if h < high else ""
+        raise ValueError(
+            f"band-pass low edge l_freq_hz={low:g} Hz is not below its high edge "
+            f"{h:g} Hz{capped}: no band is left to filter at {fs:g} Hz"
+        )
+    sos = signal.butter(order, [low, h], btype="bandpass", fs=fs, output="sos")
     if notch_hz is not None and notch_hz < nyq * 0.98:
-        b, a = signal.iirnotch(notch_hz, Q=30.0, fs=sfreq_hz)
+        b, a = signal.iirnotch(notch_hz, Q=30.0, fs=fs)
         sos = np.vstack([sos, signal.tf2sos(b, a)])
-    return np.asarray(sos, dtype=np.float64)
+    sos = np.asarray(sos, dtype=np.float64)
+    if not np.isfinite(sos).all():
+        raise ValueError(
+            f"band-pass {low:g}-{h:g} Hz cannot be designed at {fs:g} Hz "
+            "(band too narrow for this rate)"
+        )
+    return sos
 
 
 class CausalFilter:
@@ -142,8 +166,15 @@ class CausalFilter:
         self.l_freq_hz = l_freq_hz
         self.h_freq_hz = h_freq_hz
         self.notch_hz = notch_hz
+        checks.count("n_channels", n_channels)
         self.sos = design_sos(sfreq_hz, l_freq_hz, h_freq_hz, notch_hz)
-        self._zi_unit = signal.sosfilt_zi(self.sos)  # (n_sections, 2)
+        try:
+            self._zi_unit = signal.sosfilt_zi(self.sos)  # (n_sections, 2)
+        except (np.linalg.LinAlgError, ValueError):
+            raise ValueError(
+                f"band-pass {l_freq_hz:g}-{h_freq_hz:g} Hz with notch {notch_hz} Hz has no "
+                f"steady state at {sfreq_hz:g} Hz (numerically unstable at this rate)"
+            ) from None
         self.reset()
 
     def reset(self) -> None:

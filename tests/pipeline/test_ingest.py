@@ -371,3 +371,124 @@ def test_read_range_and_bad_arguments(tmp_path: Path) -> None:
         src.read(300, 300)
     with pytest.raises(ValueError, match="chunk_s"):
         EdfSource(tmp_path / "ok.edf", chunk_s=0)
+
+
+# ------------------------------------------------------------------ header checks
+# good_bytes: 4 signals (EEG C3, EEG C4, ECG, EDF Annotations), 10 records of 1 s at
+# 256 Hz. Per-signal fields start at byte 256, one block of ns × width per field.
+
+_NS = 4
+_SIGNAL_FIELD_AT = {"label": (256, 16), "physical dimension": (256 + 96 * _NS, 8),
+                    "physical minimum": (256 + 104 * _NS, 8),
+                    "physical maximum": (256 + 112 * _NS, 8),
+                    "digital minimum": (256 + 120 * _NS, 8),
+                    "samples per record": (256 + 216 * _NS, 8)}  # fmt: skip
+
+
+def patched(good: bytes, at: int, width: int, text: str | bytes) -> bytes:
+    raw = text.encode("latin-1") if isinstance(text, str) else text
+    bad = bytearray(good)
+    bad[at : at + width] = raw.ljust(width)[:width]
+    return bytes(bad)
+
+
+def signal_patched(good: bytes, field: str, signal: int, text: str) -> bytes:
+    base, width = _SIGNAL_FIELD_AT[field]
+    return patched(good, base + signal * width, width, text)
+
+
+@pytest.mark.parametrize("text", ["nan", "", "abc", "0", "-1", "inf"])
+def test_bad_record_duration_is_refused_by_name(
+    tmp_path: Path, good_bytes: bytes, text: str
+) -> None:
+    (tmp_path / "d.edf").write_bytes(patched(good_bytes, 244, 8, text))
+    refused(tmp_path / "d.edf", "record duration")
+
+
+def test_microsecond_record_duration_is_refused_naming_the_rate(
+    tmp_path: Path, good_bytes: bytes
+) -> None:
+    (tmp_path / "d.edf").write_bytes(patched(good_bytes, 244, 8, "0.000001"))
+    exc = refused(tmp_path / "d.edf", "record duration", "256,000,000 Hz", "100-16,000 Hz")
+    assert "0.000001 s" in str(exc) or "1e-06 s" in str(exc)
+
+
+def test_one_hertz_eeg_is_refused_naming_the_rate(tmp_path: Path, good_bytes: bytes) -> None:
+    data = signal_patched(good_bytes, "samples per record", 0, "1")
+    data = signal_patched(data, "samples per record", 1, "1")
+    (tmp_path / "r.edf").write_bytes(data)  # records now shorter: the file holds more
+    refused(tmp_path / "r.edf", "sampling rate of 1 Hz", "100-16,000 Hz")
+
+
+def test_degenerate_calibration_sets_the_channel_aside_with_a_warning(
+    tmp_path: Path, good_bytes: bytes
+) -> None:
+    data = signal_patched(good_bytes, "physical minimum", 0, "200")  # = physical maximum
+    (tmp_path / "c.edf").write_bytes(data)
+    src = EdfSource(tmp_path / "c.edf")
+    assert src.ch_names == ("EEG C4",)
+    assert "EEG C3" in src.info.set_aside
+    assert any("EEG C3" in w and "physical minimum" in w for w in src.info.warnings)
+    assert np.allclose(read_all(src)[0], sine(2560, FS, 4.0, 50.0, phase=1), atol=0.01)
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "words"),
+    [("physical minimum", "200", "physical minimum equals physical maximum"),
+     ("physical minimum", "nan", "physical minimum is 'nan'"),
+     ("physical minimum", "", "physical minimum is empty"),
+     ("digital minimum", "32767", "digital minimum 32767 is not below"),
+     ("digital minimum", "-99999", "exceeds the EDF range")],
+)  # fmt: skip
+def test_degenerate_calibration_on_every_eeg_channel_is_refused(
+    tmp_path: Path, good_bytes: bytes, field: str, text: str, words: str
+) -> None:
+    data = signal_patched(signal_patched(good_bytes, field, 0, text), field, 1, text)
+    (tmp_path / "c.edf").write_bytes(data)
+    refused(tmp_path / "c.edf", "no EEG channel with a usable calibration", "EEG C3", words)
+
+
+def test_recording_shorter_than_one_window_is_refused(tmp_path: Path) -> None:
+    path = write_edf(tmp_path / "short.edf", ["EEG C3"], duration_s=1.0)
+    refused(path, "lasts 1 s", "at least 2 s")
+
+
+def test_trailing_bytes_are_ignored_with_a_warning(tmp_path: Path, good_bytes: bytes) -> None:
+    record = (len(good_bytes) - 256 * 5) // 10
+    (tmp_path / "t.edf").write_bytes(good_bytes + b"\x7f" * (record + 17))
+    src = EdfSource(tmp_path / "t.edf")
+    assert src.duration_s == 10.0
+    assert any("after the last data record" in w for w in src.info.warnings)
+    assert np.allclose(read_all(src)[0], sine(2560, FS, 3.0, 50.0), atol=0.01)
+
+
+def test_repeated_and_empty_labels_warn(tmp_path: Path, good_bytes: bytes) -> None:
+    data = signal_patched(good_bytes, "label", 1, "EEG C3")
+    (tmp_path / "dup.edf").write_bytes(data)
+    src = EdfSource(tmp_path / "dup.edf")
+    assert src.ch_names == ("EEG C3", "EEG C3#2")
+    assert any("repeated label" in w and "EEG C3" in w for w in src.info.warnings)
+    (tmp_path / "empty.edf").write_bytes(signal_patched(good_bytes, "label", 1, ""))
+    src = EdfSource(tmp_path / "empty.edf")
+    assert src.ch_names == ("EEG C3",)
+    assert any("signal 2 has an empty label" in w for w in src.info.warnings)
+
+
+def test_unreadable_start_date_warns(tmp_path: Path, good_bytes: bytes) -> None:
+    (tmp_path / "s.edf").write_bytes(patched(good_bytes, 168, 8, "99.99.99"))
+    src = EdfSource(tmp_path / "s.edf")
+    assert src.info.start_datetime is None
+    assert any("start date/time" in w for w in src.info.warnings)
+
+
+@pytest.mark.parametrize(("at", "width", "text", "words"), [
+    (252, 4, "0", "number of signals is 0"),
+    (252, 4, "5", "header size 1280 bytes does not match 5 signals"),
+    (184, 8, "1024", "header size 1024 bytes"),
+    (236, 8, "0", "number of data records is 0"),
+])  # fmt: skip
+def test_inconsistent_counts_are_refused(
+    tmp_path: Path, good_bytes: bytes, at: int, width: int, text: str, words: str
+) -> None:
+    (tmp_path / "n.edf").write_bytes(patched(good_bytes, at, width, text))
+    refused(tmp_path / "n.edf", words)
