@@ -13,7 +13,8 @@ from pipeline.ingest import EdfSource
 
 
 def _write(path: Path, annotations: list[tuple[float, float | None, str]]) -> Path:
-    signal = edfio.EdfSignal(np.zeros(3000), sampling_frequency=10.0, label="EEG Cz")
+    # 300 s at 100 Hz, the lowest EEG rate the pipeline analyses
+    signal = edfio.EdfSignal(np.zeros(30000), sampling_frequency=100.0, label="EEG Cz")
     edf = edfio.Edf([signal], annotations=[edfio.EdfAnnotation(o, d, t) for o, d, t in annotations])
     edf.write(path)
     return path
