@@ -56,6 +56,8 @@ class Settings(BaseSettings):
         Mark the session cookie ``Secure`` (set it when the service is behind HTTPS).
     lsl_enabled : bool
         Accept LSL beds (``POST /beds`` answers 422 when false).
+    storage_retry_s : float
+        A bed stopped by a storage fault retries committing its alerts this often.
     notch_hz : float or None
         Mains notch of a new bed whose ``POST /beds`` does not set one
         (``RSEMON_NOTCH_HZ``: 50 in Europe/Asia, 60 in the Americas, empty: none).
@@ -74,6 +76,7 @@ class Settings(BaseSettings):
     edf_warmup_s: float = Field(default=120.0, ge=0, le=3600)
     cookie_secure: bool = False
     lsl_enabled: bool = True
+    storage_retry_s: float = Field(default=1.0, gt=0, le=60)
     notch_hz: float | None = Field(
         default=50.0, description="mains notch of new beds unless POST /beds sets one (50, 60, "
         "or empty for none)",
