@@ -983,7 +983,9 @@ class BedRunner(threading.Thread):
         return source
 
     def _lsl_source(self) -> LslStreamSource:
-        return LslStreamSource(self.bed.source, offset_for=self._lsl_offset)
+        wait_s = self.manager.settings.stream_not_found_s
+        return LslStreamSource(self.bed.source, offset_for=self._lsl_offset,
+                               not_found_after_s=wait_s)  # fmt: skip
 
     def _lsl_offset(self, t0_s: float, t_end_s: float) -> float:
         """Bed time of the stream's t = 0 for this connection (never going backwards)."""
