@@ -493,6 +493,8 @@ class BedManager:
             bed_settings = self._bed_settings(spec)
         except (ValueError, TypeError) as exc:
             raise InvalidEntry(str(exc)) from None
+        if src.kind == "edf":
+            _check_analysable(Path(source_value or ""), bed_settings)
         now = iso_utc(utc_now())
         status = {"edf": "running", "lsl": "connecting", "none": "charting"}[src.kind]
         message = {
@@ -889,6 +891,19 @@ def _edf_info(path: Path) -> dict[str, Any]:
         "channels_set_aside": list(info.set_aside), "unit_known": info.unit_known,
         "warnings": list(info.warnings),
     }  # fmt: skip
+
+
+def _check_analysable(path: Path, settings: BedSettings) -> None:
+    """Refuse (422) a file the bed could not analyse, with the reason ``rsemon replay``
+    gives: the file opened as the bed's source and the session started on its layout
+    (the engine built for its rate and channels with the bed's settings), as replay does."""
+    from pipeline.ingest import IngestError
+
+    try:
+        info = EdfFileSource(path).info()
+        BedSession("admission-check", None, settings).start(info)
+    except (IngestError, ValueError, TypeError, ZeroDivisionError) as exc:
+        raise InvalidEntry(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
 
 
 # --------------------------------------------------------------------------- runner
