@@ -74,10 +74,13 @@ class FileSink(Sink):
     def start(self, session: BedSession, info: SourceInfo) -> None:
         if self._trends_fh is not None:
             return  # a live stream came back: keep appending
+        self._open(session, info.start_datetime)
+
+    def _open(self, session: BedSession, start_datetime: datetime | None) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         #: the recording's own start (events.tsv says n/a without one)
-        self.recording_start = info.start_datetime
-        start = info.start_datetime or datetime.now(UTC)
+        self.recording_start = start_datetime
+        start = start_datetime or datetime.now(UTC)
         self.start_datetime = start if start.tzinfo is not None else start.replace(tzinfo=UTC)
         self._trends_fh = (self.out_dir / "trends.csv").open("w", newline="", encoding="utf-8")
         self._trends = csv.writer(self._trends_fh)
@@ -87,9 +90,12 @@ class FileSink(Sink):
             self._write_summary(session.summary(final=False))
 
     def write(self, session: BedSession, hops: list[HopResult], alerts: list[Alert]) -> None:
-        """Append trend rows and alerts, then flush both files."""
+        """Append trend rows and alerts, then flush both files (opened here if a live
+        source raised an alert before its stream appeared, e.g. ``stream_not_found``)."""
         if self._trends_fh is None:
-            return
+            if not alerts:
+                return
+            self._open(session, None)
         for hop in hops:
             self._trends.writerow(hop.trend_row())
         for alert in alerts:

@@ -19,6 +19,8 @@ this policy, so ``alerts.jsonl`` holds exactly what a bed in the service raises:
   ``stream_lost``               the stream is restored (and ``stream_restored``
                                 is raised, low)
   ``stream_restored``           :data:`CONDITION_CLEAR_S` of data without a loss
+  ``stream_not_found``          the stream appears (``stream_found``, not raised,
+                                or the first hop)
   ``data_gap``, ``rate_drift``  :data:`CONDITION_CLEAR_S` without a recurrence
   ``engine_error``              :data:`CONDITION_CLEAR_S` of hops without an error
   ``seizure_burden``            5-min burden below 0.4 (raised at 0.5 medium,
@@ -125,6 +127,8 @@ class AlertPolicy:
                 eeg_onset = {"message": a.message, **a.details}
             elif a.kind not in _NOT_RAISED:
                 out += self.condition(a.key, a.severity, a.message, a.details, t, a.origin)
+        if "stream_not_found" in self.conditions:  # data: the stream is there
+            out += self.conditions.clear("stream_not_found", "LSL stream found", t)
         out += self._quality_cleared(hop, n_channels, t)
         out += self._transients_over(t)
         out += self._burden(hop, t)
@@ -158,7 +162,9 @@ class AlertPolicy:
         self, kind: str, severity: Severity, message: str, details: Mapping[str, Any], t: float
     ) -> list[Alert]:
         """A live-stream event (``stream_lost``, ``stream_restored``, ``data_gap``,
-        ``rate_drift``) as alert transitions."""
+        ``rate_drift``, ``stream_not_found``, ``stream_found``) as alert transitions."""
+        if kind == "stream_found":
+            return self.conditions.clear("stream_not_found", message, t, details)
         if kind == "stream_restored":
             out = self.conditions.clear("stream_lost", message, t, details)
             self.conditions.clear("stream_restored", message, t)

@@ -5,7 +5,9 @@
   start part-way (a resumed bed warms the engine up on the seconds before).
 - :class:`LslStreamSource`: a live LSL stream (``rsemon monitor``, a service LSL
   bed), resolved by name and re-resolved after a drop-out; it pulls one hop at a
-  time and turns the stream's state changes into :class:`~monitoring.session.SourceEvent`.
+  time and turns the stream's state changes into :class:`~monitoring.session.SourceEvent`,
+  including ``stream_not_found`` when the stream has not appeared
+  :data:`STREAM_NOT_FOUND_S` after the start (and ``stream_found`` when it does).
 
 Both yield :data:`~monitoring.session.SourceItem` objects; the session does the rest.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +29,22 @@ from monitoring.session import SourceEvent, SourceInfo, SourceItem, SourceStatus
 from pipeline.chunk import Chunk
 from pipeline.ingest import EdfSource
 
-__all__ = ["EdfFileSource", "LslStreamSource"]
+__all__ = ["EdfFileSource", "LslStreamSource", "STREAM_NOT_FOUND_S", "stream_not_found_s"]
+
+#: A live stream not found this long after the source started raises ``stream_not_found``.
+STREAM_NOT_FOUND_S = 30.0
+
+
+def stream_not_found_s() -> float:
+    """The wait before ``stream_not_found``: ``RSEMON_STREAM_NOT_FOUND_S`` if set (the
+    variable the service's settings read too), else :data:`STREAM_NOT_FOUND_S`."""
+    text = os.environ.get("RSEMON_STREAM_NOT_FOUND_S", "").strip()
+    if not text:
+        return STREAM_NOT_FOUND_S
+    value = float(text)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"RSEMON_STREAM_NOT_FOUND_S must be a number > 0, got {text!r}")
+    return value
 
 
 class EdfFileSource:
@@ -156,6 +174,11 @@ class LslStreamSource:
         Longest wait of one pull, s.
     source_options : dict, optional
         Keyword arguments of :class:`pipeline.lsl.LslSource` (e.g. ``lost_after_s``).
+    not_found_after_s : float, optional
+        Wall-clock seconds without the stream after the start before a
+        ``stream_not_found`` event (medium); default :func:`stream_not_found_s`.
+    clock : callable
+        Monotonic wall clock, s (``time.monotonic``).
     """
 
     def __init__(
@@ -168,8 +191,18 @@ class LslStreamSource:
         offset_for: Callable[[float, float], float] | None = None,
         pull_timeout_s: float = 0.5,
         source_options: dict[str, Any] | None = None,
+        not_found_after_s: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         from pipeline.lsl import LslSource, get_pylsl
+
+        if not_found_after_s is None:
+            not_found_after_s = stream_not_found_s()
+        if not (math.isfinite(not_found_after_s) and not_found_after_s > 0):
+            raise ValueError(f"not_found_after_s must be > 0, got {not_found_after_s!r}")
+        self.not_found_after_s = float(not_found_after_s)
+        self.clock = clock
+        self._not_found_since: float | None = None
 
         self.lsl = LslSource(name, stream_type, source_id, config=lsl_config,
                              **(source_options or {}))  # fmt: skip
@@ -215,11 +248,14 @@ class LslStreamSource:
         """Pull until ``stop``; one hop's worth of samples per pull once running."""
         src = self.lsl
         started = False
+        t_start = self.clock()
         try:
             while not stop.is_set():
                 if not src.connected:
                     waiting = "reconnecting" if started else "connecting"
                     yield SourceStatus(waiting, f"waiting for LSL stream {src.describe()}")
+                if not started:
+                    yield from self._not_found(t_start)
                 pulled = src.pull(timeout_s=self.pull_timeout_s,
                                   min_samples=need_samples() if started else 1)  # fmt: skip
                 info = src.info
@@ -230,6 +266,7 @@ class LslStreamSource:
                     # another rate (a new cap, a reconfigured amplifier): a new engine
                     self._layout = layout
                     yield SourceInfo(*layout, None, self.describe(), new_engine=True)
+                    yield from self._found(started)
                     started = True
                 for ev in pulled.events:
                     t_ev = ev.t_s + (self.offset_s or 0.0)
@@ -247,6 +284,27 @@ class LslStreamSource:
                 yield chunk
         finally:
             src.close()
+
+    def _not_found(self, t_start: float) -> Iterator[SourceEvent]:
+        """``stream_not_found`` once the stream has been missing ``not_found_after_s``."""
+        waited = self.clock() - t_start
+        if self._not_found_since is not None or waited < self.not_found_after_s:
+            return
+        self._not_found_since = waited
+        query = self.lsl.describe()
+        yield SourceEvent(
+            "stream_not_found", "medium",
+            f"LSL stream {query} not found within {self.not_found_after_s:g} s",
+            self.t_end_s, {"stream": query, "waited_s": round(waited, 1)},
+        )  # fmt: skip
+
+    def _found(self, started: bool) -> Iterator[SourceEvent]:
+        """``stream_found`` when a stream reported missing appears."""
+        if started or self._not_found_since is None:
+            return
+        query = self.lsl.describe()
+        yield SourceEvent("stream_found", "low", f"LSL stream {query} found", self.t_end_s,
+                          {"stream": query})  # fmt: skip
 
     def pushed_lsl_s(self, t_s: float) -> float:
         """LSL time at which the outlet pushed the sample ending at bed time ``t_s``

@@ -1,5 +1,8 @@
 """``rsemon serve`` and ``rsemon token create|list|revoke``.
 
+``serve`` exits with status 2 and one line on stderr when the database cannot be
+used (missing folder, read-only, corrupt) or another server holds it.
+
 Registered in :mod:`service.cli` through ``add_parser(subparsers)``.
 """
 
@@ -40,10 +43,15 @@ def build_settings(args: argparse.Namespace) -> Any:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from service.errors import StorageUnavailable
     from service.main import create_app
 
     settings = build_settings(args)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)  # takes the database's one-server lock
+    except StorageUnavailable as exc:  # unusable database, or another server holds it
+        print(f"rsemon serve: {exc}", file=sys.stderr, flush=True)
+        return 2
     broker = app.state.broker
 
     class _Server(uvicorn.Server):

@@ -13,10 +13,20 @@ committed alert survive a power cut, not only a process crash.
 
 Schema changes are numbered migrations (:data:`MIGRATIONS`), applied in order at
 start-up and recorded in ``schema_version``.
+
+Storage faults (disk full, read-only file, a lock held elsewhere, a damaged schema)
+leave this module as :class:`~service.errors.StorageUnavailable` with SQLite's
+one-line reason, after the transaction was rolled back; a constraint violation
+(``sqlite3.IntegrityError``) stays what it is, for the caller to interpret.
+:meth:`Database.probe_write` is the cheap real write ``GET /health`` makes, and
+:class:`ServerLock` keeps a database to one server.
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -24,7 +34,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["Database", "MIGRATIONS", "ROLES", "sqlite_path", "utc_now", "iso_utc"]
+from service.errors import DatabaseInUse, StorageUnavailable
+
+__all__ = [
+    "Database", "MIGRATIONS", "ROLES", "ServerLock", "sqlite_path", "utc_now", "iso_utc",
+]  # fmt: skip
+
+log = logging.getLogger(__name__)
 
 #: Token roles, least to most privileged (the one list: auth, schema and CLI use it).
 ROLES: tuple[str, ...] = ("viewer", "technician", "clinician", "admin")
@@ -243,10 +259,25 @@ class Database:
             if not parent.is_dir():
                 raise ValueError(f"db {url!r}: folder {parent} does not exist")
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(
-            self.path, check_same_thread=False, isolation_level=None, timeout=10.0
-        )
+        try:
+            self._conn = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=10.0
+            )
+        except sqlite3.Error as exc:
+            msg = f"db {self.path}: cannot be opened ({_one_line(exc)})"
+            raise StorageUnavailable(msg) from None
         self._conn.row_factory = sqlite3.Row
+        try:
+            self._setup(url)
+            self.migrate()
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise StorageUnavailable(f"db {self.path}: cannot be used ({_one_line(exc)})") from None
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _setup(self, url: str) -> None:
         with self._lock:
             self._conn.execute("PRAGMA busy_timeout = 10000")
             if self.path != ":memory:":
@@ -255,7 +286,6 @@ class Database:
                     raise ValueError(f"db {url!r}: could not switch to WAL mode (got {mode})")
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
-        self.migrate()
 
     # -- transactions ------------------------------------------------------------
     @contextmanager
@@ -263,24 +293,86 @@ class Database:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back if the block raises.
 
         Re-entrant: a transaction opened inside another joins it.
+
+        Raises
+        ------
+        StorageUnavailable
+            The database could not take the write (nothing of it was kept).
         """
         with self._lock:
             if self._conn.in_transaction:
                 yield self._conn
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._fault(exc) from exc
             try:
                 yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._conn.execute("COMMIT")
+            except BaseException as exc:
+                self._rollback()
+                if _is_storage_fault(exc):
+                    raise self._fault(exc) from exc
                 raise
-            self._conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        """Roll back what is open (SQLite may already have done so after an I/O error)."""
+        if not self._conn.in_transaction:
+            return
+        try:
+            self._conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:  # the connection stays usable; the next BEGIN says more
+            log.error("db %s: rollback failed: %s", self.path, _one_line(exc))
+
+    def _fault(self, exc: BaseException) -> StorageUnavailable:
+        return StorageUnavailable(f"storage unavailable: {_one_line(exc)} (db {self.path})")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """The connection for reads (under the lock, so never mid-transaction of another thread)."""
         with self._lock:
-            yield self._conn
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                if _is_storage_fault(exc):
+                    raise self._fault(exc) from exc
+                raise
+
+    def probe_write(self, timeout_s: float = 1.0) -> str | None:
+        """A real, cheap write on a connection of its own: None if the database took
+        it, else the reason (one line).
+
+        The write rewrites the latest ``schema_version`` row with its own value and
+        commits, so a read-only file, a full disk (the WAL frame and its fsync), a
+        database locked elsewhere for longer than ``timeout_s``, or a deleted file
+        are all seen. Its own connection, so a probe never waits on the service's lock.
+        """
+        if self.path == ":memory:":
+            try:
+                with self.transaction() as conn:
+                    conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()
+            except StorageUnavailable as exc:
+                return str(exc)
+            return None
+        uri = f"{Path(self.path).expanduser().resolve().as_uri()}?mode=rw"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=timeout_s, isolation_level=None)
+        except sqlite3.Error as exc:
+            return f"db {self.path} cannot be opened: {_one_line(exc)}"
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(
+                "UPDATE schema_version SET applied_at = applied_at "
+                "WHERE version = (SELECT MAX(version) FROM schema_version)"
+            )
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            return f"db {self.path} does not take writes: {_one_line(exc)}"
+        finally:
+            conn.close()
+        return None
 
     # -- schema ------------------------------------------------------------------
     @property
@@ -320,6 +412,74 @@ class Database:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+class ServerLock:
+    """One server per database: an exclusive ``flock`` on ``<db>.lock``.
+
+    Held from :meth:`acquire` to :meth:`release` (the service's life); the kernel
+    drops it when the process ends, however it ends, so a crashed server never
+    blocks its successor. The file holds the owner's pid, for the message.
+    """
+
+    def __init__(self, db_path: str) -> None:
+        self.db_path = db_path
+        self.path = Path(db_path).expanduser().resolve().with_name(Path(db_path).name + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock.
+
+        Raises
+        ------
+        DatabaseInUse
+            Another process holds it.
+        StorageUnavailable
+            The lock file cannot be created (read-only or missing folder).
+        """
+        if self._fd is not None:
+            return
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StorageUnavailable(
+                f"db {self.db_path}: cannot create its lock file {self.path} ({exc.strerror}); "
+                "the folder must be writable"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise DatabaseInUse(
+                f"db {self.db_path} is in use by another rsemon server (pid {holder}); "
+                "one server per database"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+
+def _is_storage_fault(exc: BaseException) -> bool:
+    """A fault of the storage (not of the SQL or of the data): disk full, read-only,
+    locked, I/O error, damaged file or schema."""
+    return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _statements(script: str) -> list[str]:

@@ -17,6 +17,8 @@ __all__ = [
     "RecordingOutsideAllowedDirs",
     "InvalidEntry",
     "Unsupported",
+    "StorageUnavailable",
+    "DatabaseInUse",
 ]
 
 
@@ -73,3 +75,13 @@ class InvalidEntry(ServiceError):
 
 class Unsupported(ServiceError):
     """A feature this installation lacks (LSL support without pylsl)."""
+
+
+class StorageUnavailable(ServiceError):
+    """The database cannot be written (or read) now: disk full, read-only file,
+    locked by another process, damaged schema. Nothing of the request was stored
+    (the transaction was rolled back); the message says what the database said."""
+
+
+class DatabaseInUse(StorageUnavailable):
+    """Another server holds the database (one server per database)."""

@@ -20,13 +20,14 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from service.broker import Broker
-from service.db import Database
+from service.db import Database, ServerLock
 from service.errors import (
     BedConflict,
     InvalidEntry,
     NotFound,
     RecordingOutsideAllowedDirs,
     ServiceError,
+    StorageUnavailable,
     Unsupported,
 )
 from service.routers import alerts, beds, health, tokens, treatments
@@ -58,6 +59,7 @@ HTTP_STATUS: dict[type[ServiceError], int] = {
     BedConflict: 409,
     InvalidEntry: 422,
     Unsupported: 501,
+    StorageUnavailable: 503,
 }
 
 
@@ -76,22 +78,48 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ----------
     settings : Settings, optional
         Default: read from the environment (``RSEMON_*``).
+
+    Raises
+    ------
+    StorageUnavailable
+        The database cannot be opened, migrated or written.
+    DatabaseInUse
+        Another server holds the database: one server per database, held (a
+        :class:`~service.db.ServerLock`) from here until the application shuts down.
+    ValueError
+        A database URL that is not SQLite, or a missing folder.
     """
     from pipeline import __version__
 
     settings = settings if settings is not None else Settings()
     db = Database(settings.db)
-    broker = Broker()
-    manager = BedManager(db, broker, settings)
+    server_lock = ServerLock(db.path) if db.path != ":memory:" else None
+    try:
+        if server_lock is not None:
+            server_lock.acquire()
+        problem = db.probe_write()
+        if problem is not None:
+            raise StorageUnavailable(problem)
+        broker = Broker()
+        manager = BedManager(db, broker, settings)
+    except BaseException:
+        if server_lock is not None:
+            server_lock.release()
+        db.close()
+        raise
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if server_lock is not None:
+            server_lock.acquire()  # again, after a shutdown of this same app
         manager.start()
         try:
             yield
         finally:
             broker.close()
             await anyio.to_thread.run_sync(manager.shutdown)
+            if server_lock is not None:
+                server_lock.release()
 
     app = FastAPI(
         title="rse-monitor",
@@ -103,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     app.state.broker = broker
     app.state.manager = manager
+    app.state.server_lock = server_lock
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:

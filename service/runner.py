@@ -37,6 +37,16 @@ open alert per condition, updated at most every 10 min unless its severity
 changes, cleared when the condition ends. An engine failure restarts the engine's
 stages and raises ``engine_error``; the bed goes on.
 
+A bed whose monitoring stops for any other reason (its runner fails, its source
+fails, the store cannot commit) raises a high ``monitoring_stopped`` alert with the
+reason and its status becomes ``error`` with that reason; discharge and the end of
+an EDF (``finished``) are not stops. The alert is never lost: it goes into the
+bed's ``pending_alerts`` (with the alerts of a batch the store failed to commit)
+*before* any write is tried, is logged at ERROR with its full record, and the
+runner thread retries the commit every ``Settings.storage_retry_s`` until it lands
+(and once more at shutdown, logging CRITICAL with the record of whatever still
+could not be stored). ``GET /health`` reports the bed, and any pending alert.
+
 Restart
 -------
 Everything is in the database; at start-up the manager reloads the active beds and
@@ -83,6 +93,7 @@ from service.errors import (
     BedNotFound,
     InvalidEntry,
     RecordingOutsideAllowedDirs,
+    StorageUnavailable,
     Unsupported,
 )
 from service.schemas import (
@@ -114,6 +125,10 @@ log = logging.getLogger(__name__)
 EntryT = TypeVar("EntryT", TreatmentPublic, ObservationPublic)
 
 LIVE_STATUSES = ("running", "connecting", "reconnecting")
+#: An EEG bed in one of these is being monitored (with a live runner unless finished).
+MONITORED_STATUSES = (*LIVE_STATUSES, "finished")
+#: Open stream conditions that mean a live bed receives no EEG.
+NO_EEG_CONDITIONS = ("stream_not_found", "stream_lost")
 
 
 def lsl_available() -> bool:
@@ -206,6 +221,10 @@ class Bed:
         self.targets_stamp = targets_stamp
         self.runner: BedRunner | None = None
         self.discharged = False
+        #: alert transitions not yet committed (the store failed); retried until stored
+        self.pending_alerts: list[Alert] = []
+        #: the latest storage fault met by this bed (None once a commit succeeded)
+        self.storage_error: str | None = None
 
     # the session's parts, under the names the manager has always used
     @property
@@ -385,6 +404,10 @@ class BedManager:
             r.join(max(0.1, deadline - time.monotonic()))
         for b in self._beds.values():
             b.runner = None
+            if b.pending_alerts and not self.flush_pending(b):
+                for a in b.pending_alerts:  # the last record of an alert the store refused
+                    log.critical("bed %s: alert NOT STORED at shutdown: %s", b.bed_id,
+                                 json.dumps(clean_json(a.to_record())))  # fmt: skip
 
     def _start_runner(self, bed: Bed) -> None:
         bed.runner = BedRunner(self, bed)
@@ -405,6 +428,21 @@ class BedManager:
     @property
     def n_running(self) -> int:
         return sum(1 for b in self.beds() if b.status in LIVE_STATUSES)
+
+    def health_problems(self) -> list[tuple[str, str]]:
+        """``(bed_id, reason)`` for each active bed that is not being monitored or whose
+        alerts are not all stored (what ``GET /health`` lists)."""
+        out: list[tuple[str, str]] = []
+        for bed in self.beds():
+            with bed.lock:
+                problem = _bed_problem(bed)
+                n_pending = len(bed.pending_alerts)
+            if problem is not None:
+                out.append((bed.bed_id, problem))
+            if n_pending:
+                why = bed.storage_error or "storage unavailable"
+                out.append((bed.bed_id, f"{n_pending} alert(s) not yet stored ({why}); retrying"))
+        return out
 
     # -- beds ------------------------------------------------------------------------
     def create(self, spec: BedCreate, principal: Principal) -> Bed:
@@ -455,6 +493,8 @@ class BedManager:
             bed_settings = self._bed_settings(spec)
         except (ValueError, TypeError) as exc:
             raise InvalidEntry(str(exc)) from None
+        if src.kind == "edf":
+            _check_analysable(Path(source_value or ""), bed_settings)
         now = iso_utc(utc_now())
         status = {"edf": "running", "lsl": "connecting", "none": "charting"}[src.kind]
         message = {
@@ -503,8 +543,22 @@ class BedManager:
         if bed.runner is not None:
             bed.runner.stop()
             bed.runner.join(10.0)
+        try:
+            if not self.flush_pending(bed):
+                raise StorageUnavailable(f"bed {bed_id} not discharged: its alerts are not "
+                                         f"stored yet ({bed.storage_error})")  # fmt: skip
+            seqs = self._close_admission(bed, principal)
+        except StorageUnavailable:
+            with self._lock:  # still active in the database: keep it (health shows it)
+                self._beds.setdefault(bed_id, bed)
+            raise
+        if seqs:
+            self.broker.notify()
+        log.info("bed %s discharged by %s", bed_id, principal.name)
+
+    def _close_admission(self, bed: Bed, principal: Principal) -> list[int]:
+        """Discharge a stopped bed in one transaction: its open alerts are cleared."""
         with bed.lock:
-            bed.discharged = True
             t = bed.now_t_s()
             now = iso_utc(utc_now())
             with self.db.transaction() as conn:
@@ -515,10 +569,9 @@ class BedManager:
                     [Alert(k, k, "low", f"bed discharged by {principal.name}", {}, t,
                            "cleared", "service") for k in keys],
                 )  # fmt: skip
+            bed.discharged = True
             bed.status = "discharged"
-        if seqs:
-            self.broker.notify()
-        log.info("bed %s discharged by %s", bed_id, principal.name)
+        return seqs
 
     def set_status(self, bed: Bed, status: str, message: str) -> None:
         with bed.lock:
@@ -527,6 +580,59 @@ class BedManager:
             bed.status, bed.status_message = status, message
             with self.db.transaction() as conn:
                 store.update_bed_status(conn, bed.admission_id, status, message)
+
+    def bed_stopped(self, bed: Bed, exc: BaseException | str) -> None:
+        """The bed's monitoring stopped (not by discharge nor at the end of its file):
+        status ``error`` with the reason, and a high ``monitoring_stopped`` alert.
+
+        The alert is queued in ``bed.pending_alerts`` and logged before any write is
+        tried; :meth:`flush_pending` commits it (the runner retries until it lands).
+        """
+        if isinstance(exc, BaseException):
+            reason = f"{type(exc).__name__}: {_first_line(exc)}"
+        else:
+            reason = exc
+        with bed.lock:
+            if bed.discharged:
+                return
+            was = bed.status
+            t = bed.now_t_s()
+            bed.status, bed.status_message = "error", f"monitoring stopped: {reason}"
+            alert = Alert(
+                "monitoring_stopped", "monitoring_stopped", "high",
+                f"EEG monitoring of bed {bed.bed_id} stopped: {reason}",
+                {"reason": reason, "status_before": was, "source": bed.source_kind}, t,
+                "raised", "service",
+            )  # fmt: skip
+            bed.pending_alerts.append(alert)
+        log.error("bed %s: monitoring stopped (%s); alert %s", bed.bed_id, reason,
+                  json.dumps(clean_json(alert.to_record())))  # fmt: skip
+        self.flush_pending(bed)
+
+    def flush_pending(self, bed: Bed) -> bool:
+        """Commit the bed's pending alerts with its status; True when nothing is left."""
+        with bed.lock:
+            if not bed.pending_alerts:
+                return True
+            alerts = list(bed.pending_alerts)
+            try:
+                with self.db.transaction() as conn:
+                    seqs = store.apply_alert_changes(conn, bed.admission_id, bed.bed_id,
+                                                     bed.clock, alerts)  # fmt: skip
+                    if not bed.discharged:
+                        store.update_bed_status(conn, bed.admission_id, bed.status,
+                                                bed.status_message)  # fmt: skip
+            except Exception as exc:
+                bed.storage_error = _first_line(exc)
+                log.warning("bed %s: %d alert(s) not stored yet: %s", bed.bed_id, len(alerts),
+                            bed.storage_error)  # fmt: skip
+                return False
+            del bed.pending_alerts[: len(alerts)]
+            bed.storage_error = None
+        if seqs:
+            self.broker.notify()
+        log.info("bed %s: %d pending alert(s) stored", bed.bed_id, len(alerts))
+        return True
 
     def reanchor(self, bed: Bed, origin_iso: str, speed: float | None = None) -> None:
         """Move a bed's clock origin (EDF resume; LSL speed learnt from the stream)."""
@@ -549,13 +655,19 @@ class BedManager:
                 bed.latest = HopPublic.model_validate(hops[-1])
                 bed.position_s = float(hops[-1].t_s)
             clinical = bed.clinical.to_dict()
-            with self.db.transaction() as conn:
-                if hops:
-                    store.insert_trends(conn, bed.admission_id, hops)
-                seqs = store.apply_alert_changes(conn, bed.admission_id, bed.bed_id, bed.clock,
-                                                 alerts)  # fmt: skip
-                store.update_bed_progress(conn, bed.admission_id, bed.position_s, clinical,
-                                          _hop_record(bed.latest))  # fmt: skip
+            try:
+                with self.db.transaction() as conn:
+                    if hops:
+                        store.insert_trends(conn, bed.admission_id, hops)
+                    seqs = store.apply_alert_changes(conn, bed.admission_id, bed.bed_id,
+                                                     bed.clock, alerts)  # fmt: skip
+                    store.update_bed_progress(conn, bed.admission_id, bed.position_s, clinical,
+                                              _hop_record(bed.latest))  # fmt: skip
+            except Exception as exc:
+                # the policy has moved on: these transitions must still reach the store
+                bed.pending_alerts.extend(alerts)
+                bed.storage_error = _first_line(exc)
+                raise
         if hops:  # wakes the streams too, for the alerts committed above
             self.broker.publish_hops(bed.bed_id, [store.trend_row(h) for h in hops])
         elif seqs:
@@ -781,6 +893,19 @@ def _edf_info(path: Path) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _check_analysable(path: Path, settings: BedSettings) -> None:
+    """Refuse (422) a file the bed could not analyse, with the reason ``rsemon replay``
+    gives: the file opened as the bed's source and the session started on its layout
+    (the engine built for its rate and channels with the bed's settings), as replay does."""
+    from pipeline.ingest import IngestError
+
+    try:
+        info = EdfFileSource(path).info()
+        BedSession("admission-check", None, settings).start(info)
+    except (IngestError, ValueError, TypeError, ZeroDivisionError) as exc:
+        raise InvalidEntry(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+
+
 # --------------------------------------------------------------------------- runner
 class StoreSink(Sink):
     """A service bed's sink: SQLite (trends, alerts, clinical state in one transaction),
@@ -835,14 +960,26 @@ class BedRunner(threading.Thread):
                 return
             session.sinks = [StoreSink(self.manager, self.bed)]
             session.run(self._stop_evt)
+            if not self.stopping and self.bed.status != "finished":
+                self.manager.bed_stopped(self.bed, "the source ended unexpectedly")
         except Exception as exc:  # a live loop never dies silently
             log.exception("bed %s: monitoring stopped by an error", self.bed.bed_id)
-            text = str(exc).splitlines()[0] if str(exc) else ""
-            self.manager.set_status(self.bed, "error", f"{type(exc).__name__}: {text}")
+            self.manager.bed_stopped(self.bed, exc)
         finally:
             close = getattr(session.source, "close", None)
             if close is not None:
-                close()
+                try:
+                    close()
+                except Exception:
+                    log.exception("bed %s: closing the source failed", self.bed.bed_id)
+        self._store_pending()
+
+    def _store_pending(self) -> None:
+        """Retry committing the bed's pending alerts until stored or stopped."""
+        retry_s = self.manager.settings.storage_retry_s
+        while not self.manager.flush_pending(self.bed):
+            if self._stop_evt.wait(retry_s):
+                return
 
     def _edf_source(self) -> EdfFileSource:
         """The bed's file at its speed, from its last stored hop (warming up before it)."""
@@ -861,7 +998,9 @@ class BedRunner(threading.Thread):
         return source
 
     def _lsl_source(self) -> LslStreamSource:
-        return LslStreamSource(self.bed.source, offset_for=self._lsl_offset)
+        wait_s = self.manager.settings.stream_not_found_s
+        return LslStreamSource(self.bed.source, offset_for=self._lsl_offset,
+                               not_found_after_s=wait_s)  # fmt: skip
 
     def _lsl_offset(self, t0_s: float, t_end_s: float) -> float:
         """Bed time of the stream's t = 0 for this connection (never going backwards)."""
@@ -875,6 +1014,26 @@ class BedRunner(threading.Thread):
             return 0.0
         now_t = bed.clock.now_t_s()
         return max(now_t - t_end_s, float(bed.position_s) - t0_s + 1.0)
+
+
+def _bed_problem(bed: Bed) -> str | None:
+    """Why an EEG bed is not being monitored (None if it is, or if it has no EEG)."""
+    if bed.source_kind == "none":
+        return None
+    if bed.status not in MONITORED_STATUSES:
+        return f"{bed.status}: {bed.status_message}"
+    runner = bed.runner
+    if bed.status != "finished" and (runner is None or not runner.is_alive()):
+        return f"no monitoring thread (status {bed.status})"
+    for key in NO_EEG_CONDITIONS:
+        if key in bed.policy.conditions:
+            return f"{bed.status}: {bed.status_message} ({key.replace('_', ' ')})"
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
 def _from_ts(ts: float) -> Any:

@@ -714,12 +714,19 @@ class SessionPublic(_Out):
 
 
 class HealthPublic(_Out):
-    status: Literal["ok"]
+    """``ok`` only when every active EEG bed is being monitored and the database takes
+    a write; otherwise ``degraded``, with one line per problem in ``reasons``."""
+
+    status: Literal["ok", "degraded"]
     version: str
-    schema_version: int
+    schema_version: int | None
     n_beds: int
     n_running: int
     lsl_available: bool
+    storage_ok: bool = True
+    storage_error: str | None = None
+    beds_not_monitored: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
 
 
 def finite_or_none(value: Any) -> float | None:

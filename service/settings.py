@@ -14,6 +14,8 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from monitoring.sources import STREAM_NOT_FOUND_S
+
 __all__ = ["Settings", "bundled_recordings_dir"]
 
 
@@ -56,6 +58,12 @@ class Settings(BaseSettings):
         Mark the session cookie ``Secure`` (set it when the service is behind HTTPS).
     lsl_enabled : bool
         Accept LSL beds (``POST /beds`` answers 422 when false).
+    stream_not_found_s : float
+        An LSL bed whose stream has not appeared this long after it started raises
+        ``stream_not_found`` (``RSEMON_STREAM_NOT_FOUND_S``, default 30 s; ``rsemon
+        monitor`` reads the same variable).
+    storage_retry_s : float
+        A bed stopped by a storage fault retries committing its alerts this often.
     notch_hz : float or None
         Mains notch of a new bed whose ``POST /beds`` does not set one
         (``RSEMON_NOTCH_HZ``: 50 in Europe/Asia, 60 in the Americas, empty: none).
@@ -74,6 +82,8 @@ class Settings(BaseSettings):
     edf_warmup_s: float = Field(default=120.0, ge=0, le=3600)
     cookie_secure: bool = False
     lsl_enabled: bool = True
+    stream_not_found_s: float = Field(default=STREAM_NOT_FOUND_S, gt=0, le=3600)
+    storage_retry_s: float = Field(default=1.0, gt=0, le=60)
     notch_hz: float | None = Field(
         default=50.0, description="mains notch of new beds unless POST /beds sets one (50, 60, "
         "or empty for none)",
