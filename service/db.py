@@ -197,6 +197,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE trends ADD COLUMN seizure_burden_60min REAL;
         """,
     ),
+    (
+        4,
+        """
+        ALTER TABLE treatments ADD COLUMN override_reason TEXT;
+        """,
+    ),
 )
 
 

@@ -77,7 +77,7 @@ from typing import Any, TypeVar, cast
 
 from detectors.alerts import Alert
 from detectors.clinical import ClinicalState, StageResult, Targets
-from detectors.doses import DoseError, assess_dose
+from detectors.doses import DoseError, DoseLimitExceeded, assess_dose, check_dose_limit
 from monitoring.engine import HopResult
 from monitoring.policy import AlertPolicy
 from monitoring.session import BedSession, Sink, SourceInfo, SourceStatus
@@ -713,8 +713,11 @@ class BedManager:
         with bed.lock:
             t_s = self._resolve_t_s(bed, body.time, body.t_s)
             try:
-                assess_dose(body.agent, body.dose, body.unit, body.route, bed.weight_kg,
-                            body.kind)  # fmt: skip
+                check_dose_limit(assess_dose(body.agent, body.dose, body.unit, body.route,
+                                             bed.weight_kg, body.kind))  # fmt: skip
+            except DoseLimitExceeded as exc:
+                if body.override_reason is None:
+                    raise InvalidEntry(f"{exc}; to enter it anyway, give override_reason") from None
             except (DoseError, ValueError, TypeError) as exc:
                 raise InvalidEntry(str(exc)) from None
             before = bed.clinical.to_dict()
@@ -730,7 +733,8 @@ class BedManager:
                         time=bed.clock.iso_of(t_s), agent=a.agent, dose=body.dose,
                         unit=body.unit, route=body.route, kind=body.kind, adequate=a.adequate,
                         assessment=a.to_dict(), cumulative_note=tr.cumulative_note,
-                        note=body.note, entered_by=principal.name, created_at=now,
+                        note=body.note, override_reason=body.override_reason,
+                        entered_by=principal.name, created_at=now,
                     )  # fmt: skip
                     seqs = self._commit_clinical(bed, conn, changes)
                     row = store.get_treatment(conn, tid)

@@ -82,8 +82,6 @@ EdfPath = Annotated[
 #: Free-text limits: notes, and the reason for entering a dose above its plausible maximum.
 MAX_NOTE_CHARS = 1000
 MAX_OVERRIDE_CHARS = 500
-#: How an override reason is kept in the treatment's stored note (its first line).
-OVERRIDE_TAG = "[dose limit override] "
 
 #: Treatment and observation times: at most 30 days either side of the bed's t_s = 0.
 MAX_ABS_T_S = 30 * 24 * 3600.0
@@ -459,27 +457,6 @@ class TreatmentCreate(_Timed):
         "line); stored and shown with the treatment. Without it such a dose is refused (422)",
     )  # fmt: skip
 
-    @field_validator("note")
-    @classmethod
-    def _note_not_override(cls, value: str | None) -> str | None:
-        if value is not None and value.startswith(OVERRIDE_TAG):
-            raise ValueError(f"a note cannot start with {OVERRIDE_TAG!r}; use override_reason")
-        return value
-
-    def stored_note(self) -> str | None:
-        """The note as stored: the override reason, if any, on a first tagged line."""
-        if self.override_reason is None:
-            return self.note
-        return f"{OVERRIDE_TAG}{self.override_reason}" + (f"\n{self.note}" if self.note else "")
-
-
-def split_stored_note(note: str | None) -> tuple[str | None, str | None]:
-    """``(note, override_reason)`` from a stored note (see :meth:`TreatmentCreate.stored_note`)."""
-    if note is None or not note.startswith(OVERRIDE_TAG):
-        return note, None
-    first, _, rest = note.partition("\n")
-    return rest or None, first[len(OVERRIDE_TAG) :]
-
 
 class StagePublic(_Out):
     stage: Literal["none", "early", "established", "refractory", "super_refractory"]
@@ -530,11 +507,9 @@ class TreatmentPublic(_Out):
     @model_validator(mode="before")
     @classmethod
     def _flatten_assessment(cls, data: Any) -> Any:
-        """A ``treatments`` row keeps the dose assessment as JSON in ``assessment`` and an
-        override reason on the first line of ``note``."""
+        """A ``treatments`` row keeps the dose assessment as JSON in ``assessment``."""
         if isinstance(data, dict) and isinstance(data.get("assessment"), str):
             row = {k: v for k, v in data.items() if k != "assessment"}
-            row["note"], row["override_reason"] = split_stored_note(row.get("note"))
             return {**json.loads(data["assessment"]), **row}
         return data
 

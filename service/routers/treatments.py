@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from detectors.doses import DoseError, DoseLimitExceeded, assess_dose, check_dose_limit
 from service.auth import Clinician, Viewer
 from service.deps import ManagerDep
-from service.errors import InvalidEntry
 from service.routers import AUTH_ERRORS, NOT_FOUND
 from service.routers.beds import BedId
 from service.runner import targets_public
@@ -46,18 +44,7 @@ router = APIRouter(tags=["clinical"], responses={**AUTH_ERRORS, **NOT_FOUND})
 def add_treatment(
     bed_id: BedId, body: TreatmentCreate, principal: Clinician, manager: ManagerDep
 ) -> TreatmentPublic:
-    weight_kg = manager.get(bed_id).weight_kg
-    try:
-        check_dose_limit(
-            assess_dose(body.agent, body.dose, body.unit, body.route, weight_kg, body.kind)
-        )
-    except DoseLimitExceeded as exc:
-        if body.override_reason is None:
-            raise InvalidEntry(f"{exc}; to enter it anyway, give override_reason") from None
-    except (DoseError, ValueError, TypeError):
-        pass  # the manager refuses it with its own message
-    return manager.add_treatment(bed_id, body.model_copy(update={"note": body.stored_note()}),
-                                 principal)  # fmt: skip
+    return manager.add_treatment(bed_id, body, principal)
 
 
 @router.get("/beds/{bed_id}/treatments", response_model=TreatmentsPublic)

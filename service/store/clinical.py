@@ -38,14 +38,15 @@ def insert_treatment(
     note: str | None,
     entered_by: str,
     created_at: str,
+    override_reason: str | None = None,
 ) -> int:
     """Log a treatment with its dose assessment; return its id."""
     cur = conn.execute(
         "INSERT INTO treatments (admission_id, t_s, time, agent, dose, unit, route, kind, "
-        "adequate, assessment, cumulative_note, note, entered_by, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "adequate, assessment, cumulative_note, note, override_reason, entered_by, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (admission_id, t_s, time, agent, dose, unit, route, kind, int(adequate),
-         dumps(assessment), cumulative_note, note, entered_by, created_at),
+         dumps(assessment), cumulative_note, note, override_reason, entered_by, created_at),
     )  # fmt: skip
     return int(cur.lastrowid or 0)
 
