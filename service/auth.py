@@ -12,11 +12,19 @@ therefore sets an ``HttpOnly; SameSite=Strict`` cookie holding a short-lived ran
 session id (stored hashed, expiring after ``Settings.session_ttl_s``). The cookie is
 accepted on ``GET``/``HEAD`` requests only -- reading, including the SSE stream --
 so it cannot be used to change anything even if a request were forged.
+
+Failed sign-ins -- a bearer token refused at ``POST /api/v1/session`` or on any API
+request -- are logged at WARNING with the client address, the reason and the
+token's fingerprint (never the token), and throttled per address and per token by
+the app's :class:`~service.security.SignInThrottle`: past the limit the answer is
+429 with ``Retry-After``. The principal of an authenticated request is left in
+``request.state.principal`` for the audit log.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -28,6 +36,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from service import store
 from service.db import ROLES, Database, iso_utc, utc_now
 from service.deps import DbDep
+from service.security import SignInThrottle, fingerprint
 
 __all__ = [
     "ROLES",
@@ -54,6 +63,8 @@ __all__ = [
 Role = Literal["viewer", "technician", "clinician", "admin"]
 SESSION_COOKIE = "rsemon_session"
 TOKEN_PREFIX = "rsm_"
+
+log = logging.getLogger(__name__)
 
 
 def role_rank(role: str) -> int:
@@ -180,6 +191,44 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
+def _client_address(request: Request) -> str:
+    """The peer's address (a proxy in front of the service is one address)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _check_bearer(request: Request, db: Database, token: str) -> Principal:
+    """The principal of a bearer token, throttled (429) and logged on failure.
+
+    Raises
+    ------
+    HTTPException
+        429 with ``Retry-After`` while the address or the token is locked out
+        (:class:`~service.security.SignInThrottle`); 401 for a bad token.
+    """
+    throttle: SignInThrottle = request.app.state.signin_throttle
+    address = _client_address(request)
+    token_fp = fingerprint(token)
+    wait_s = throttle.retry_after_s(address, token_fp)
+    if wait_s is not None:
+        log.warning("sign-in refused from %s: too many failed sign-ins (token sha256:%s, "
+                    "%s %s); retry after %d s", address, token_fp, request.method,
+                    request.url.path, wait_s)  # fmt: skip
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=f"too many failed sign-ins; try again in {wait_s} s",
+            headers={"Retry-After": str(wait_s)},
+        )
+    principal = authenticate_bearer(db, token)
+    if principal is None:
+        throttle.failed(address, token_fp)
+        log.warning("sign-in failed from %s: invalid or revoked bearer token (token sha256:%s, "
+                    "%s %s)", address, token_fp, request.method, request.url.path)  # fmt: skip
+        raise _unauthorized("invalid or revoked bearer token")
+    throttle.succeeded(address)
+    request.state.principal = principal
+    return principal
+
+
 def get_principal(
     request: Request,
     db: DbDep,
@@ -188,31 +237,30 @@ def get_principal(
 ) -> Principal:
     """The caller, from ``Authorization: Bearer`` or (GET/HEAD only) the session cookie."""
     if creds is not None:
-        principal = authenticate_bearer(db, creds.credentials)
-        if principal is None:
-            raise _unauthorized("invalid or revoked bearer token")
-        return principal
+        return _check_bearer(request, db, creds.credentials)
     if session_id and request.method in ("GET", "HEAD"):
         principal = authenticate_session(db, session_id)
         if principal is None:
             raise _unauthorized("session expired or invalid: POST /api/v1/session again")
+        request.state.principal = principal
         return principal
     if request.headers.get("authorization"):
+        log.warning("sign-in failed from %s: Authorization header is not 'Bearer <token>' "
+                    "(%s %s)", _client_address(request), request.method,
+                    request.url.path)  # fmt: skip
         raise _unauthorized("Authorization header must be 'Bearer <token>'")
     raise _unauthorized("authentication required: send 'Authorization: Bearer <token>'")
 
 
 def get_bearer_principal(
+    request: Request,
     db: DbDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
     """The caller from the bearer token only (the cookie cannot mint sessions)."""
     if creds is None:
         raise _unauthorized("authentication required: send 'Authorization: Bearer <token>'")
-    principal = authenticate_bearer(db, creds.credentials)
-    if principal is None:
-        raise _unauthorized("invalid or revoked bearer token")
-    return principal
+    return _check_bearer(request, db, creds.credentials)
 
 
 _ACTIONS = {

@@ -33,6 +33,7 @@ from service.errors import (
 from service.routers import alerts, beds, health, tokens, treatments
 from service.runner import BedManager
 from service.schemas import validation_error_public
+from service.security import SecurityHeadersMiddleware, SignInThrottle
 from service.settings import Settings
 
 __all__ = ["create_app", "STATIC_DIR", "HTTP_STATUS", "http_status"]
@@ -132,6 +133,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.broker = broker
     app.state.manager = manager
     app.state.server_lock = server_lock
+    app.state.signin_throttle = SignInThrottle()
+    app.add_middleware(SecurityHeadersMiddleware, api_prefix=API_PREFIX + "/")
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:

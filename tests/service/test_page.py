@@ -226,6 +226,20 @@ def _sign_in(page: Any, base: str, token: str) -> None:
     page.wait_for_selector("#login", state="hidden", timeout=10_000)
 
 
+def _wait_js(page: Any, expression: str, timeout: float = 30_000) -> None:
+    """Wait until a JavaScript expression is truthy in the page.
+
+    Playwright's ``wait_for_function`` evaluates its string with ``eval`` inside the
+    page, which the service's Content-Security-Policy (no ``'unsafe-eval'``) refuses;
+    ``page.evaluate`` runs through the DevTools protocol and is not subject to it.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout / 1000:g} s waiting for {expression}")
+        time.sleep(0.1)
+
+
 def _plot_boxes(page: Any) -> list[tuple[int, int, int, int]]:
     """Position and size (CSS px, rounded) of every plot canvas on the bed view."""
     boxes = page.evaluate(
@@ -256,6 +270,10 @@ def test_bedside_page_live_alert_ack_and_roles(server: Server) -> None:
             page.on("request", lambda r: urls.append(r.url))
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
+            # the page works under the service's Content-Security-Policy: nothing refused
+            page.on(
+                "console", lambda m: "Content Security Policy" in m.text and errors.append(m.text)
+            )
 
             # -- sign in as clinician; overview lists the bed -------------------------
             _sign_in(page, srv.base, srv.clinician)
@@ -263,9 +281,7 @@ def test_bedside_page_live_alert_ack_and_roles(server: Server) -> None:
             card.wait_for(timeout=10_000)
             assert "clinician" in page.inner_text("[data-testid=who]")
             # the SSE stream is open (it can only authenticate with the session cookie)
-            page.wait_for_function(
-                "document.querySelector('#conn').textContent === 'live'", timeout=10_000
-            )
+            _wait_js(page, "document.querySelector('#conn').textContent === 'live'", timeout=10_000)
             cookies = {c["name"]: c for c in ctx.cookies()}
             assert cookies["rsemon_session"]["httpOnly"] is True
             assert cookies["rsemon_session"]["sameSite"] == "Strict"
@@ -277,14 +293,16 @@ def test_bedside_page_live_alert_ack_and_roles(server: Server) -> None:
             facts = page.locator("#bed-facts").inner_text()
             assert "60 Hz" in facts and "1–40 Hz" in facts and "bipolar" in facts, facts
             boxes_before = _plot_boxes(page)
-            page.wait_for_function(
+            _wait_js(
+                page,
                 "Number(document.querySelector('[data-testid=trend-status]')"
                 ".dataset.points || 0) > 0",
                 timeout=20_000,
             )
             n1 = _points(page)
             page.evaluate("window.__sameDocument = true")  # gone if the page reloads
-            page.wait_for_function(
+            _wait_js(
+                page,
                 f"Number(document.querySelector('[data-testid=trend-status]')"
                 f".dataset.points || 0) >= {n1 + 5}",
                 timeout=20_000,
@@ -302,7 +320,8 @@ def test_bedside_page_live_alert_ack_and_roles(server: Server) -> None:
             # -- acknowledge; still acknowledged after a reload -----------------------
             alert.locator("[data-testid=ack-button]").click()
             acked = page.locator(f"[data-testid=alert][data-alert-id='{alert_id}']")
-            page.wait_for_function(
+            _wait_js(
+                page,
                 f"document.querySelector(\"[data-alert-id='{alert_id}']\")"
                 f"?.dataset.acked === 'true'",
                 timeout=10_000,
@@ -310,7 +329,8 @@ def test_bedside_page_live_alert_ack_and_roles(server: Server) -> None:
             page.reload()
             page.wait_for_selector("[data-testid=bed-title]", state="visible", timeout=10_000)
             acked.wait_for(timeout=10_000)
-            page.wait_for_function(
+            _wait_js(
+                page,
                 f"document.querySelector(\"[data-alert-id='{alert_id}']\")"
                 f"?.dataset.acked === 'true'",
                 timeout=10_000,
@@ -320,7 +340,8 @@ def test_bedside_page_live_alert_ack_and_roles(server: Server) -> None:
             stored = _api("GET", f"{srv.base}/api/v1/alerts/{alert_id}", srv.viewer)
             assert stored["acked_by"] and stored["acked_at"]
             # -- screenshot of the bed view once the replay has run through -----------
-            page.wait_for_function(
+            _wait_js(
+                page,
                 "Number(document.querySelector('[data-testid=trend-status]')"
                 f".dataset.lastT || 0) >= {DURATION_S - 3}",  # the replay has run through
                 timeout=30_000,
@@ -354,7 +375,8 @@ def test_bedside_page_live_alert_ack_and_roles(server: Server) -> None:
             form.locator("[name=kind]").select_option("bolus")
             form.locator("button[type=submit]").click()
             result = page.locator("#treatment-result")
-            page.wait_for_function(
+            _wait_js(
+                page,
                 "document.querySelector('#treatment-result').className.includes('warn')",
                 timeout=10_000,
             )
@@ -368,7 +390,8 @@ def test_bedside_page_live_alert_ack_and_roles(server: Server) -> None:
             targets.locator("[name=sr_low]").fill("0.6")
             targets.locator("[name=sr_high]").fill("0.9")
             targets.locator("button[type=submit]").click()
-            page.wait_for_function(
+            _wait_js(
+                page,
                 "document.querySelector('#targets-result').className.includes('ok')",
                 timeout=10_000,
             )

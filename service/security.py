@@ -1,0 +1,194 @@
+"""HTTP hardening: security headers on every response, and the failed sign-in throttle.
+
+:class:`SecurityHeadersMiddleware` adds to every answer a Content-Security-Policy
+without inline script (the page and the API docs load their scripts and styles
+from the service itself; nothing from another origin), ``X-Frame-Options: DENY``,
+``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``; answers
+under ``/api/`` -- patient data -- also get ``Cache-Control: no-store``.
+
+:class:`SignInThrottle` counts failed sign-ins (a bearer token that was checked and
+refused, at ``POST /api/v1/session`` or on any API request) per client address and
+per presented token. A bucket admits :data:`MAX_FAILURES` distinct failures per
+:data:`WINDOW_S` seconds; the next attempt from that address, or with that token,
+is answered 429 with ``Retry-After`` until the oldest failure leaves the window.
+Repeating the *same* wrong token is one failure, not a new guess (a script retrying
+with a stale token is not guessing, and is not locked out by its own retries). A
+success from an address clears that address's bucket. Tokens are never kept or
+logged: a failure is identified by the first 12 hex digits of the token's SHA-256
+(:func:`fingerprint`), which an administrator can match against the ``tokens``
+table without learning anything usable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = [
+    "CSP",
+    "SECURITY_HEADERS",
+    "MAX_FAILURES",
+    "WINDOW_S",
+    "SecurityHeadersMiddleware",
+    "SignInThrottle",
+    "fingerprint",
+]
+
+#: The Content-Security-Policy of every answer: nothing inline, nothing from elsewhere.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
+    "object-src 'none'"
+)
+
+#: Headers added to every answer (a header the handler set itself is kept).
+SECURITY_HEADERS: Mapping[str, str] = {
+    "content-security-policy": CSP,
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
+
+#: Distinct failed sign-ins admitted per bucket (client address, token) per window.
+MAX_FAILURES = 5
+#: The sliding window of the throttle, seconds.
+WINDOW_S = 60.0
+#: Buckets kept at most (the oldest are forgotten first): bounded memory under a flood.
+MAX_BUCKETS = 10_000
+
+
+class SecurityHeadersMiddleware:
+    """ASGI middleware adding :data:`SECURITY_HEADERS` to every HTTP answer, and
+    ``Cache-Control: no-store`` to those under ``api_prefix``.
+
+    A header the application already set (e.g. the docs page's own CSP) is kept.
+    """
+
+    def __init__(
+        self, app: ASGIApp, api_prefix: str = "/api/", csp_for: Callable[[str], str] | None = None
+    ) -> None:
+        self.app = app
+        self.api_prefix = api_prefix
+        self.csp_for = csp_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = str(scope.get("path", ""))
+        extra = dict(SECURITY_HEADERS)
+        if self.csp_for is not None:
+            extra["content-security-policy"] = self.csp_for(path)
+        if path.startswith(self.api_prefix):
+            extra["cache-control"] = "no-store"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.decode("latin-1").lower() for k, _ in headers}
+                for name, value in extra.items():
+                    if name == "cache-control" and name in present:
+                        # patient data is never stored by a browser or a proxy
+                        headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                        present.discard(name)
+                    if name not in present:
+                        headers.append((name.encode("latin-1"), value.encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def fingerprint(secret: str) -> str:
+    """First 12 hex digits of the SHA-256 of a token: names it in logs, reveals nothing."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:12]
+
+
+class SignInThrottle:
+    """Failed sign-ins per client address and per token, in a sliding window.
+
+    Parameters
+    ----------
+    max_failures : int
+        Distinct failures admitted per bucket within ``window_s``.
+    window_s : float
+        Length of the sliding window, seconds.
+    clock : callable, optional
+        Monotonic time in seconds (tests pass their own).
+    """
+
+    def __init__(
+        self,
+        max_failures: int = MAX_FAILURES,
+        window_s: float = WINDOW_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_failures < 1:
+            raise ValueError(f"max_failures must be at least 1, got {max_failures!r}")
+        if not window_s > 0:
+            raise ValueError(f"window_s must be positive, got {window_s!r}")
+        self.max_failures = int(max_failures)
+        self.window_s = float(window_s)
+        self._clock = clock
+        self._lock = threading.Lock()
+        #: bucket key -> {failure identity -> time of its latest occurrence}
+        self._buckets: OrderedDict[str, dict[str, float]] = OrderedDict()
+
+    @staticmethod
+    def _keys(address: str, token_fp: str | None) -> list[str]:
+        keys = [f"addr:{address}"]
+        if token_fp:
+            keys.append(f"token:{token_fp}")
+        return keys
+
+    def _live(self, key: str, now: float) -> dict[str, float]:
+        bucket = self._buckets.get(key, {})
+        live = {k: t for k, t in bucket.items() if now - t < self.window_s}
+        if live:
+            self._buckets[key] = live
+        else:
+            self._buckets.pop(key, None)
+        return live
+
+    def retry_after_s(self, address: str, token_fp: str | None = None) -> int | None:
+        """Seconds to wait if the address or the token is locked out now, else None."""
+        now = self._clock()
+        wait = 0.0
+        with self._lock:
+            for key in self._keys(address, token_fp):
+                live = self._live(key, now)
+                if len(live) >= self.max_failures:
+                    oldest = sorted(live.values())[len(live) - self.max_failures]
+                    wait = max(wait, self.window_s - (now - oldest))
+        return max(1, math.ceil(wait)) if wait > 0 else None
+
+    def failed(self, address: str, token_fp: str | None = None) -> None:
+        """Count a failed sign-in from ``address`` (with the token's fingerprint, if any).
+
+        The address bucket records the token (a repeat of the same wrong token is
+        one failure); the token bucket records the address.
+        """
+        now = self._clock()
+        with self._lock:
+            self._record(f"addr:{address}", token_fp or "-", now)
+            if token_fp:
+                self._record(f"token:{token_fp}", address, now)
+            while len(self._buckets) > MAX_BUCKETS:
+                self._buckets.popitem(last=False)
+
+    def _record(self, key: str, identity: str, now: float) -> None:
+        bucket = self._live(key, now)
+        bucket[identity] = now
+        self._buckets[key] = bucket
+        self._buckets.move_to_end(key)
+
+    def succeeded(self, address: str) -> None:
+        """A good token from ``address``: its failures are forgotten."""
+        with self._lock:
+            self._buckets.pop(f"addr:{address}", None)
