@@ -160,11 +160,9 @@ def resolve_recording(path: str, allowed: list[Path]) -> Path:
         raise InvalidEntry(f"EDF path {path!r} is not a valid path ({exc})") from None
     inside = [r for r in reals if any(r.is_relative_to(d) for d in allowed)]
     if not inside:
-        dirs = ", ".join(str(d) for d in allowed)
-        raise RecordingOutsideAllowedDirs(
-            f"EDF path {path!r} is not under a configured recordings directory ({dirs}); "
-            "start the service with --recordings-dir DIR or RSEMON_RECORDINGS_DIRS to add one",
-        )
+        refused = RecordingOutsideAllowedDirs(path, [str(d) for d in allowed])
+        log.warning("admission refused: %s", refused)  # the folders for the log only
+        raise refused
     for real in inside:
         if real.is_file():
             return real

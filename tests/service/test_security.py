@@ -4,6 +4,7 @@ headers, the failed sign-in throttle and its log, no server paths in error messa
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -136,3 +137,41 @@ def test_a_wrong_token_is_throttled_across_addresses() -> None:
     assert t.retry_after_s("10.0.0.99", "abc") is None
     with pytest.raises(ValueError, match="max_failures"):
         SignInThrottle(max_failures=0)
+
+
+# ------------------------------------------------------------------ no server paths
+ROOTED_PATH = re.compile(r"(?<![\w.])/[\w.\-]+/[\w.\-/]*")
+
+
+def test_edf_outside_the_recordings_folders_names_no_server_folder(
+    env: dict[str, Any], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    c, h = env["client"], env["h"]["technician"]
+    outside = tmp_path / "outside.edf"
+    outside.write_bytes(b"x")
+    folder = str(env["edf"].parent)
+    for path in (str(outside), "/etc/passwd", f"{folder}/../outside.edf", "../../x.edf"):
+        with caplog.at_level(logging.WARNING, logger="service.runner"):
+            r = c.post(f"{API}/beds", headers=h,
+                       json={"bed_id": "e", "weight_kg": 80, "edf_path": path})  # fmt: skip
+        assert r.status_code == 403, r.text
+        detail = r.json()["detail"]
+        assert "not under a configured recordings directory; ask the administrator" in detail
+        assert not ROOTED_PATH.search(r.text), r.text
+        assert folder not in r.text and str(tmp_path) not in r.text
+    # the administrator finds the folders in the server's log
+    assert folder in caplog.text
+
+
+def test_storage_fault_detail_names_no_database_file() -> None:
+    from service.errors import DatabaseInUse, StorageUnavailable
+
+    for exc in (
+        StorageUnavailable("storage unavailable: disk I/O error (db /srv/rse/rsemon.sqlite3)"),
+        StorageUnavailable("db /srv/rse/rsemon.sqlite3: cannot be opened (unable to open)"),
+        DatabaseInUse("db /srv/rse/rsemon.sqlite3 is in use by another rsemon server (pid 7)"),
+    ):
+        assert "/srv/rse" in str(exc)  # for the log
+        assert not ROOTED_PATH.search(exc.detail) and "<database>" in exc.detail, exc.detail
+    kept = StorageUnavailable("storage unavailable: database or disk is full (db x.db)")
+    assert kept.detail == "storage unavailable: database or disk is full (db <database>)"
