@@ -203,6 +203,22 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE treatments ADD COLUMN override_reason TEXT;
         """,
     ),
+    (
+        5,
+        """
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            who TEXT,
+            role TEXT,
+            method TEXT NOT NULL,
+            path TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            summary TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX audit_at ON audit(at);
+        """,
+    ),
 )
 
 

@@ -30,10 +30,10 @@ from service.errors import (
     StorageUnavailable,
     Unsupported,
 )
-from service.routers import alerts, beds, health, tokens, treatments
+from service.routers import alerts, audit, beds, health, tokens, treatments
 from service.runner import BedManager
 from service.schemas import validation_error_public
-from service.security import SecurityHeadersMiddleware, SignInThrottle
+from service.security import AuditMiddleware, SecurityHeadersMiddleware, SignInThrottle
 from service.settings import Settings
 
 __all__ = ["create_app", "STATIC_DIR", "HTTP_STATUS", "http_status"]
@@ -134,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.manager = manager
     app.state.server_lock = server_lock
     app.state.signin_throttle = SignInThrottle()
+    app.add_middleware(AuditMiddleware, api_prefix=API_PREFIX + "/")
     app.add_middleware(SecurityHeadersMiddleware, api_prefix=API_PREFIX + "/")
 
     @app.exception_handler(ServiceError)
@@ -146,7 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body = validation_error_public(exc.errors()).model_dump(mode="json")
         return JSONResponse(body, status_code=422)
 
-    for module in (health, beds, treatments, alerts, tokens):
+    for module in (health, beds, treatments, alerts, tokens, audit):
         app.include_router(module.router, prefix=API_PREFIX)
     # the contract lists "GET /health" among the /api/v1 routes; answer at the root
     # too, for load balancers and outside checks that probe /health

@@ -17,18 +17,32 @@ success from an address clears that address's bucket. Tokens are never kept or
 logged: a failure is identified by the first 12 hex digits of the token's SHA-256
 (:func:`fingerprint`), which an administrator can match against the ``tokens``
 table without learning anything usable.
+
+:class:`AuditMiddleware` writes one row of the ``audit`` table for every non-GET
+API request whose caller was authenticated -- including those then refused (403,
+422, 409 ...), with their status: who, what (method, path and a short summary of
+the JSON body without secrets: no token, free text only as its length), when.
+Requests refused before authentication (401, 429) are in the WARNING log instead.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import math
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from typing import Any
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service import store
+from service.db import iso_utc, utc_now
+from service.errors import StorageUnavailable
 
 __all__ = [
     "CSP",
@@ -36,6 +50,8 @@ __all__ = [
     "MAX_FAILURES",
     "WINDOW_S",
     "SecurityHeadersMiddleware",
+    "AuditMiddleware",
+    "audit_summary",
     "SignInThrottle",
     "fingerprint",
 ]
@@ -59,6 +75,8 @@ SECURITY_HEADERS: Mapping[str, str] = {
 MAX_FAILURES = 5
 #: The sliding window of the throttle, seconds.
 WINDOW_S = 60.0
+log = logging.getLogger(__name__)
+
 #: Buckets kept at most (the oldest are forgotten first): bounded memory under a flood.
 MAX_BUCKETS = 10_000
 
@@ -192,3 +210,131 @@ class SignInThrottle:
         """A good token from ``address``: its failures are forgotten."""
         with self._lock:
             self._buckets.pop(f"addr:{address}", None)
+
+
+# --------------------------------------------------------------------------- audit
+#: Body fields never written to the audit log, even as a length.
+SECRET_FIELDS = frozenset({"token", "password", "secret", "authorization", "session"})
+#: Free-text fields: only their length is kept (a note may name the patient).
+TEXT_FIELDS = frozenset({"note", "notes", "reason", "override_reason", "comment", "message"})
+#: Longest string value kept as it is; longer ones are written as their length.
+MAX_VALUE_CHARS = 40
+#: Longest summary, characters.
+MAX_SUMMARY_CHARS = 300
+#: Largest request body looked at for the summary, bytes.
+MAX_BODY_BYTES = 64 * 1024
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _summarise_value(key: str, value: Any) -> str | None:
+    name = key.rsplit(".", 1)[-1].lower()
+    if name in SECRET_FIELDS:
+        return None
+    if name in TEXT_FIELDS:
+        return f"{key}=<{len(str(value or ''))} chars>"
+    if isinstance(value, bool) or value is None or isinstance(value, int | float):
+        return f"{key}={json.dumps(value)}"
+    if isinstance(value, str):
+        if len(value) > MAX_VALUE_CHARS:
+            return f"{key}=<{len(value)} chars>"
+        return f"{key}={value}"
+    if isinstance(value, list):
+        return f"{key}=<{len(value)} items>"
+    return f"{key}=<{type(value).__name__}>"
+
+
+def audit_summary(body: bytes, truncated: bool = False) -> str:
+    """A short, secret-free summary of a JSON request body: ``key=value`` pairs.
+
+    Secret fields (:data:`SECRET_FIELDS`) are left out, free text
+    (:data:`TEXT_FIELDS`) and long strings are given as their length, one nested
+    object level is flattened (``source.kind=edf``).
+    """
+    if not body:
+        return ""
+    if truncated:
+        return f"<body of more than {MAX_BODY_BYTES} bytes>"
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return f"<{len(body)} bytes, not JSON>"
+    if not isinstance(data, dict):
+        return f"<JSON {type(data).__name__}>"
+    items: list[str] = []
+    for key, value in data.items():
+        pairs = value.items() if isinstance(value, dict) else [(None, value)]
+        for sub, v in pairs:
+            text = _summarise_value(str(key) if sub is None else f"{key}.{sub}", v)
+            if text is not None:
+                items.append(text)
+    summary = " ".join(items)
+    if len(summary) > MAX_SUMMARY_CHARS:
+        summary = summary[: MAX_SUMMARY_CHARS - 1] + "\u2026"
+    return summary
+
+
+class AuditMiddleware:
+    """ASGI middleware writing the ``audit`` row of every authenticated write.
+
+    The principal is the one :mod:`service.auth` left in ``request.state``; the
+    database is the application's (``app.state.db``). A failure to write the row is
+    logged at ERROR and does not change the answer, which was already sent.
+    """
+
+    def __init__(self, app: ASGIApp, api_prefix: str = "/api/") -> None:
+        self.app = app
+        self.api_prefix = api_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = str(scope.get("method", "")).upper()
+        path = str(scope.get("path", ""))
+        if (
+            scope["type"] != "http"
+            or method in SAFE_METHODS
+            or not path.startswith(self.api_prefix)
+        ):
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})  # shared with the request's own scope
+        body = bytearray()
+        truncated = False
+        status_code = 500
+
+        async def tee_receive() -> Message:
+            nonlocal truncated
+            message = await receive()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                if len(body) + len(chunk) <= MAX_BODY_BYTES:
+                    body.extend(chunk)
+                else:
+                    truncated = True
+            return message
+
+        async def send_status(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, tee_receive, send_status)
+        finally:
+            principal = state.get("principal")
+            if principal is not None:
+                summary = audit_summary(bytes(body), truncated)
+                await anyio.to_thread.run_sync(
+                    self._write, scope, principal, method, path, status_code, summary
+                )
+
+    @staticmethod
+    def _write(scope: Scope, principal: Any, method: str, path: str, status_code: int,
+               summary: str) -> None:  # fmt: skip
+        db = scope["app"].state.db
+        try:
+            with db.transaction() as conn:
+                store.insert_audit(conn, iso_utc(utc_now()), principal.name, principal.role,
+                                   method, path, status_code, summary)  # fmt: skip
+        except (StorageUnavailable, OSError) as exc:
+            log.error("audit row not stored (%s %s by %s, status %d): %s", method, path,
+                      principal.name, status_code, exc)  # fmt: skip

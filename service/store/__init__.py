@@ -4,7 +4,8 @@
 * :mod:`~service.store.clinical`: ``treatments`` and ``observations``;
 * :mod:`~service.store.alerts`: ``alerts`` and their change log ``alert_events``;
 * :mod:`~service.store.trends`: per-hop ``trends``;
-* :mod:`~service.store.tokens`: API ``tokens`` and browser ``sessions``.
+* :mod:`~service.store.tokens`: API ``tokens`` and browser ``sessions``;
+* :mod:`~service.store.audit`: the ``audit`` log of writes.
 
 A package rather than one ``store.py``: the service's SQL together passes 600 lines,
 and each table family is a concern of its own. Functions that are part of a larger
@@ -30,6 +31,7 @@ from service.store.alerts import (
     open_alert_keys,
     open_engine_alerts,
 )
+from service.store.audit import insert_audit, list_audit
 from service.store.beds import (
     all_targets,
     discharge_bed,
@@ -68,6 +70,8 @@ from service.store.trends import TREND_FIELDS, ictal_marks, insert_trends, read_
 
 __all__ = [
     "clean_json",
+    # audit log
+    "insert_audit", "list_audit",
     # alerts
     "ack_alert", "alert_public", "apply_alert_changes", "events_after", "get_alert",
     "last_event_id", "list_alerts", "open_alert_keys", "open_engine_alerts",
