@@ -16,7 +16,7 @@ from pathlib import Path
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from service.broker import Broker
@@ -70,6 +70,39 @@ def http_status(exc: ServiceError) -> int:
         if cls in HTTP_STATUS:
             return HTTP_STATUS[cls]
     return 500
+
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>rse-monitor API</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/docs-assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs-assets/swagger-ui-bundle.js"></script>
+<script src="/static/docs.js"></script></body></html>
+"""
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI with its script and style from the service itself (the
+    ``fastapi-offline`` package's copies): no CDN, so it works on an isolated ward
+    network, and started from ``static/docs.js``, so it works under the service's CSP.
+
+    ``/redoc`` redirects to ``/docs``: ReDoc styles itself with inline ``<style>``
+    elements, which the CSP (``style-src 'self'``) refuses, and one strict policy for
+    every answer is worth more than a second rendering of the same document.
+    """
+    from importlib.resources import files
+
+    assets = Path(str(files("fastapi_offline") / "static"))
+    app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(DOCS_PAGE)
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> RedirectResponse:
+        return RedirectResponse("/docs", status_code=308)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -127,6 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served below, with assets from the service itself
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -155,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _mount_docs(app)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

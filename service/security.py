@@ -85,15 +85,13 @@ class SecurityHeadersMiddleware:
     """ASGI middleware adding :data:`SECURITY_HEADERS` to every HTTP answer, and
     ``Cache-Control: no-store`` to those under ``api_prefix``.
 
-    A header the application already set (e.g. the docs page's own CSP) is kept.
+    A header the application already set is kept, except ``Cache-Control`` under
+    ``api_prefix``, which is always ``no-store``.
     """
 
-    def __init__(
-        self, app: ASGIApp, api_prefix: str = "/api/", csp_for: Callable[[str], str] | None = None
-    ) -> None:
+    def __init__(self, app: ASGIApp, api_prefix: str = "/api/") -> None:
         self.app = app
         self.api_prefix = api_prefix
-        self.csp_for = csp_for
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -101,8 +99,6 @@ class SecurityHeadersMiddleware:
             return
         path = str(scope.get("path", ""))
         extra = dict(SECURITY_HEADERS)
-        if self.csp_for is not None:
-            extra["content-security-policy"] = self.csp_for(path)
         if path.startswith(self.api_prefix):
             extra["cache-control"] = "no-store"
 
