@@ -1,8 +1,10 @@
-"""``rsemon stream`` and ``rsemon monitor``: the live (LSL) subcommands.
+"""``rsemon stream``, ``rsemon monitor`` and ``rsemon streams``: the live (LSL) subcommands.
 
-Both load the LSL configuration before any LSL call: the project's machine-scope
-file by default (discovery stays on this machine), or ``--lsl-config PATH`` /
-``RSEMON_LSL_CONFIG`` for a ward network.
+Each loads the LSL configuration before any LSL call (precedence: ``--lsl-config
+PATH`` > ``RSEMON_LSL_CONFIG`` > the user's ``LSLAPICFG`` > the bundled
+machine-scope file, which keeps discovery on this machine; see
+:func:`pipeline.lsl.configure_lsl`). When a user's file is in force the command
+says which, with its ``ResolveScope``, and warns if discovery can leave the machine.
 
 Register with ``service.cli`` (``_EXTRA_COMMANDS``), or run directly:
 ``python -m service.cli_live stream rec.edf --name bed1 --speed 10``.
@@ -22,10 +24,27 @@ from typing import Any
 __all__ = ["add_parser", "main"]
 
 _CONFIG_HELP = (
-    "LSL configuration file (default: $RSEMON_LSL_CONFIG, else the bundled machine-scope "
-    "pipeline/lsl_machine.cfg, which keeps discovery on this machine). For a ward network "
-    "give a file whose [lab] KnownPeers lists the acquisition hosts"
+    "LSL configuration file (default: $RSEMON_LSL_CONFIG, else $LSLAPICFG, else the bundled "
+    "machine-scope pipeline/lsl_machine.cfg, which keeps discovery on this machine). For a "
+    "ward network give a file whose [lab] KnownPeers lists the acquisition hosts"
 )
+
+
+def _lsl_config(args: argparse.Namespace) -> Path:
+    """Load the LSL configuration of a command; say so when it is a user's file.
+
+    One line (unless ``-q``) names the file and its ResolveScope; one warning line
+    (always) says why discovery can leave this machine under it.
+    """
+    from pipeline.lsl import choose_lsl_config, config_notice, configure_lsl
+
+    choice = choose_lsl_config(args.lsl_config)
+    info, warning = config_notice(choice)
+    if info is not None and not getattr(args, "quiet", False):
+        print(info, file=sys.stderr, flush=True)
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
+    return configure_lsl(choice.path)
 
 
 @contextmanager
@@ -62,9 +81,10 @@ def _positive(text: str) -> float:
 def _cmd_stream(args: argparse.Namespace) -> int:
     from pipeline.lsl import LslPlayer
 
+    config = _lsl_config(args)
     player = LslPlayer(
         args.path, args.name, speed=args.speed, loop=args.loop, source_id=args.source_id,
-        config=args.lsl_config,
+        config=config,
     )  # fmt: skip
     src = player.source
     if not args.quiet:
@@ -92,12 +112,13 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     from service.cli import bed_settings
 
     config = bed_settings(args)
+    lsl_config = _lsl_config(args)
     names = args.lsl
     progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     with _stop_on_signals() as stop:
         summaries = run_monitor(
             names, args.out, duration_s=args.duration, config=config,
-            lsl_config=args.lsl_config, stream_type=args.type, until_end=args.until_end,
+            lsl_config=lsl_config, stream_type=args.type, until_end=args.until_end,
             stop=stop, progress=progress,
         )  # fmt: skip
     never = [n for n in names if not summaries.get(n, {}).get("input", {}).get("channels")]
@@ -115,8 +136,35 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_streams(args: argparse.Namespace) -> int:
+    import json
+
+    from pipeline.lsl import choose_lsl_config, list_streams
+
+    config = _lsl_config(args)
+    found = list_streams(args.timeout, config=config)
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return 0
+    if not found:
+        try:
+            scope = choose_lsl_config(config).resolve_scope
+        except Exception:  # an unreadable scope is no reason to fail the listing
+            scope = "?"
+        print(f"no streams visible (scope: {scope}; config: {config})")
+        return 0
+    for s in found:
+        rate = f"{s['wire_sfreq_hz']:g} Hz" if s["wire_sfreq_hz"] > 0 else "irregular"
+        print(
+            f"{s['name']}\ttype={s['type'] or '-'}\tchannels={s['n_channels']}\trate={rate}"
+            f"\tsource_id={s['source_id'] or '-'}\thost={s['hostname'] or '-'}"
+        )
+    return 0
+
+
 def add_parser(subparsers: Any) -> None:
-    """Add the ``stream`` and ``monitor`` subcommands to an argparse subparsers object."""
+    """Add the ``stream``, ``monitor`` and ``streams`` subcommands to an argparse
+    subparsers object."""
     p = subparsers.add_parser(
         "stream", help="replay an EDF/BDF file as a live LSL stream (an LSL outlet)"
     )
@@ -180,6 +228,21 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--lsl-config", type=Path, default=None, metavar="PATH", help=_CONFIG_HELP)
     p.add_argument("-q", "--quiet", action="store_true", help="no status lines on stderr")
     p.set_defaults(func=_cmd_monitor)
+
+    p = subparsers.add_parser(
+        "streams", help="list the LSL streams visible under the current LSL configuration"
+    )
+    p.add_argument(
+        "--timeout",
+        type=_positive,
+        default=1.0,
+        metavar="S",
+        help="listen S seconds for answers (default 1)",
+    )
+    p.add_argument("--json", action="store_true", help="a JSON list instead of lines")
+    p.add_argument("--lsl-config", type=Path, default=None, metavar="PATH", help=_CONFIG_HELP)
+    p.add_argument("-q", "--quiet", action="store_true", help="no notes on stderr")
+    p.set_defaults(func=_cmd_streams)
 
 
 def main(argv: list[str] | None = None) -> int:
