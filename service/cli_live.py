@@ -119,7 +119,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
         summaries = run_monitor(
             names, args.out, duration_s=args.duration, config=config,
             lsl_config=lsl_config, stream_type=args.type, until_end=args.until_end,
-            stop=stop, progress=progress,
+            stop=stop, progress=progress, console=progress,
         )  # fmt: skip
     never = [n for n in names if not summaries.get(n, {}).get("input", {}).get("channels")]
     for name in names:
@@ -226,7 +226,12 @@ def add_parser(subparsers: Any) -> None:
     )
     add_bed_settings_arguments(p)
     p.add_argument("--lsl-config", type=Path, default=None, metavar="PATH", help=_CONFIG_HELP)
-    p.add_argument("-q", "--quiet", action="store_true", help="no status lines on stderr")
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no lines on stderr (seizure onsets/offsets, depth changes, alerts, status)",
+    )
     p.set_defaults(func=_cmd_monitor)
 
     p = subparsers.add_parser(
