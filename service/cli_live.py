@@ -78,6 +78,29 @@ def _positive(text: str) -> float:
     return value
 
 
+def _channel_list(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",")]
+    if not names or any(not n for n in names):
+        raise argparse.ArgumentTypeError(f"a comma-separated list of names, got {text!r}")
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise argparse.ArgumentTypeError(f"channel names must be distinct: {', '.join(dupes)}")
+    return names
+
+
+def _check_declared_channels(args: argparse.Namespace, lsl_config: Path) -> None:
+    """``--channels`` must name every channel of each stream already visible."""
+    from pipeline.lsl import resolve_streams, stream_query
+
+    for name in args.lsl:
+        for info in resolve_streams(stream_query(name, args.type), 2.0, config=lsl_config):
+            if int(info.channel_count()) != len(args.channels):
+                raise ValueError(
+                    f"--channels gives {len(args.channels)} names but LSL stream {name!r} has "
+                    f"{int(info.channel_count())} channels"
+                )
+
+
 def _cmd_stream(args: argparse.Namespace) -> int:
     from pipeline.lsl import LslPlayer
 
@@ -114,12 +137,16 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     config = bed_settings(args)
     lsl_config = _lsl_config(args)
     names = args.lsl
+    if args.channels is not None:
+        _check_declared_channels(args, lsl_config)
+    declared = {"ch_names": args.channels, "units": args.units}
     progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     with _stop_on_signals() as stop:
         summaries = run_monitor(
             names, args.out, duration_s=args.duration, config=config,
             lsl_config=lsl_config, stream_type=args.type, until_end=args.until_end,
             stop=stop, progress=progress, console=progress,
+            source_options={k: v for k, v in declared.items() if v is not None},
         )  # fmt: skip
     never = [n for n in names if not summaries.get(n, {}).get("input", {}).get("channels")]
     for name in names:
@@ -223,6 +250,20 @@ def add_parser(subparsers: Any) -> None:
         "--until-end",
         action="store_true",
         help="stop when a non-looping 'rsemon stream' player has sent its last sample",
+    )
+    p.add_argument(
+        "--units",
+        choices=("uV", "mV", "V"),
+        default=None,
+        help="unit of every channel, for a stream whose description does not state it",
+    )
+    p.add_argument(
+        "--channels",
+        type=_channel_list,
+        default=None,
+        metavar="A,B,...",
+        help="channel names in stream order, one per channel (e.g. Fp1,Fp2,F3,...), for a "
+        "stream without labels",
     )
     add_bed_settings_arguments(p)
     p.add_argument("--lsl-config", type=Path, default=None, metavar="PATH", help=_CONFIG_HELP)
