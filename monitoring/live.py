@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from monitoring.console import ConsoleSink
 from monitoring.engine import HopResult
 from monitoring.outputs import FileSink
 from monitoring.session import BedSession, Sink
@@ -128,6 +129,9 @@ class BedMonitor:
         Extra keyword arguments for :class:`~pipeline.lsl.LslSource`.
     keep_latencies : int
         How many recent latencies to keep for :meth:`MultiBedMonitor.status`.
+    console : callable, optional
+        Receives one line per seizure onset/offset, depth change and alert
+        transition (a :class:`~monitoring.console.ConsoleSink`).
 
     Notes
     -----
@@ -149,6 +153,7 @@ class BedMonitor:
         source_options: dict[str, Any] | None = None,
         keep_latencies: int = 100_000,
         pull_timeout_s: float = 0.5,
+        console: Callable[[str], None] | None = None,
     ) -> None:
         if not summary_every_s > 0:
             raise ValueError(f"summary_every_s must be > 0, got {summary_every_s!r}")
@@ -163,6 +168,8 @@ class BedMonitor:
         sinks: list[Sink] = [self.latency]
         if spec.out_dir is not None:
             sinks.insert(0, FileSink(Path(spec.out_dir), summary_every_s=summary_every_s))
+        if console is not None:
+            sinks.append(ConsoleSink(console))
         self.session = BedSession(spec.bed_id, self.stream, settings, sinks)
         self.session.summary_extra = self._live_summary
         self.n_loop_errors = 0
@@ -445,6 +452,7 @@ def run_monitor(
     stop: threading.Event | None = None,
     progress: Callable[[str], None] | None = None,
     source_options: dict[str, Any] | None = None,
+    console: Callable[[str], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Monitor one or more LSL streams (``rsemon monitor``); return per-bed summaries.
 
@@ -462,6 +470,12 @@ def run_monitor(
         player without ``--loop``) has delivered its last sample.
     progress : callable, optional
         Receives a one-line status every 10 s.
+    source_options : dict, optional
+        Keyword arguments of :class:`pipeline.lsl.LslSource` (e.g. ``ch_names``,
+        ``units``).
+    console : callable, optional
+        Receives one line per seizure onset/offset, depth change and alert
+        transition, as they happen (:class:`~monitoring.console.ConsoleSink`).
     """
     if not names:
         raise ValueError("names is empty: give at least one --lsl NAME")
@@ -477,7 +491,7 @@ def run_monitor(
         beds.append(BedSpec(name, stream_name=name, stream_type=stream_type, out_dir=where))
     multi = MultiBedMonitor(
         beds, config, lsl_config=lsl_config,
-        bed_options={"source_options": source_options or {}},
+        bed_options={"source_options": source_options or {}, "console": console},
     )  # fmt: skip
     stop = stop or threading.Event()
     multi.start()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import tempfile
 import time
@@ -22,7 +23,39 @@ from detectors.seizure import DetectedSeizure
 from monitoring.engine import HopResult
 from monitoring.session import BedSession, Sink, SourceInfo
 
-__all__ = ["FileSink", "atomic_write_text"]
+__all__ = ["FileSink", "atomic_write_text", "source_speed", "wall_clock_start"]
+
+
+def source_speed(info: SourceInfo) -> float:
+    """Recording seconds per wall-clock second of a source.
+
+    ``info.speed`` when the source sets it; else the ``speed`` its description
+    states (a live stream's, as an ``rsemon stream`` player declares it; an EDF
+    paced at a speed); else 1.
+    """
+    if info.speed != 1.0:
+        return float(info.speed)
+    described = info.description.get("speed")
+    try:
+        speed = float(described) if described is not None else 1.0
+    except (TypeError, ValueError):
+        return 1.0
+    return speed if math.isfinite(speed) and speed > 0 else 1.0
+
+
+def wall_clock_start(info: SourceInfo) -> tuple[datetime, float]:
+    """``(start, speed)`` so that an event at ``t_s`` happened at ``start + t_s / speed``.
+
+    A recording with its own start date (an EDF header) keeps recording time: start
+    = that date, speed 1. A source without one (a live stream) is anchored to the
+    wall clock now (its ``t_s = 0``), and its recording time advances ``speed``
+    times faster than the wall clock — the rule of the service's EDF beds, ``time =
+    origin + t_s / speed``.
+    """
+    if info.start_datetime is not None:
+        start = info.start_datetime
+        return (start if start.tzinfo is not None else start.replace(tzinfo=UTC)), 1.0
+    return datetime.now(UTC), source_speed(info)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -54,7 +87,8 @@ class FileSink(Sink):
     -----
     An alert's ``time`` is the recording start (from the file header) plus its
     ``t_s``; for a live stream, whose samples carry no date, the wall-clock time at
-    which the session started plus ``t_s``.
+    which the session started plus ``t_s / speed`` (a stream played at 10x reaches
+    ``t_s`` = 100 s after 10 wall seconds; see :func:`wall_clock_start`).
     """
 
     def __init__(self, out_dir: Path, summary_every_s: float | None = None) -> None:
@@ -63,6 +97,7 @@ class FileSink(Sink):
         self.out_dir = Path(out_dir)
         self.summary_every_s = summary_every_s
         self.start_datetime: datetime | None = None
+        self.speed = 1.0
         self.recording_start: datetime | None = None
         self.n_alerts = 0
         self.n_hops = 0
@@ -74,14 +109,16 @@ class FileSink(Sink):
     def start(self, session: BedSession, info: SourceInfo) -> None:
         if self._trends_fh is not None:
             return  # a live stream came back: keep appending
-        self._open(session, info.start_datetime)
+        self._open(session, info)
 
-    def _open(self, session: BedSession, start_datetime: datetime | None) -> None:
+    def _open(self, session: BedSession, info: SourceInfo | None) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         #: the recording's own start (events.tsv says n/a without one)
-        self.recording_start = start_datetime
-        start = start_datetime or datetime.now(UTC)
-        self.start_datetime = start if start.tzinfo is not None else start.replace(tzinfo=UTC)
+        self.recording_start = None if info is None else info.start_datetime
+        if info is None:  # an alert before the stream appeared: wall clock, until it does
+            self.start_datetime, self.speed = datetime.now(UTC), 1.0
+        else:
+            self.start_datetime, self.speed = wall_clock_start(info)
         self._trends_fh = (self.out_dir / "trends.csv").open("w", newline="", encoding="utf-8")
         self._trends = csv.writer(self._trends_fh)
         self._trends.writerow(HopResult.TREND_COLUMNS)
@@ -111,7 +148,7 @@ class FileSink(Sink):
     def _write_alert(self, bed_id: str, alert: Alert) -> None:
         self.n_alerts += 1
         assert self.start_datetime is not None
-        when = self.start_datetime + timedelta(seconds=alert.t_s)
+        when = self.start_datetime + timedelta(seconds=alert.t_s / self.speed)
         record = {
             "id": self.n_alerts,
             "bed_id": bed_id,

@@ -64,7 +64,8 @@ class SourceInfo:
 
     ``new_engine``: False when a live stream came back after a drop-out with the
     same layout (the engine continues across the gap, as the chunk's
-    ``gap_before`` tells it).
+    ``gap_before`` tells it). ``speed``: recording seconds per wall-clock second
+    (a stream or file played ``speed`` times faster than real time).
     """
 
     sfreq_hz: float
@@ -73,6 +74,7 @@ class SourceInfo:
     start_datetime: datetime | None = None
     description: dict[str, Any] = field(default_factory=dict)
     new_engine: bool = True
+    speed: float = 1.0
 
 
 @dataclass(frozen=True)

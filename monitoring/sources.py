@@ -265,7 +265,9 @@ class LslStreamSource:
                     # first connection, or the stream came back with other channels or
                     # another rate (a new cap, a reconfigured amplifier): a new engine
                     self._layout = layout
-                    yield SourceInfo(*layout, None, self.describe(), new_engine=True)
+                    yield SourceInfo(
+                        *layout, None, self.describe(), new_engine=True, speed=self.speed
+                    )
                     yield from self._found(started)
                     started = True
                 for ev in pulled.events:

@@ -1,8 +1,10 @@
-"""``rsemon stream`` and ``rsemon monitor``: the live (LSL) subcommands.
+"""``rsemon stream``, ``rsemon monitor`` and ``rsemon streams``: the live (LSL) subcommands.
 
-Both load the LSL configuration before any LSL call: the project's machine-scope
-file by default (discovery stays on this machine), or ``--lsl-config PATH`` /
-``RSEMON_LSL_CONFIG`` for a ward network.
+Each loads the LSL configuration before any LSL call (precedence: ``--lsl-config
+PATH`` > ``RSEMON_LSL_CONFIG`` > the user's ``LSLAPICFG`` > the bundled
+machine-scope file, which keeps discovery on this machine; see
+:func:`pipeline.lsl.configure_lsl`). When a user's file is in force the command
+says which, with its ``ResolveScope``, and warns if discovery can leave the machine.
 
 Register with ``service.cli`` (``_EXTRA_COMMANDS``), or run directly:
 ``python -m service.cli_live stream rec.edf --name bed1 --speed 10``.
@@ -22,10 +24,27 @@ from typing import Any
 __all__ = ["add_parser", "main"]
 
 _CONFIG_HELP = (
-    "LSL configuration file (default: $RSEMON_LSL_CONFIG, else the bundled machine-scope "
-    "pipeline/lsl_machine.cfg, which keeps discovery on this machine). For a ward network "
-    "give a file whose [lab] KnownPeers lists the acquisition hosts"
+    "LSL configuration file (default: $RSEMON_LSL_CONFIG, else $LSLAPICFG, else the bundled "
+    "machine-scope pipeline/lsl_machine.cfg, which keeps discovery on this machine). For a "
+    "ward network give a file whose [lab] KnownPeers lists the acquisition hosts"
 )
+
+
+def _lsl_config(args: argparse.Namespace) -> Path:
+    """Load the LSL configuration of a command; say so when it is a user's file.
+
+    One line (unless ``-q``) names the file and its ResolveScope; one warning line
+    (always) says why discovery can leave this machine under it.
+    """
+    from pipeline.lsl import choose_lsl_config, config_notice, configure_lsl
+
+    choice = choose_lsl_config(args.lsl_config)
+    info, warning = config_notice(choice)
+    if info is not None and not getattr(args, "quiet", False):
+        print(info, file=sys.stderr, flush=True)
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
+    return configure_lsl(choice.path)
 
 
 @contextmanager
@@ -59,12 +78,36 @@ def _positive(text: str) -> float:
     return value
 
 
+def _channel_list(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",")]
+    if not names or any(not n for n in names):
+        raise argparse.ArgumentTypeError(f"a comma-separated list of names, got {text!r}")
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise argparse.ArgumentTypeError(f"channel names must be distinct: {', '.join(dupes)}")
+    return names
+
+
+def _check_declared_channels(args: argparse.Namespace, lsl_config: Path) -> None:
+    """``--channels`` must name every channel of each stream already visible."""
+    from pipeline.lsl import resolve_streams, stream_query
+
+    for name in args.lsl:
+        for info in resolve_streams(stream_query(name, args.type), 2.0, config=lsl_config):
+            if int(info.channel_count()) != len(args.channels):
+                raise ValueError(
+                    f"--channels gives {len(args.channels)} names but LSL stream {name!r} has "
+                    f"{int(info.channel_count())} channels"
+                )
+
+
 def _cmd_stream(args: argparse.Namespace) -> int:
     from pipeline.lsl import LslPlayer
 
+    config = _lsl_config(args)
     player = LslPlayer(
         args.path, args.name, speed=args.speed, loop=args.loop, source_id=args.source_id,
-        config=args.lsl_config,
+        config=config,
     )  # fmt: skip
     src = player.source
     if not args.quiet:
@@ -92,13 +135,18 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     from service.cli import bed_settings
 
     config = bed_settings(args)
+    lsl_config = _lsl_config(args)
     names = args.lsl
+    if args.channels is not None:
+        _check_declared_channels(args, lsl_config)
+    declared = {"ch_names": args.channels, "units": args.units}
     progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     with _stop_on_signals() as stop:
         summaries = run_monitor(
             names, args.out, duration_s=args.duration, config=config,
-            lsl_config=args.lsl_config, stream_type=args.type, until_end=args.until_end,
-            stop=stop, progress=progress,
+            lsl_config=lsl_config, stream_type=args.type, until_end=args.until_end,
+            stop=stop, progress=progress, console=progress,
+            source_options={k: v for k, v in declared.items() if v is not None},
         )  # fmt: skip
     never = [n for n in names if not summaries.get(n, {}).get("input", {}).get("channels")]
     for name in names:
@@ -115,8 +163,35 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_streams(args: argparse.Namespace) -> int:
+    import json
+
+    from pipeline.lsl import choose_lsl_config, list_streams
+
+    config = _lsl_config(args)
+    found = list_streams(args.timeout, config=config)
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return 0
+    if not found:
+        try:
+            scope = choose_lsl_config(config).resolve_scope
+        except Exception:  # an unreadable scope is no reason to fail the listing
+            scope = "?"
+        print(f"no streams visible (scope: {scope}; config: {config})")
+        return 0
+    for s in found:
+        rate = f"{s['wire_sfreq_hz']:g} Hz" if s["wire_sfreq_hz"] > 0 else "irregular"
+        print(
+            f"{s['name']}\ttype={s['type'] or '-'}\tchannels={s['n_channels']}\trate={rate}"
+            f"\tsource_id={s['source_id'] or '-'}\thost={s['hostname'] or '-'}"
+        )
+    return 0
+
+
 def add_parser(subparsers: Any) -> None:
-    """Add the ``stream`` and ``monitor`` subcommands to an argparse subparsers object."""
+    """Add the ``stream``, ``monitor`` and ``streams`` subcommands to an argparse
+    subparsers object."""
     p = subparsers.add_parser(
         "stream", help="replay an EDF/BDF file as a live LSL stream (an LSL outlet)"
     )
@@ -176,10 +251,44 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="stop when a non-looping 'rsemon stream' player has sent its last sample",
     )
+    p.add_argument(
+        "--units",
+        choices=("uV", "mV", "V"),
+        default=None,
+        help="unit of every channel, for a stream whose description does not state it",
+    )
+    p.add_argument(
+        "--channels",
+        type=_channel_list,
+        default=None,
+        metavar="A,B,...",
+        help="channel names in stream order, one per channel (e.g. Fp1,Fp2,F3,...), for a "
+        "stream without labels",
+    )
     add_bed_settings_arguments(p)
     p.add_argument("--lsl-config", type=Path, default=None, metavar="PATH", help=_CONFIG_HELP)
-    p.add_argument("-q", "--quiet", action="store_true", help="no status lines on stderr")
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no lines on stderr (seizure onsets/offsets, depth changes, alerts, status)",
+    )
     p.set_defaults(func=_cmd_monitor)
+
+    p = subparsers.add_parser(
+        "streams", help="list the LSL streams visible under the current LSL configuration"
+    )
+    p.add_argument(
+        "--timeout",
+        type=_positive,
+        default=1.0,
+        metavar="S",
+        help="listen S seconds for answers (default 1)",
+    )
+    p.add_argument("--json", action="store_true", help="a JSON list instead of lines")
+    p.add_argument("--lsl-config", type=Path, default=None, metavar="PATH", help=_CONFIG_HELP)
+    p.add_argument("-q", "--quiet", action="store_true", help="no notes on stderr")
+    p.set_defaults(func=_cmd_streams)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,8 @@
 All on top of pylsl (>= 1.18.6, whose wheel carries liblsl 1.18), which only
 :func:`get_pylsl` imports, after pointing liblsl at the machine-scope configuration
 (``pipeline/lsl_machine.cfg``: ``ResolveScope = machine``, ``KnownPeers =
-{127.0.0.1}``), so that discovery never leaves this machine.
+{127.0.0.1}``, LSL's default session), so that discovery never leaves this machine
+while other LSL programs on it see our streams and we see theirs.
 
 - :mod:`pipeline.lsl.config`: choosing and checking the LSL configuration; the one
   way to get pylsl.
@@ -22,8 +23,11 @@ from __future__ import annotations
 from pipeline.lsl.config import (
     CONFIG_ENV,
     DEFAULT_LSL_CONFIG,
+    LslConfigChoice,
     LslConfigError,
     check_machine_scope,
+    choose_lsl_config,
+    config_notice,
     configure_lsl,
     get_pylsl,
 )
@@ -36,6 +40,7 @@ from pipeline.units import unit_scale_to_uv
 __all__ = [
     "CONFIG_ENV",
     "DEFAULT_LSL_CONFIG",
+    "LslConfigChoice",
     "LslConfigError",
     "LslStreamNotFound",
     "LslStreamInfo",
@@ -46,6 +51,8 @@ __all__ = [
     "configure_lsl",
     "get_pylsl",
     "check_machine_scope",
+    "choose_lsl_config",
+    "config_notice",
     "list_streams",
     "read_stream_info",
     "resolve_streams",

@@ -18,6 +18,7 @@ References
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -73,8 +74,48 @@ def _child_text(node: Any, name: str) -> str:
     return "" if child.empty() else child.child_value()
 
 
-def read_stream_info(pylsl: ModuleType, info: Any) -> LslStreamInfo:
-    """Turn a full pylsl StreamInfo (with ``desc``) into :class:`LslStreamInfo`."""
+def _declared(
+    name: str,
+    labels: list[str],
+    unit_list: list[str],
+    warnings: list[str],
+    ch_names: Sequence[str] | None,
+    units: str | None,
+) -> tuple[list[str], list[str], list[str]]:
+    """Labels, units and warnings after the user's declared names and unit."""
+    n_total = len(labels)
+    if ch_names is not None:
+        if len(ch_names) != n_total:
+            raise ValueError(
+                f"stream {name!r} has {n_total} channels, but {len(ch_names)} channel "
+                "names were given"
+            )
+        labels = [str(n) for n in ch_names]
+        warnings = [w for w in warnings if not w.startswith("description names")]
+    if units is not None:
+        unit_list = [units] * n_total
+    return labels, unit_list, warnings
+
+
+def read_stream_info(
+    pylsl: ModuleType,
+    info: Any,
+    *,
+    ch_names: Sequence[str] | None = None,
+    units: str | None = None,
+) -> LslStreamInfo:
+    """Turn a full pylsl StreamInfo (with ``desc``) into :class:`LslStreamInfo`.
+
+    ``ch_names`` (one per channel of the stream, in order) and ``units`` (one unit
+    for every channel) are what the user declares for a stream without metadata;
+    they replace the description's labels and units.
+
+    Raises
+    ------
+    ValueError
+        Not a sampled numeric EEG stream, or ``ch_names`` does not have one name per
+        channel of the stream.
+    """
     from pipeline.ingest import classify_channel
 
     n_total = int(info.channel_count())
@@ -86,21 +127,24 @@ def read_stream_info(pylsl: ModuleType, info: Any) -> LslStreamInfo:
         raise ValueError(f"stream {info.name()!r} does not carry numbers (format {fmt})")
     desc = info.desc()
     labels: list[str] = []
-    units: list[str] = []
+    unit_list: list[str] = []
     types: list[str] = []
     ch = desc.child("channels").child("channel")
     while not ch.empty() and len(labels) < n_total:
         labels.append(_child_text(ch, "label").strip())
-        units.append(_child_text(ch, "unit").strip())
+        unit_list.append(_child_text(ch, "unit").strip())
         types.append(_child_text(ch, "type").strip())
         ch = ch.next_sibling("channel")
     warnings: list[str] = []
     if len(labels) != n_total:
         warnings.append(f"description names {len(labels)} of {n_total} channels")
         labels += [""] * (n_total - len(labels))
-        units += [""] * (n_total - len(units))
+        unit_list += [""] * (n_total - len(unit_list))
         types += [""] * (n_total - len(types))
     labels = [lab or f"ch{i + 1:02d}" for i, lab in enumerate(labels)]
+    labels, unit_list, warnings = _declared(
+        info.name(), labels, unit_list, warnings, ch_names, units
+    )
     rs = desc.child("rsemon")
     speed = 1.0
     duration_s = None
@@ -137,11 +181,11 @@ def read_stream_info(pylsl: ModuleType, info: Any) -> LslStreamInfo:
     for i in picks:
         seen[labels[i]] = seen.get(labels[i], 0) + 1
         names.append(labels[i] if seen[labels[i]] == 1 else f"{labels[i]}#{seen[labels[i]]}")
-    scales = [unit_scale_to_uv(units[i]) for i in picks]
+    scales = [unit_scale_to_uv(unit_list[i]) for i in picks]
     unit_known = all(s is not None for s in scales)
     if not unit_known:
         odd = sorted(
-            {units[i] or "(none)" for i, s in zip(picks, scales, strict=True) if s is None}
+            {unit_list[i] or "(none)" for i, s in zip(picks, scales, strict=True) if s is None}
         )
         warnings.append(f"channel unit(s) {', '.join(odd)} not a volt unit: scale unknown")
     return LslStreamInfo(
@@ -156,7 +200,7 @@ def read_stream_info(pylsl: ModuleType, info: Any) -> LslStreamInfo:
         speed=speed,
         sfreq_hz=wire / speed,
         ch_names=tuple(names),
-        units=tuple(units[i] for i in picks),
+        units=tuple(unit_list[i] for i in picks),
         picks=tuple(picks),
         set_aside=tuple(set_aside),
         scale_to_uv=tuple(1.0 if s is None else s for s in scales),

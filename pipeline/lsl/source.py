@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +48,7 @@ from pipeline.lsl.clock import ClockFit
 from pipeline.lsl.config import get_pylsl
 from pipeline.lsl.discovery import resolve_streams, stream_query
 from pipeline.lsl.info import LslStreamInfo, read_stream_info
+from pipeline.units import unit_scale_to_uv
 
 __all__ = [
     "LslStreamNotFound",
@@ -99,6 +101,21 @@ class Pulled:
     events: list[StreamEvent]
 
 
+def _check_ch_names(ch_names: Sequence[str] | None) -> tuple[str, ...] | None:
+    """Declared channel names: non-empty, distinct strings (None: the description's)."""
+    if ch_names is None:
+        return None
+    if isinstance(ch_names, str) or not all(isinstance(n, str) for n in ch_names):
+        raise TypeError(f"ch_names must be a sequence of str, got {ch_names!r}")
+    names = tuple(n.strip() for n in ch_names)
+    if not names or any(not n for n in names):
+        raise ValueError(f"ch_names must be non-empty names, got {list(ch_names)!r}")
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"ch_names must be distinct, got {', '.join(dupes)} twice")
+    return names
+
+
 # ------------------------------------------------------------------------ the source
 class LslSource:
     """A live EEG stream as a sequence of :class:`~pipeline.chunk.Chunk` objects.
@@ -128,6 +145,13 @@ class LslSource:
         Longest wait of one resolve attempt (a pull while the stream is lost may
         block this long; with the machine-scope configuration a present stream
         answers within about 50 ms).
+    ch_names : sequence of str, optional
+        The channel names of a stream without metadata, one per channel of the
+        stream in order (they replace the description's labels); a stream with
+        another channel count is not used (logged).
+    units : str, optional
+        The unit of every channel (``uV``, ``mV``, ``V`` or another volt unit) of a
+        stream that does not state it; replaces the description's units.
 
     Notes
     -----
@@ -150,8 +174,14 @@ class LslSource:
         drift_min_span_s: float = 30.0,
         max_buffer_s: float = 60.0,
         resolve_timeout_s: float = 1.0,
+        ch_names: Sequence[str] | None = None,
+        units: str | None = None,
     ) -> None:
         self._query = stream_query(name, stype, source_id)
+        self.ch_names = _check_ch_names(ch_names)
+        if units is not None and (not isinstance(units, str) or unit_scale_to_uv(units) is None):
+            raise ValueError(f"units must be a volt unit such as uV, mV or V, got {units!r}")
+        self.units = units
         numbers: dict[str, float] = {
             "lost_after_s": lost_after_s, "retry_s": retry_s,
             "gap_tolerance_s": gap_tolerance_s, "drift_tolerance_ratio": drift_tolerance_ratio,
@@ -245,7 +275,7 @@ class LslSource:
         try:
             full = inlet.info(timeout=max(1.0, timeout_s))
             inlet.open_stream(timeout=max(1.0, timeout_s))
-            info = read_stream_info(pylsl, full)
+            info = read_stream_info(pylsl, full, ch_names=self.ch_names, units=self.units)
         except (pylsl.util.TimeoutError, pylsl.util.LostError) as exc:
             log.warning("stream %s answered but did not open (%s)", self.describe(), exc)
             inlet.close_stream()

@@ -19,7 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.lsl import DEFAULT_LSL_CONFIG, check_machine_scope, configure_lsl
+from pipeline.lsl import (
+    DEFAULT_LSL_CONFIG,
+    check_machine_scope,
+    choose_lsl_config,
+    config_notice,
+    configure_lsl,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -161,3 +167,132 @@ def test_no_module_imports_lsl_outside_the_guarded_accessor() -> None:
                         continue
                 offenders.append(f"{rel}: import {mod} in {func or 'module scope'}")
     assert offenders == []
+
+
+# ---------------------------------------------------------------- the session, the scope
+def test_the_shipped_config_uses_the_default_session_and_listens_on_loopback() -> None:
+    """No private SessionID (other LSL programs see our streams); still machine scope."""
+    settings = check_machine_scope(DEFAULT_LSL_CONFIG)
+    assert settings["sessionid"] == "default"
+    assert "SessionID =" not in DEFAULT_LSL_CONFIG.read_text()
+    assert settings["machineaddresses"] == "{127.0.0.1}"
+    assert settings["listenaddress"] == "127.0.0.1"
+    assert settings["interfaces"] == "{127.0.0.1}"
+
+
+def test_check_machine_scope_rejects_a_listen_address_off_loopback(tmp_path: Path) -> None:
+    text = DEFAULT_LSL_CONFIG.read_text()
+    assert "ListenAddress = 127.0.0.1" in text
+    bad = tmp_path / "listen.cfg"
+    bad.write_text(text.replace("ListenAddress = 127.0.0.1", "ListenAddress = 0.0.0.0"))
+    with pytest.raises(ValueError, match="ListenAddress"):
+        check_machine_scope(bad)
+    # a private session does not widen the scope
+    session = tmp_path / "session.cfg"
+    session.write_text(text.replace("[lab]", "[lab]\nSessionID = ward-7"))
+    assert check_machine_scope(session)["sessionid"] == "ward-7"
+
+
+# ------------------------------------------------------------------------ precedence
+def _cfg(tmp_path: Path, name: str, scope: str = "machine") -> Path:
+    path = tmp_path / name
+    text = DEFAULT_LSL_CONFIG.read_text()
+    path.write_text(text.replace("ResolveScope = machine", f"ResolveScope = {scope}"))
+    return path.resolve()
+
+
+@pytest.mark.parametrize(
+    ("flag", "rsemon_env", "lslapicfg", "want"),
+    [
+        ("flag", "env", "user", "flag"),
+        (None, "env", "user", "env"),
+        (None, None, "user", "user"),
+        (None, None, None, "bundled"),
+        (None, "", "", "bundled"),  # empty variables count as unset
+    ],
+)
+def test_config_precedence(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    flag: str | None,
+    rsemon_env: str | None,
+    lslapicfg: str | None,
+    want: str,
+) -> None:
+    """--lsl-config > RSEMON_LSL_CONFIG > LSLAPICFG > the bundled file."""
+    files = {k: _cfg(tmp_path, f"{k}.cfg") for k in ("flag", "env", "user")}
+    files["bundled"] = DEFAULT_LSL_CONFIG.resolve()
+    origins = {"flag": "argument", "env": "RSEMON_LSL_CONFIG", "user": "LSLAPICFG",
+               "bundled": "bundled"}  # fmt: skip
+    for var, value in (("RSEMON_LSL_CONFIG", rsemon_env), ("LSLAPICFG", lslapicfg)):
+        if value is None:
+            monkeypatch.delenv(var, raising=False)
+        else:
+            monkeypatch.setenv(var, str(files[value]) if value else "")
+    choice = choose_lsl_config(files[flag] if flag else None)
+    assert choice.path == files[want]
+    assert choice.origin == origins[want]
+    assert choice.is_user_file == (want != "bundled")
+
+
+def test_lslapicfg_naming_the_bundled_file_is_the_bundled_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("RSEMON_LSL_CONFIG", raising=False)
+    monkeypatch.setenv("LSLAPICFG", str(DEFAULT_LSL_CONFIG))
+    choice = choose_lsl_config()
+    assert choice.origin == "bundled"
+    assert config_notice(choice) == (None, None)
+
+
+def test_a_missing_user_file_names_where_it_came_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RSEMON_LSL_CONFIG", raising=False)
+    monkeypatch.setenv("LSLAPICFG", "/nonexistent/user.cfg")
+    with pytest.raises(ValueError, match=r"\$LSLAPICFG.*user\.cfg"):
+        choose_lsl_config()
+    monkeypatch.setenv("RSEMON_LSL_CONFIG", "/nonexistent/ward.cfg")
+    with pytest.raises(ValueError, match=r"\$RSEMON_LSL_CONFIG.*ward\.cfg"):
+        choose_lsl_config()
+
+
+def test_config_notice_names_the_file_and_warns_on_a_wider_scope(tmp_path: Path) -> None:
+    machine = _cfg(tmp_path, "machine.cfg")
+    info, warning = config_notice(choose_lsl_config(machine))
+    assert info == f"LSL config {machine} (from --lsl-config): ResolveScope = machine"
+    assert warning is None
+    site = _cfg(tmp_path, "site.cfg", scope="site")
+    info, warning = config_notice(choose_lsl_config(site))
+    assert info is not None and info.endswith("ResolveScope = site")
+    assert warning is not None and "\n" not in warning
+    assert warning.startswith(f"warning: LSL discovery may leave this machine under {site}")
+    assert "ResolveScope is 'site'" in warning
+
+
+@pytest.mark.parametrize("level", ["--lsl-config", "RSEMON_LSL_CONFIG", "LSLAPICFG", "bundled"])
+def test_each_level_is_the_file_liblsl_loads(tmp_path: Path, level: str) -> None:
+    """``rsemon streams`` in a fresh process: liblsl loads the file the precedence picks,
+    and the command names a user's file in one line."""
+    files = {k: _cfg(tmp_path, f"{k}.cfg") for k in ("flag", "env", "user")}
+    extra: dict[str, str] = {}
+    args: list[str] = []
+    if level in ("--lsl-config", "RSEMON_LSL_CONFIG", "LSLAPICFG"):
+        extra["LSLAPICFG"] = str(files["user"])
+    if level in ("--lsl-config", "RSEMON_LSL_CONFIG"):
+        extra["RSEMON_LSL_CONFIG"] = str(files["env"])
+    if level == "--lsl-config":
+        args = ["--lsl-config", str(files["flag"])]
+    want = {"--lsl-config": files["flag"], "RSEMON_LSL_CONFIG": files["env"],
+            "LSLAPICFG": files["user"], "bundled": DEFAULT_LSL_CONFIG}[level]  # fmt: skip
+    res = subprocess.run(
+        [sys.executable, "-m", "service.cli_live", "streams", "--timeout", "0.2", *args],
+        cwd=ROOT, env=_fresh_env(**extra), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert f"Configuration loaded from {want}" in res.stderr
+    notes = [ln for ln in res.stderr.splitlines() if ln.startswith("LSL config ")]
+    if level == "bundled":
+        assert notes == []
+    else:
+        word = "--lsl-config" if level == "--lsl-config" else f"${level}"
+        assert notes == [f"LSL config {want} (from {word}): ResolveScope = machine"]
+    assert "warning" not in res.stderr

@@ -11,7 +11,7 @@ from pipeline import __version__
 from service.cli import build_parser, main
 
 SUBCOMMANDS = (
-    ("replay",), ("score",), ("stream",), ("monitor",), ("serve",), ("token",),
+    ("replay",), ("score",), ("stream",), ("monitor",), ("streams",), ("serve",), ("token",),
     ("token", "create"), ("token", "list"), ("token", "revoke"), ("demo",),
 )  # fmt: skip
 
