@@ -9,6 +9,8 @@ one line per problem. The status code is 200 either way: the body says which.
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter
 
 from service.deps import DbDep, ManagerDep
@@ -17,6 +19,8 @@ from service.runner import lsl_available
 from service.schemas import HealthPublic
 
 router = APIRouter(tags=["health"])
+
+log = logging.getLogger(__name__)
 
 #: Longest wait of the storage probe on a database locked elsewhere, s.
 PROBE_TIMEOUT_S = 1.0
@@ -32,6 +36,10 @@ def health(db: DbDep, manager: ManagerDep) -> HealthPublic:
     except StorageUnavailable as exc:
         schema_version = None
         storage_error = storage_error or str(exc)
+    if storage_error is not None:
+        # /health needs no token: the full reason, with the file's path, goes to the log
+        log.warning("health: storage: %s", storage_error)
+        storage_error = storage_error.replace(str(db.path), "<database>")
     problems = manager.health_problems()
     reasons = [f"storage: {storage_error}"] if storage_error is not None else []
     reasons += [f"bed {bed_id}: {why}" for bed_id, why in problems]

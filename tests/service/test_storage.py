@@ -3,6 +3,7 @@ real ``rsemon serve`` process."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -136,6 +137,7 @@ def test_health_is_degraded_while_the_database_takes_no_write(app_env: dict[str,
         body = c.get(f"{API}/health").json()
         assert body["status"] == "degraded" and body["storage_ok"] is False
         assert "locked" in body["storage_error"] and body["reasons"][0].startswith("storage: ")
+        assert str(db) not in json.dumps(body)  # /health needs no token: no server path
     finally:
         other.execute("ROLLBACK")
         other.close()
