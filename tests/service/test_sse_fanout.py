@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from service import broker as broker_module
 from service.broker import Broker, ClientQueue, Subscription
 from service.db import Database, iso_utc, utc_now
 from service.store.events import events_since
+from tests.service.conftest import ServerProcess, bearer, make_tokens, read_sse
 
 API = "/api/v1"
 
@@ -223,3 +226,73 @@ def test_catching_up_and_attaching_neither_repeats_nor_skips(
         db.close()
     for alerts in got:
         assert alerts == seqs  # bed x only, in order, each once
+
+
+# ------------------------------------------------------------------ filters, real server
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, seizure_edf: Path) -> Iterator[Any]:
+    folder = tmp_path_factory.mktemp("fanout")
+    srv = ServerProcess(
+        folder / "fanout.sqlite3",
+        seizure_edf.parent,
+        folder / "server.log",
+        {"RSEMON_SSE_KEEPALIVE_S": "0.3"},
+    )
+    srv.start()
+    srv.tokens = make_tokens(srv.db)  # type: ignore[attr-defined]
+    yield srv
+    srv.stop(signal.SIGTERM)
+
+
+def test_a_stream_gets_only_its_beds_and_hops_false_gets_no_hops(live: Any) -> None:
+    tok = live.tokens
+    viewer, tech, clin = (bearer(tok[r]) for r in ("viewer", "technician", "clinician"))
+    with httpx.Client(base_url=live.url, timeout=httpx.Timeout(15.0)) as c:
+        for bed in ("f1", "f2", "f3"):
+            r = c.post(f"{API}/beds", headers=tech, json={"bed_id": bed, "weight_kg": 70})
+            assert r.status_code == 201, r.text
+        r = c.post(
+            f"{API}/beds",
+            headers=tech,
+            json={"bed_id": "fe", "weight_kg": 70, "edf_path": "seizure.edf", "speed": 50},
+        )
+        assert r.status_code == 201, r.text
+        with (
+            c.stream("GET", f"{API}/alerts/stream?bed_id=f2", headers=viewer) as one,
+            c.stream(
+                "GET", f"{API}/alerts/stream?bed_id=f1&bed_id=f3&hops=false", headers=viewer
+            ) as two,
+            c.stream("GET", f"{API}/alerts/stream?kinds=alert&bed_id=fe", headers=viewer) as three,
+            c.stream("GET", f"{API}/alerts/stream?bed_id=fe", headers=viewer) as everything,
+        ):
+            lines = [s.iter_lines() for s in (one, two, three, everything)]
+            assert all(next(x).startswith("retry:") for x in lines)
+            for bed in ("f1", "f2", "f3"):
+                r = c.post(
+                    f"{API}/beds/{bed}/events",
+                    headers=clin,
+                    json={"kind": "seizure_start", "t_s": 0},
+                )
+                assert r.status_code == 201, r.text
+            got_one, _ = read_sse(lines[0], 1, timeout_s=10)
+            got_two, _ = read_sse(lines[1], 2, timeout_s=10, kinds=("alert", "hop"))
+            got_all, _ = read_sse(lines[3], 20, timeout_s=10, kinds=("hop",))
+            got_three, _ = read_sse(lines[2], 10_000, timeout_s=2, kinds=("alert", "hop"))
+    assert [e["data"]["bed_id"] for e in got_one] == ["f2"]
+    assert [(e["event"], e["data"]["bed_id"]) for e in got_two] == [
+        ("alert", "f1"),
+        ("alert", "f3"),
+    ]
+    assert len(got_all) == 20 and {e["data"]["bed_id"] for e in got_all} == {"fe"}
+    # kinds=alert on the playing bed: its hop rows flowed (above) but none came here
+    assert all(e["event"] == "alert" and e["data"]["bed_id"] == "fe" for e in got_three)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["kinds=trend", "kinds=alert&kinds=bogus", "kinds=hop&hops=false", "bed_id=a%20b"],
+)
+def test_bad_stream_filters_are_refused_with_a_reason(live: Any, query: str) -> None:
+    with httpx.Client(base_url=live.url, timeout=httpx.Timeout(15.0)) as c:
+        r = c.get(f"{API}/alerts/stream?{query}", headers=bearer(live.tokens["viewer"]))
+    assert r.status_code == 422, r.text
