@@ -10,11 +10,15 @@ A new alert's event id equals its alert id. Reconnecting with ``Last-Event-ID``
 (the header browsers send automatically) or ``?last_event_id=`` replays every
 change after that id from the database, so nothing is missed across a reconnect.
 Idle streams get a ``: keep-alive`` comment every ``Settings.sse_keepalive_s``.
+New trend rows come as ``event: hop`` (no ``id``, so they do not move the resume point).
+
+Filters: ``?bed_id=A&bed_id=B`` (default: every bed), ``?kinds=alert`` or
+``?hops=false`` (default: alerts and hops). The fan-out (one shared read of the
+alert log per batch, bounded per-stream queues) is :mod:`service.broker`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -22,18 +26,18 @@ from typing import Annotated, Literal
 import anyio
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import StringConstraints
 
 from service.auth import Clinician, Viewer
 from service.deps import BrokerDep, DbDep, SettingsDep
 from service.errors import AlertNotFound, InvalidEntry
 from service.routers import AUTH_ERRORS
 from service.schemas import BED_ID_PATTERN, AlertPublic, AlertsPublic
-from service.store import ack_alert, events_after, get_alert, last_event_id, list_alerts
+from service.store import ack_alert, get_alert, last_event_id, list_alerts
 
 router = APIRouter(tags=["alerts"], responses={**AUTH_ERRORS})
 
 AlertId = Annotated[int, Path(ge=1, le=2**62, description="alert id")]
-BATCH = 200
 
 
 @router.get("/alerts", response_model=AlertsPublic, summary="Alerts, newest first by default")
@@ -75,16 +79,45 @@ def get_alerts(
     return AlertsPublic(data=data, count=total, last_event_id=seq)
 
 
+StreamBedId = Annotated[str, StringConstraints(pattern=BED_ID_PATTERN)]
+STREAM_KINDS = ("alert", "hop")
+
+
+def _stream_kinds(kinds: list[str] | None, hops: bool | None) -> set[str]:
+    """The event kinds a stream sends: ``kinds`` (repeated or comma-separated), then ``hops``."""
+    wanted = set(STREAM_KINDS)
+    if kinds:
+        wanted = {k.strip() for item in kinds for k in item.split(",") if k.strip()}
+        unknown = sorted(wanted - set(STREAM_KINDS))
+        if unknown:
+            raise InvalidEntry(f"kinds: {unknown[0]!r} is not one of {', '.join(STREAM_KINDS)}")
+    if hops is not None:
+        wanted = wanted | {"hop"} if hops else wanted - {"hop"}
+    if not wanted:
+        raise InvalidEntry("kinds and hops leave nothing to stream")
+    return wanted
+
+
+def _resume_after(query: int | None, header: str | None) -> int | None:
+    """The resume point: the ``Last-Event-ID`` header (as EventSource sends it), else the query."""
+    if header is None or not header.strip():
+        return query
+    text = header.strip()
+    if not text.isdigit() or len(text) > 18:
+        raise InvalidEntry(f"Last-Event-ID must be a non-negative integer, got {text!r}")
+    return int(text)
+
+
 @router.get(
     "/alerts/stream",
-    summary="Live alert changes as Server-Sent Events (event: alert)",
+    summary="Live alert changes as Server-Sent Events (event: alert; event: hop)",
     response_class=StreamingResponse,
     responses={
         200: {
             "description": "text/event-stream; resume with Last-Event-ID",
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
         },
-        422: {"description": "Last-Event-ID is not an integer"},
+        422: {"description": "Last-Event-ID is not an integer, or a bad filter"},
     },
 )
 async def stream_alerts(
@@ -100,41 +133,28 @@ async def stream_alerts(
     last_event_id_h: Annotated[
         str | None, Header(alias="last-event-id", description="set by EventSource on reconnect")
     ] = None,
-    bed_id: Annotated[str | None, Query(pattern=BED_ID_PATTERN)] = None,
+    bed_id: Annotated[
+        list[StreamBedId] | None,
+        Query(max_length=64, description="only these beds (repeat for several); default all"),
+    ] = None,
+    kinds: Annotated[
+        list[str] | None,
+        Query(max_length=4, description="event kinds: alert, hop (repeated or a,b); default both"),
+    ] = None,
+    hops: Annotated[bool | None, Query(description="false: no hop events (= kinds=alert)")] = None,
 ) -> StreamingResponse:
-    start: int | None = last_event_id_q
-    if last_event_id_h is not None and last_event_id_h.strip():
-        text = last_event_id_h.strip()
-        if not text.isdigit() or len(text) > 18:
-            raise InvalidEntry(f"Last-Event-ID must be a non-negative integer, got {text!r}")
-        start = int(text)
+    wanted = _stream_kinds(kinds, hops)
+    start = _resume_after(last_event_id_q, last_event_id_h)
     if start is None:
         start = await anyio.to_thread.run_sync(last_event_id, db)
     keepalive_s = settings.sse_keepalive_s
+    beds = set(bed_id) if bed_id else None
 
     async def events() -> AsyncIterator[str]:
-        seq = int(start)
-        sub = broker.subscribe()
-        hop_seq = broker.hop_seq  # trend rows: only those published from now on
+        sub = broker.subscribe(db, int(start), beds, alerts="alert" in wanted, hops="hop" in wanted)
         try:
-            yield f"retry: 3000\n: stream open, after event {seq}\n\n"
-            while not sub.closed:
-                sub.event.clear()
-                batch = await anyio.to_thread.run_sync(events_after, db, seq, bed_id, BATCH)
-                for s, change, snapshot in batch:
-                    data = json.loads(snapshot)
-                    data["change"] = change
-                    data["event_id"] = s
-                    yield f"id: {s}\nevent: alert\ndata: {json.dumps(data)}\n\n"
-                    seq = s
-                # new trend rows, without an id (they do not move Last-Event-ID)
-                hop_seq, rows = broker.hops_after(hop_seq, bed_id)
-                for row_bed, row in rows:
-                    yield f"event: hop\ndata: {json.dumps({'bed_id': row_bed, 'hop': row})}\n\n"
-                if len(batch) == BATCH or sub.closed:
-                    continue
-                if not await sub.wait(keepalive_s):
-                    yield ": keep-alive\n\n"
+            async for text in sub.frames(keepalive_s, broker.hop_interval_s):
+                yield text
         finally:
             broker.unsubscribe(sub)
 
