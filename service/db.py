@@ -219,6 +219,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX audit_at ON audit(at);
         """,
     ),
+    (
+        6,
+        """
+        ALTER TABLE alerts ADD COLUMN ack_label TEXT;
+        ALTER TABLE alerts ADD COLUMN ack_note TEXT;
+        """,
+    ),
 )
 
 

@@ -618,6 +618,18 @@ class SpectrogramPublic(_Out):
 
 
 # ---------------------------------------------------------------------------- alerts
+AckLabel = Literal["true_alarm", "false_alarm", "unsure"]
+
+
+class AckIn(_In):
+    """An acknowledgement's verdict (both optional: ``{}`` or no body acknowledges only)."""
+
+    label: AckLabel | None = Field(
+        default=None, description="was the alarm true? true_alarm | false_alarm | unsure"
+    )
+    note: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
+
+
 class AlertPublic(_Out):
     """An alert; validates from a row of ``alerts`` (``is_open``, JSON ``details``)."""
 
@@ -643,6 +655,10 @@ class AlertPublic(_Out):
     updated_at: str
     acked_by: str | None
     acked_at: str | None
+    ack_label: AckLabel | None = Field(
+        default=None, description="the acknowledger's verdict: true_alarm, false_alarm, unsure"
+    )
+    ack_note: str | None = None
 
     @field_validator("details", mode="before")
     @classmethod

@@ -32,7 +32,7 @@ from service.auth import Clinician, Viewer
 from service.deps import BrokerDep, DbDep, SettingsDep
 from service.errors import AlertNotFound, InvalidEntry
 from service.routers import AUTH_ERRORS
-from service.schemas import BED_ID_PATTERN, AlertPublic, AlertsPublic
+from service.schemas import BED_ID_PATTERN, AckIn, AlertPublic, AlertsPublic
 from service.store import ack_alert, get_alert, last_event_id, list_alerts
 
 router = APIRouter(tags=["alerts"], responses={**AUTH_ERRORS})
@@ -176,11 +176,16 @@ def get_one_alert(alert_id: AlertId, principal: Viewer, db: DbDep) -> AlertPubli
 @router.post(
     "/alerts/{alert_id}/ack",
     response_model=AlertPublic,
-    summary="Acknowledge an alert (clinician+); acknowledging again keeps the first ack",
+    summary="Acknowledge an alert (clinician+), optionally with a verdict and a note; "
+    "acknowledging again keeps the first ack and records a later verdict",
     responses={404: {"description": "no such alert"}},
 )
-def ack(alert_id: AlertId, principal: Clinician, db: DbDep, broker: BrokerDep) -> AlertPublic:
-    alert, changed = ack_alert(db, alert_id, principal.name)
+def ack(
+    alert_id: AlertId, principal: Clinician, db: DbDep, broker: BrokerDep,
+    body: AckIn | None = None,
+) -> AlertPublic:  # fmt: skip
+    verdict = body or AckIn()
+    alert, changed = ack_alert(db, alert_id, principal.name, verdict.label, verdict.note)
     if alert is None:
         raise AlertNotFound(alert_id)
     if changed:

@@ -699,19 +699,25 @@
     null,
     el('div', { class: 'meta' },
       `${isNum(ms) ? hhmmss(ms) : ''} · ${String(a.kind || '').replace(/_/g, ' ')}${a.state === 'cleared' ? ' · resolved' : ''}`,
-      acked ? el('span', { class: 'acked-note', 'data-testid': 'acked-note', text: ` · ✓ acknowledged${a.acked_by ? ` by ${a.acked_by}` : ''}${parseTime(a.acked_at) ? ` at ${hhmm(parseTime(a.acked_at))}` : ''}` }) : null));
+      acked ? el('span', { class: 'acked-note', 'data-testid': 'acked-note', text: ` · ✓ acknowledged${a.acked_by ? ` by ${a.acked_by}` : ''}${parseTime(a.acked_at) ? ` at ${hhmm(parseTime(a.acked_at))}` : ''}${a.ack_label ? ` · ${String(a.ack_label).replace(/_/g, ' ')}` : ''}${a.ack_note ? ` · “${a.ack_note}”` : ''}` }) : null));
     if (!acked && can('clinician')) {
       const btn = el('button', { type: 'button', class: 'btn ack', 'data-testid': 'ack-button', text: 'Acknowledge' });
-      btn.addEventListener('click', () => acknowledge(a.id, btn));
+      const verdict = el('select', { class: 'ack-label', 'data-testid': 'ack-label', 'aria-label': 'verdict' },
+        el('option', { value: '', text: 'verdict…' }),
+        el('option', { value: 'true_alarm', text: 'true alarm' }),
+        el('option', { value: 'false_alarm', text: 'false alarm' }),
+        el('option', { value: 'unsure', text: 'unsure' }));
+      btn.addEventListener('click', () => acknowledge(a.id, btn, verdict.value));
       li.insertBefore(btn, li.children[1]);
+      li.insertBefore(verdict, btn);
     }
     return li;
   }
 
-  async function acknowledge(id, btn) {
+  async function acknowledge(id, btn, label) {
     btn.disabled = true; btn.textContent = 'Acknowledging…';
     try {
-      const j = await http('POST', `/alerts/${encodeURIComponent(id)}/ack`, {});
+      const j = await http('POST', `/alerts/${encodeURIComponent(id)}/ack`, label ? { label } : {});
       upsertAlert(j && j.id !== undefined ? j : { id, acked_at: new Date().toISOString(), acked_by: S.name || S.role });
       renderAlertList();
     } catch (e) {

@@ -180,19 +180,37 @@ def list_alerts(
     return [alert_public(r) for r in rows], total
 
 
-def ack_alert(db: Database, alert_id: int, who: str) -> tuple[AlertPublic | None, bool]:
-    """Acknowledge an alert; returns (alert, changed). Acking twice keeps the first ack."""
+def ack_alert(
+    db: Database, alert_id: int, who: str, label: str | None = None, note: str | None = None
+) -> tuple[AlertPublic | None, bool]:
+    """Acknowledge an alert; returns (alert, changed).
+
+    Acking twice keeps the first ack (who and when); a verdict (``label``, ``note``)
+    given later is recorded, so a clinician can label an alert after reviewing it.
+    """
     with db.transaction() as conn:
-        row = conn.execute("SELECT acked_at FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+        row = conn.execute(
+            "SELECT acked_at, ack_label, ack_note FROM alerts WHERE id = ?", (alert_id,)
+        ).fetchone()
         if row is None:
             return None, False
-        changed = row["acked_at"] is None
-        if changed:
-            now = iso_utc(utc_now())
+        now = iso_utc(utc_now())
+        changed = False
+        if row["acked_at"] is None:
             conn.execute(
                 "UPDATE alerts SET acked_by = ?, acked_at = ?, updated_at = ? WHERE id = ?",
                 (who, now, now, alert_id),
             )
+            changed = True
+        new_label = label if label is not None else row["ack_label"]
+        new_note = note if note is not None else row["ack_note"]
+        if (new_label, new_note) != (row["ack_label"], row["ack_note"]):
+            conn.execute(
+                "UPDATE alerts SET ack_label = ?, ack_note = ?, updated_at = ? WHERE id = ?",
+                (new_label, new_note, now, alert_id),
+            )
+            changed = True
+        if changed:
             _log_event(conn, alert_id, "acked")
         out = conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
     return alert_public(out), changed

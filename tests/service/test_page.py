@@ -318,6 +318,7 @@ def test_bedside_page_live_alert_ack_and_roles(server: Server) -> None:
             assert alert_id and alert.get_attribute("data-acked") == "false"
 
             # -- acknowledge; still acknowledged after a reload -----------------------
+            alert.locator("[data-testid=ack-label]").select_option("true_alarm")  # a verdict
             alert.locator("[data-testid=ack-button]").click()
             acked = page.locator(f"[data-testid=alert][data-alert-id='{alert_id}']")
             _wait_js(
@@ -339,6 +340,7 @@ def test_bedside_page_live_alert_ack_and_roles(server: Server) -> None:
             assert "acknowledged" in acked.inner_text()
             stored = _api("GET", f"{srv.base}/api/v1/alerts/{alert_id}", srv.viewer)
             assert stored["acked_by"] and stored["acked_at"]
+            assert stored["ack_label"] == "true_alarm" and "true alarm" in acked.inner_text()
             # -- screenshot of the bed view once the replay has run through -----------
             _wait_js(
                 page,

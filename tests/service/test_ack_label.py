@@ -1,0 +1,76 @@
+"""Labelled acknowledgement: the verdict and a note, stored, shown and revisable."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.main import create_app
+from service.settings import Settings
+from tests.service.conftest import bearer, make_tokens
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    db = tmp_path / "ack.sqlite3"
+    tokens = make_tokens(db)
+    with TestClient(create_app(Settings(db=str(db)))) as c:
+        h = {role: bearer(t) for role, t in tokens.items()}
+        assert c.post(f"{API}/beds", headers=h["technician"],
+                      json={"bed_id": "a", "weight_kg": 70}).status_code == 201  # fmt: skip
+        # a charting bed: a clinical observation raises a seizure alert
+        r = c.post(f"{API}/beds/a/events", headers=h["clinician"],
+                   json={"kind": "seizure_start", "t_s": 0})  # fmt: skip
+        assert r.status_code in (200, 201), r.text
+        alerts = c.get(f"{API}/alerts?bed_id=a", headers=h["viewer"]).json()["data"]
+        assert alerts, "an alert to acknowledge"
+        yield {"c": c, "h": h, "id": alerts[0]["id"], "db": db}
+
+
+def test_the_old_call_still_acknowledges(env: dict[str, Any]) -> None:
+    c, h, aid = env["c"], env["h"], env["id"]
+    r = c.post(f"{API}/alerts/{aid}/ack", headers=h["clinician"])
+    assert r.status_code == 200
+    body = r.json()
+    assert body["acked_by"] == "test-clinician" and body["ack_label"] is None
+
+
+def test_a_verdict_and_note_are_stored_and_a_later_verdict_revises_them(
+    env: dict[str, Any],
+) -> None:
+    c, h, aid = env["c"], env["h"], env["id"]
+    r = c.post(f"{API}/alerts/{aid}/ack", headers=h["clinician"],
+               json={"label": "false_alarm", "note": "chewing artefact on T3/T4"})  # fmt: skip
+    assert r.status_code == 200
+    first = r.json()
+    assert (first["ack_label"], first["ack_note"]) == ("false_alarm", "chewing artefact on T3/T4")
+    r = c.post(f"{API}/alerts/{aid}/ack", headers=h["admin"], json={"label": "unsure"})
+    again = r.json()
+    # the first acknowledgement (who, when) stays; the verdict is revised, the note kept
+    assert again["acked_by"] == first["acked_by"] and again["acked_at"] == first["acked_at"]
+    assert (again["ack_label"], again["ack_note"]) == ("unsure", "chewing artefact on T3/T4")
+    stored = c.get(f"{API}/alerts/{aid}", headers=h["viewer"]).json()
+    assert stored["ack_label"] == "unsure"
+    # each change is in the alert's event log (what SSE replays)
+    conn = sqlite3.connect(env["db"])
+    changes = [r[0] for r in conn.execute(
+        "SELECT change FROM alert_events WHERE alert_id = ? ORDER BY seq", (aid,))]  # fmt: skip
+    conn.close()
+    assert changes.count("acked") == 2
+
+
+def test_bad_verdicts_and_roles_are_refused(env: dict[str, Any]) -> None:
+    c, h, aid = env["c"], env["h"], env["id"]
+    for body in ({"label": "maybe"}, {"label": True}, {"note": "x" * 1001}, {"colour": "red"}):
+        r = c.post(f"{API}/alerts/{aid}/ack", headers=h["clinician"], json=body)
+        assert r.status_code == 422, (body, r.text)
+    r = c.post(f"{API}/alerts/{aid}/ack", headers=h["viewer"], json={"label": "true_alarm"})
+    assert r.status_code == 403
+    assert c.get(f"{API}/alerts/{aid}", headers=h["viewer"]).json()["acked_at"] is None
