@@ -667,6 +667,35 @@ class AlertPublic(_Out):
         return json.loads(value) if isinstance(value, str) else value
 
 
+class AlarmYieldKind(_Out):
+    kind: str
+    count: int = Field(description="alerts raised (a condition counts once, whatever its updates)")
+    acked: int
+    true_alarm: int
+    false_alarm: int
+    unsure: int
+    ppv: float | None = Field(
+        description="positive predictive value: true / (true + false) among labelled alerts"
+    )
+    per_bed_day: float | None
+
+
+class AlarmYieldPublic(_Out):
+    bed_id: str | None
+    since: str | None
+    until: str
+    n_beds: int
+    bed_days: float = Field(description="monitored time of the admissions in the period, days")
+    kinds: list[AlarmYieldKind]
+    count: int
+    per_bed_day: float | None
+    false_alarms_per_bed_day: float | None
+    false_alarm_budget_per_bed_day: float
+    budget_state: Literal["within", "over", "unknown"] = Field(
+        description="labelled false alarms per bed-day against the budget"
+    )
+
+
 class AlertsPublic(_Out):
     data: list[AlertPublic]
     count: int = Field(description="number of matching alerts (before limit)")

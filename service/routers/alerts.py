@@ -21,19 +21,26 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import StringConstraints
 
 from service.auth import Clinician, Viewer
 from service.deps import BrokerDep, DbDep, SettingsDep
 from service.errors import AlertNotFound, InvalidEntry
 from service.routers import AUTH_ERRORS
-from service.schemas import BED_ID_PATTERN, AckIn, AlertPublic, AlertsPublic
-from service.store import ack_alert, get_alert, last_event_id, list_alerts
+from service.schemas import (
+    BED_ID_PATTERN,
+    AckIn,
+    AlarmYieldKind,
+    AlarmYieldPublic,
+    AlertPublic,
+    AlertsPublic,
+)
+from service.store import ack_alert, alarm_yield, get_alert, last_event_id, list_alerts
 
 router = APIRouter(tags=["alerts"], responses={**AUTH_ERRORS})
 
@@ -163,6 +170,72 @@ async def stream_alerts(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+def _iso(when: datetime | None, name: str) -> str | None:
+    if when is None:
+        return None
+    when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    try:
+        return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    except (OverflowError, ValueError) as exc:
+        raise InvalidEntry(f"{name} {when!r} is out of range ({exc})") from None
+
+
+def _yield_csv(out: AlarmYieldPublic) -> str:
+    rows = ["kind,count,acked,true_alarm,false_alarm,unsure,ppv,per_bed_day"]
+    for k in out.kinds:
+        ppv = "" if k.ppv is None else f"{k.ppv:.3f}"
+        rate = "" if k.per_bed_day is None else f"{k.per_bed_day:.3f}"
+        rows.append(f"{k.kind},{k.count},{k.acked},{k.true_alarm},{k.false_alarm},"
+                    f"{k.unsure},{ppv},{rate}")  # fmt: skip
+    return "\n".join(rows) + "\n"
+
+
+@router.get(
+    "/alerts/yield",
+    response_model=AlarmYieldPublic,
+    summary="Alarm yield per alert kind: counts, labelled verdicts, PPV, alerts per bed-day",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def alert_yield(
+    principal: Viewer,
+    db: DbDep,
+    bed_id: Annotated[str | None, Query(pattern=BED_ID_PATTERN)] = None,
+    since: Annotated[datetime | None, Query(description="alerts at or after (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="alerts before (ISO 8601)")] = None,
+    budget: Annotated[float, Query(gt=0, le=1000, description="false alarms per bed-day")] = 1.0,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Any:
+    """Per kind the count, the acknowledged and labelled counts and the PPV, and the
+    alerts per bed-day; labelled false alarms per bed-day against a budget (default 1:
+    in general ICUs most alarms are false, and a monitor that cries wolf is ignored)."""
+    since_iso, until_iso = _iso(since, "since"), _iso(until, "until")
+    raw = alarm_yield(db, bed_id, since_iso, until_iso)
+    days = raw["bed_days"]
+    kinds = []
+    for k in raw["kinds"]:
+        n_t, n_f = int(k["n_true"] or 0), int(k["n_false"] or 0)
+        kinds.append(AlarmYieldKind(
+            kind=k["kind"], count=int(k["n"]), acked=int(k["acked"] or 0), true_alarm=n_t,
+            false_alarm=n_f, unsure=int(k["n_unsure"] or 0),
+            ppv=n_t / (n_t + n_f) if n_t + n_f else None,
+            per_bed_day=int(k["n"]) / days if days > 0 else None,
+        ))  # fmt: skip
+    total = sum(k.count for k in kinds)
+    false_rate = sum(k.false_alarm for k in kinds) / days if days > 0 else None
+    state: Literal["within", "over", "unknown"] = "unknown"
+    if false_rate is not None:
+        state = "over" if false_rate > budget else "within"
+    out = AlarmYieldPublic(
+        bed_id=bed_id, since=since_iso, until=until_iso or _iso(datetime.now(UTC), "now") or "",
+        n_beds=int(raw["n_beds"]), bed_days=days, kinds=kinds, count=total,
+        per_bed_day=total / days if days > 0 else None, false_alarms_per_bed_day=false_rate,
+        false_alarm_budget_per_bed_day=budget, budget_state=state,
+    )  # fmt: skip
+    if format == "csv":
+        return Response(_yield_csv(out), media_type="text/csv")
+    return out
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertPublic, responses={404: {}})

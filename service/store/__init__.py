@@ -67,9 +67,11 @@ from service.store.tokens import (
     set_token_name,
 )
 from service.store.trends import TREND_FIELDS, ictal_marks, insert_trends, read_trends, trend_row
+from service.store.yields import alarm_yield
 
 __all__ = [
     "clean_json",
+    "alarm_yield",
     # audit log
     "insert_audit", "list_audit",
     # alerts
