@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from os import PathLike
@@ -160,6 +160,9 @@ def write_events_tsv(
     events: Iterable[SeizureEvent],
     recording_duration_s: float,
     start_datetime: datetime | None = None,
+    *,
+    extra_columns: Sequence[str] = (),
+    extra_values: Sequence[Sequence[str]] | None = None,
 ) -> Path:
     """Write seizure events as a SzCORE/BIDS annotation TSV.
 
@@ -175,6 +178,12 @@ def write_events_tsv(
     start_datetime : datetime or None
         Start of the *recording*. Written in the ``dateTime`` column of every row
         as ``YYYY-MM-DD HH:MM:SS`` (the SzCORE convention [2]_), ``n/a`` if None.
+    extra_columns : sequence of str
+        Columns appended after the SzCORE ones (e.g. ``frequency_hz`` of an ACNS
+        pattern row); readers ignore columns they do not know.
+    extra_values : sequence of sequences of str, optional
+        One tuple of cell texts per event (in the order of ``events``), as long as
+        ``extra_columns``; ``n/a`` everywhere if omitted.
 
     Returns
     -------
@@ -197,32 +206,32 @@ def write_events_tsv(
         )
     if start_datetime is not None and not isinstance(start_datetime, datetime):
         raise TypeError(f"start_datetime must be a datetime or None, got {start_datetime!r}")
-    rows = list(events)
-    for i, event in enumerate(rows):
+    given = list(events)
+    for i, event in enumerate(given):
         if not isinstance(event, SeizureEvent):
             raise TypeError(f"events[{i}] must be a SeizureEvent, got {type(event).__name__}")
-    rows.sort(key=lambda e: (e.onset_s, e.duration_s))
+    no_extra = (_NA,) * len(extra_columns)
+    extras = [tuple(v) for v in extra_values] if extra_values is not None else []
+    extras += [no_extra] * (len(given) - len(extras))
+    if len(extras) != len(given) or any(len(v) != len(extra_columns) for v in extras):
+        raise ValueError(
+            f"extra_values must hold {len(extra_columns)} cell(s) for each of the "
+            f"{len(given)} event(s)"
+        )
+    rows = sorted(zip(given, extras, strict=True), key=lambda r: (r[0].onset_s, r[0].duration_s))
     if not rows:
-        rows = [SeizureEvent(0.0, float(recording_duration_s), "bckg")]
+        rows = [(SeizureEvent(0.0, float(recording_duration_s), "bckg"), no_extra)]
 
     date_text = _NA if start_datetime is None else start_datetime.strftime(_DATETIME_FORMAT)
     duration_text = _format_seconds(float(recording_duration_s))
-    lines = ["\t".join(EVENTS_TSV_HEADER)]
-    for event in rows:
+    lines = ["\t".join((*EVENTS_TSV_HEADER, *extra_columns))]
+    for event, extra in rows:
         confidence = _NA if event.confidence is None else f"{event.confidence:.3f}"
-        lines.append(
-            "\t".join(
-                (
-                    _format_seconds(event.onset_s),
-                    _format_seconds(event.duration_s),
-                    event.event_type,
-                    confidence,
-                    event.channels,
-                    date_text,
-                    duration_text,
-                )
-            )
-        )
+        cells = (
+            _format_seconds(event.onset_s), _format_seconds(event.duration_s),
+            event.event_type, confidence, event.channels, date_text, duration_text, *extra,
+        )  # fmt: skip
+        lines.append("\t".join(cells))
     out = Path(path)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out

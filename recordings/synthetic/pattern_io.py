@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from detectors.annotations import EVENTS_TSV_HEADER, SeizureEvent
+from detectors.annotations import EVENTS_TSV_HEADER, SeizureEvent, write_events_tsv
 from pipeline.checks import positive
 from recordings.synthetic.pattern_events import PatternEvent, PatternRecording
 
@@ -45,7 +45,6 @@ PATTERN_EVENTS_TSV_HEADER: tuple[str, ...] = (
 """Columns of the pattern events TSV, in order."""
 
 _NA = "n/a"
-_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # as detectors.annotations writes it (SzCORE)
 _EDF_RANGE_UV = 3000.0  # physical range of the EDF signals, ± µV (samples clipped to it)
 
 StrPath = str | PathLike[str]
@@ -90,36 +89,21 @@ def write_pattern_events_tsv(
         The written path.
     """
     total_s = positive("recording_duration_s", recording_duration_s)
-    if start_datetime is not None and not isinstance(start_datetime, datetime):
-        raise TypeError(f"start_datetime must be a datetime or None, got {start_datetime!r}")
     rows = list(events)
     for i, event in enumerate(rows):
         if not isinstance(event, PatternEvent):
             raise TypeError(f"events[{i}] must be a PatternEvent, got {type(event).__name__}")
     rows.sort(key=lambda e: (e.onset_s, e.offset_s, e.event_type))
-    date_text = _NA if start_datetime is None else start_datetime.strftime(_DATETIME_FORMAT)
-    duration_text = f"{total_s:.3f}"
-    lines = ["\t".join(PATTERN_EVENTS_TSV_HEADER)]
-    if not rows:
-        bckg = ("0.000", duration_text, "bckg", _NA, _NA, date_text, duration_text)
-        lines.append("\t".join((*bckg, _NA, _NA, _NA)))
-    for e in rows:
-        cells = (
-            f"{e.onset_s:.3f}",
-            f"{e.duration_s:.3f}",
-            e.event_type,
-            _NA,
-            ",".join(e.channels),
-            date_text,
-            duration_text,
-            f"{e.frequency_hz:.4f}",
-            ",".join(e.plus) if e.plus else _NA,
-            "true" if e.evolving else "false",
-        )
-        lines.append("\t".join(cells))
-    out = Path(path)
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return out
+    return write_events_tsv(
+        path,
+        [SeizureEvent(e.onset_s, e.duration_s, e.event_type, None, ",".join(e.channels))
+         for e in rows],
+        total_s,
+        start_datetime,
+        extra_columns=PATTERN_EVENTS_TSV_HEADER[len(EVENTS_TSV_HEADER):],
+        extra_values=[(f"{e.frequency_hz:.4f}", ",".join(e.plus) if e.plus else _NA,
+                       "true" if e.evolving else "false") for e in rows],
+    )  # fmt: skip
 
 
 def write_pattern_edf(
