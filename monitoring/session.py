@@ -267,10 +267,10 @@ class BedSession:
                 self.t_last_s = hops[-1].t_s
             if hops or alerts:
                 self._each_sink("write", hops, alerts)
-            events = self.events
-            if len(events) != self._n_events_seen:
-                self._n_events_seen = len(events)
-                self._each_sink("events", events, self.t_end_s)
+            n_events = len(self._past_events) + len(engine.events)  # no list per push
+            if n_events != self._n_events_seen:
+                self._n_events_seen = n_events
+                self._each_sink("events", self.events, self.t_end_s)
         return hops
 
     def stream_event(self, event: SourceEvent) -> list[Alert]:

@@ -66,15 +66,7 @@ def get_alerts(
     order: Literal["asc", "desc"] = "desc",
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
 ) -> AlertsPublic:
-    since_iso = None
-    if since is not None:
-        when = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
-        try:
-            since_iso = (
-                when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-            )
-        except (OverflowError, ValueError) as exc:
-            raise InvalidEntry(f"since {since!r} is out of range ({exc})") from None
+    since_iso = _iso(since, "since")
     if bed is not None and bed_id is not None and bed != bed_id:
         raise InvalidEntry("give bed or bed_id, not two different beds")
     bed_id = bed_id if bed_id is not None else bed

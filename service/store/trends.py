@@ -15,13 +15,9 @@ __all__ = ["TREND_FIELDS", "trend_row", "insert_trends", "read_trends", "ictal_m
 TREND_FIELDS: tuple[str, ...] = tuple(HopResult.TREND_COLUMNS)
 
 
-def _trend_values(hop: HopResult) -> tuple[Any, ...]:
-    return hop.trend_values()
-
-
 def trend_row(hop: HopResult) -> dict[str, Any]:
     """A hop as the trends endpoint returns its rows."""
-    row = dict(zip(TREND_FIELDS, _trend_values(hop), strict=True))
+    row = dict(zip(TREND_FIELDS, hop.trend_values(), strict=True))
     row["ictal"] = bool(row["ictal"])
     return row
 
@@ -32,7 +28,7 @@ def insert_trends(conn: sqlite3.Connection, admission_id: int, hops: Sequence[Ho
     marks = ", ".join("?" for _ in TREND_FIELDS)
     conn.executemany(
         f"INSERT OR REPLACE INTO trends (admission_id, {cols}) VALUES (?, {marks})",
-        [(admission_id, *_trend_values(h)) for h in hops],
+        [(admission_id, *h.trend_values()) for h in hops],
     )
 
 

@@ -12,15 +12,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from service.clock import parse_iso
 from service.db import Database, iso_utc, utc_now
 
 __all__ = ["alarm_yield"]
 
 
 def _parse(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parse_iso(text) if text else None
 
 
 def _bed_days(rows: list[Any], since: datetime | None, until: datetime) -> float:

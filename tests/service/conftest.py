@@ -161,6 +161,21 @@ class ServerProcess:
         return code
 
 
+def start_module_server(
+    tmp_path_factory: pytest.TempPathFactory, seizure_edf: Path, name: str
+) -> ServerProcess:
+    """A real server for one test module (short SSE keep-alive), with a token per role
+    in ``.tokens``; stop it with ``.stop(signal.SIGTERM)``."""
+    folder = tmp_path_factory.mktemp(name)
+    srv = ServerProcess(
+        folder / f"{name}.sqlite3", seizure_edf.parent, folder / "server.log",
+        {"RSEMON_SSE_KEEPALIVE_S": "0.3"},
+    )  # fmt: skip
+    srv.start()
+    srv.tokens = make_tokens(srv.db)  # type: ignore[attr-defined]
+    return srv
+
+
 @pytest.fixture
 def server_factory(tmp_path: Path, seizure_edf: Path) -> Iterator[Any]:
     """Make servers on a shared database file in ``tmp_path`` (stopped at teardown)."""

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.service.conftest import ServerProcess, bearer, make_tokens, read_sse, wait_for
+from tests.service.conftest import bearer, read_sse, start_module_server, wait_for
 
 API = "/api/v1"
 
@@ -18,15 +18,7 @@ API = "/api/v1"
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, seizure_edf: Path) -> Iterator[Any]:
     """One real server for this module, with a short keep-alive interval."""
-    folder = tmp_path_factory.mktemp("sse")
-    srv = ServerProcess(
-        folder / "sse.sqlite3",
-        seizure_edf.parent,
-        folder / "server.log",
-        {"RSEMON_SSE_KEEPALIVE_S": "0.3"},
-    )
-    srv.start()
-    srv.tokens = make_tokens(srv.db)  # type: ignore[attr-defined]
+    srv = start_module_server(tmp_path_factory, seizure_edf, "sse")
     yield srv
     srv.stop(signal.SIGTERM)
 

@@ -22,7 +22,7 @@ from service import broker as broker_module
 from service.broker import Broker, ClientQueue, Subscription
 from service.db import Database, iso_utc, utc_now
 from service.store.events import events_since
-from tests.service.conftest import ServerProcess, bearer, make_tokens, read_sse
+from tests.service.conftest import bearer, read_sse, start_module_server
 
 API = "/api/v1"
 
@@ -231,15 +231,7 @@ def test_catching_up_and_attaching_neither_repeats_nor_skips(
 # ------------------------------------------------------------------ filters, real server
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, seizure_edf: Path) -> Iterator[Any]:
-    folder = tmp_path_factory.mktemp("fanout")
-    srv = ServerProcess(
-        folder / "fanout.sqlite3",
-        seizure_edf.parent,
-        folder / "server.log",
-        {"RSEMON_SSE_KEEPALIVE_S": "0.3"},
-    )
-    srv.start()
-    srv.tokens = make_tokens(srv.db)  # type: ignore[attr-defined]
+    srv = start_module_server(tmp_path_factory, seizure_edf, "fanout")
     yield srv
     srv.stop(signal.SIGTERM)
 
