@@ -60,37 +60,12 @@ GRACE_S = 3.0
 
 
 def write_edf(path: Path, duration_s: float = 900.0, every_s: float = 60.0) -> Path:
-    """19-channel synthetic EEG at 256 Hz with a 25-s seizure every ``every_s`` seconds.
+    """19-channel synthetic EEG at 256 Hz with a 25-s seizure every ``every_s`` seconds
+    (:func:`recordings.synthetic.write_seizure_edf`)."""
+    from recordings.synthetic import write_seizure_edf
 
-    As ``tests/service/conftest.py::write_seizure_edf``: a 7-Hz, 150-µV discharge with a
-    random phase per channel is added over each seizure so that it stands out in the
-    bipolar montage.
-    """
-    import edfio
-
-    from recordings.synthetic import make_seizure_recording
-
-    seizures = tuple((t, t + 25.0) for t in np.arange(30.0, duration_s - 30.0, every_s))
-    rec = make_seizure_recording(duration_s=duration_s, sfreq_hz=256.0, seizures=seizures, seed=3)
-    data = rec.data_uv.copy()
-    rng = np.random.default_rng(3)
-    t = np.arange(data.shape[1]) / 256.0
-    for start, end in seizures:
-        inside = (t >= start) & (t < end)
-        phase = rng.uniform(0, 2 * np.pi, (data.shape[0], 1))
-        data[:, inside] += 150.0 * np.sin(2 * np.pi * 7.0 * t[inside] + phase)
-    signals = [
-        edfio.EdfSignal(
-            data[i],
-            sampling_frequency=256.0,
-            label=name,
-            physical_dimension="uV",
-            physical_range=(-3000.0, 3000.0),
-        )
-        for i, name in enumerate(rec.ch_names)
-    ]
-    edfio.Edf(signals).write(path)
-    return path
+    seizures = [(t, t + 25.0) for t in np.arange(30.0, duration_s - 30.0, every_s)]
+    return write_seizure_edf(path, duration_s, seizures, 256.0, seed=3)
 
 
 def free_port() -> int:

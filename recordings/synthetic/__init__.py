@@ -71,6 +71,7 @@ from recordings.synthetic.pattern_io import (
     seizure_events,
     write_pattern_edf,
     write_pattern_events_tsv,
+    write_seizure_edf,
 )
 from recordings.synthetic.pattern_scenarios import (
     make_icu_composite,
@@ -94,6 +95,7 @@ from recordings.synthetic.seizures import make_seizure_recording
 from recordings.synthetic.streams import iter_chunks, stream_background_chunks
 
 __all__ = [
+    "write_seizure_edf",
     "DEFAULT_CHANNELS_19",
     "ELECTRODE_POSITIONS",
     "PATTERN_EVENTS_TSV_HEADER",

@@ -31,6 +31,7 @@ from recordings.synthetic.pattern_events import PatternEvent, PatternRecording
 
 __all__ = [
     "PATTERN_EVENTS_TSV_HEADER",
+    "write_seizure_edf",
     "seizure_events",
     "write_pattern_edf",
     "write_pattern_events_tsv",
@@ -173,3 +174,42 @@ def write_pattern_edf(
     tsv = edf_out.with_name(f"{edf_out.stem}_events.tsv")
     write_pattern_events_tsv(tsv, recording.events, recording.duration_s, start_datetime)
     return edf_out, tsv
+
+
+def write_seizure_edf(
+    path: StrPath,
+    duration_s: float = 300.0,
+    seizures: Iterable[tuple[float, float]] = ((150.0, 210.0),),
+    sfreq_hz: float = 256.0,
+    seed: int = 1,
+) -> Path:
+    """Background EEG with strong rhythmic seizures (known onsets/offsets) as an EDF.
+
+    The background and evolving spike-wave come from
+    :func:`~recordings.synthetic.make_seizure_recording`; a 7-Hz, 150-µV discharge with
+    a random phase per channel is added over each seizure so that it also stands out
+    in the bipolar montage the engine uses (the service tests' and benchmarks' bed).
+    """
+    import edfio
+
+    from recordings.synthetic.seizures import make_seizure_recording
+
+    spans = tuple((float(a), float(b)) for a, b in seizures)
+    rec = make_seizure_recording(
+        duration_s=duration_s, sfreq_hz=sfreq_hz, seizures=spans, seed=seed
+    )
+    data = rec.data_uv.copy()
+    rng = np.random.default_rng(seed)
+    t = np.arange(data.shape[1]) / sfreq_hz
+    for start, end in spans:
+        inside = (t >= start) & (t < end)
+        phase = rng.uniform(0, 2 * np.pi, (data.shape[0], 1))
+        data[:, inside] += 150.0 * np.sin(2 * np.pi * 7.0 * t[inside] + phase)
+    signals = [
+        edfio.EdfSignal(data[i], sampling_frequency=sfreq_hz, label=name,
+                        physical_dimension="uV", physical_range=(-3000.0, 3000.0))
+        for i, name in enumerate(rec.ch_names)
+    ]  # fmt: skip
+    out = Path(path)
+    edfio.Edf(signals).write(out)
+    return out

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -29,37 +28,11 @@ def write_seizure_edf(
     sfreq_hz: float = 256.0,
     seed: int = 1,
 ) -> Path:
-    """Background EEG with one strong rhythmic seizure (known onset/offset) as an EDF.
+    """Background EEG with one strong rhythmic seizure (known onset/offset) as an EDF
+    (:func:`recordings.synthetic.write_seizure_edf`)."""
+    from recordings.synthetic import write_seizure_edf as write
 
-    The background and evolving spike-wave come from :func:`make_seizure_recording`;
-    a 7-Hz, 150-µV discharge with a random phase per channel is added over the
-    seizure so that it also stands out in the bipolar montage the engine uses.
-    """
-    import edfio
-
-    from recordings.synthetic import make_seizure_recording
-
-    rec = make_seizure_recording(
-        duration_s=duration_s, sfreq_hz=sfreq_hz, seizures=(seizure,), seed=seed
-    )
-    data = rec.data_uv.copy()
-    rng = np.random.default_rng(seed)
-    t = np.arange(data.shape[1]) / sfreq_hz
-    inside = (t >= seizure[0]) & (t < seizure[1])
-    phase = rng.uniform(0, 2 * np.pi, (data.shape[0], 1))
-    data[:, inside] += 150.0 * np.sin(2 * np.pi * 7.0 * t[inside] + phase)
-    signals = [
-        edfio.EdfSignal(
-            data[i],
-            sampling_frequency=sfreq_hz,
-            label=name,
-            physical_dimension="uV",
-            physical_range=(-3000.0, 3000.0),
-        )
-        for i, name in enumerate(rec.ch_names)
-    ]
-    edfio.Edf(signals).write(path)
-    return path
+    return write(path, duration_s, (seizure,), sfreq_hz, seed)
 
 
 @pytest.fixture(scope="session")
