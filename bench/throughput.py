@@ -142,18 +142,20 @@ def run_engine(hours: float, chunk_s: float, seed: int, out_dir: Path) -> dict[s
     engine = session.engine
     assert engine is not None
     engine_push = engine.push
-    t_in_engine = 0.0
+    t_in_engine = cpu_engine = 0.0
 
     def timed_push(chunk: Any) -> Any:
-        nonlocal t_in_engine
-        t = time.perf_counter()
+        """The engine's own share of a session push: wall and CPU time."""
+        nonlocal t_in_engine, cpu_engine
+        t, c = time.perf_counter(), time.process_time()
         try:
             return engine_push(chunk)
         finally:
             t_in_engine += time.perf_counter() - t
+            cpu_engine += time.process_time() - c
 
     engine.push = timed_push  # type: ignore[method-assign]
-    t_gen = t_engine = t_out = cpu_engine = 0.0
+    t_gen = t_engine = t_out = 0.0
     n_hops = 0
     hour_rss = []
     next_hour_s = 3600.0
@@ -166,11 +168,9 @@ def run_engine(hours: float, chunk_s: float, seed: int, out_dir: Path) -> dict[s
         t_gen += t1 - t0
         if chunk is None:
             break
-        c1 = time.process_time()
         before = t_in_engine
         hops = session.push(chunk)
         t3 = time.perf_counter()
-        cpu_engine += time.process_time() - c1
         t_engine += t_in_engine - before
         t_out += (t3 - t1) - (t_in_engine - before)
         n_hops += len(hops)
