@@ -174,6 +174,17 @@ class _Tee:
         assert first is not None
         return first
 
+    @property
+    def current(self) -> DetectedSeizure | None:
+        """The open event of the first detector (the engine reports it)."""
+        first = next(iter(self.detectors.values()))
+        return getattr(first, "current", None)
+
+    def release_background(self, until_s: float, keep: bool) -> None:
+        for det in self.detectors.values():
+            if hasattr(det, "release_background"):
+                det.release_background(until_s, keep)
+
     def finish(self, t_end_s: float) -> DetectedSeizure | None:
         out = None
         for name, det in self.detectors.items():

@@ -176,6 +176,12 @@ class SeizureDetector:
         Movement guard, see the module docstring.
     refresh_s : float
         How often the baseline medians are recomputed, s.
+    hold_background : bool
+        Hold quiet windows back from the background until the caller releases
+        them with :meth:`release_background` (the engine does so once the ACNS
+        rules have judged the 10-s window that holds them), so that windows of an
+        electrographic seizure or of the ictal-interictal continuum never enter
+        the background, even when their line length looked ordinary.
     """
 
     def __init__(
@@ -199,6 +205,7 @@ class SeizureDetector:
         artefact_hold_s: float = 3.0,
         max_suppressed_fraction: float = 0.25,
         refresh_s: float = 10.0,
+        hold_background: bool = False,
     ) -> None:
         names = channel_names("ch_names", ch_names)
         for name, value in (
@@ -243,6 +250,7 @@ class SeizureDetector:
             "max_suppressed_fraction", max_suppressed_fraction, 0.0, 1.0, low_open=True
         )
         self.refresh_s = float(refresh_s)
+        self.hold_background = bool(hold_background)
         self._theta_on = math.log(self.on_ratio)
         self._theta_off = math.log(self.off_ratio)
         self._ln_move = math.log(self.movement_low_ratio)
@@ -274,6 +282,8 @@ class SeizureDetector:
         self._ev_up_counts = np.zeros(n, dtype=np.int64)
         self._band_idx: NDArray[np.bool_] | None = None
         self._freqs_key: tuple[int, float, float] | None = None
+        self._held: list[tuple[float, NDArray[np.float64]]] = []  # (t_s, feats) not yet in
+        self.n_background_refused = 0  # windows kept out by release_background(keep=False)
 
     # -- features -------------------------------------------------------------------
     def _low_power(
@@ -298,7 +308,27 @@ class SeizureDetector:
             return None
         return p[:, lo].sum(axis=1)
 
-    def _push_baseline(self, feats: NDArray[np.float64]) -> None:
+    def _push_baseline(self, feats: NDArray[np.float64], t_s: float = math.nan) -> None:
+        if self.hold_background:
+            self._held.append((t_s, feats))
+            return
+        self._enter_baseline(feats)
+
+    def release_background(self, until_s: float, keep: bool) -> None:
+        """Enter (``keep``) or discard the held windows that end at or before ``until_s``."""
+        if not self._held:
+            return
+        n = 0
+        while n < len(self._held) and not self._held[n][0] > until_s + 1e-9:
+            n += 1
+        done, self._held = self._held[:n], self._held[n:]
+        if keep:
+            for _, feats in done:
+                self._enter_baseline(feats)
+        else:
+            self.n_background_refused += len(done)
+
+    def _enter_baseline(self, feats: NDArray[np.float64]) -> None:
         self._n_valid -= np.isfinite(self._ring[self._ring_pos, 0])
         self._ring[self._ring_pos] = feats
         self._ring_pos = (self._ring_pos + 1) % self._n_keep
@@ -371,7 +401,7 @@ class SeizureDetector:
         if not judged.any():
             # warming up (or nothing usable): learn, decide nothing
             if self.current is None and self._cusum == 0.0:
-                self._push_baseline(feats)
+                self._push_baseline(feats, t_s)
             return SeizureDecision(t_s, self.current is not None, 0.0, evidence=self._cusum)
 
         evid = feats[0] - self._base[0]
@@ -415,7 +445,7 @@ class SeizureDetector:
                     self._exc_strengths.append(strength)
                 else:
                     self._exc_start_s = None
-                    self._push_baseline(feats)
+                    self._push_baseline(feats, t_s)
             if (
                 self._exc_start_s is not None
                 and self._cusum >= self.onset_evidence

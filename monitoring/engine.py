@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from detectors.acns.tracker import RULE_CONFIDENCE, PatternEpisode, PatternTracker, PatternWindow
 from detectors.alerts import Alert, Severity
 from detectors.burden import SeizureBurden
 from detectors.burst import DepthClassifier, SuppressionTracker
@@ -58,15 +59,22 @@ class HopResult:
     seizure_burden_5min: float = 0.0
     seizure_burden_60min: float = 0.0
     ictal_run_s: float = 0.0
+    #: the ACNS 2021 term of the newest judged 10-s window ("LPD+F"; "" for none)
+    pattern: str = ""
+    pattern_hz: float = math.nan
+    #: the ACNS electrographic-seizure rule holds at the newest judged window
+    acns_seizure: bool = False
+    #: the newest judged window is in the ictal-interictal continuum (ACNS 2021)
+    iic: bool = False
 
     TREND_COLUMNS = (
         "t_s", "suppression_ratio", "line_length", "coherence", "ictal", "depth",
         "seizure_score", "rms_uv", "bursts_per_min", "ibi_median_s",
         "delta_uv2", "theta_uv2", "alpha_uv2", "beta_uv2", "n_good_channels",
-        "seizure_burden_5min", "seizure_burden_60min",
+        "seizure_burden_5min", "seizure_burden_60min", "pattern", "pattern_hz",
     )  # fmt: skip
     #: decimals of each column in ``trends.csv`` (None: as is)
-    _DIGITS = (3, 4, 3, 4, None, None, 4, 3, 2, 2, 3, 3, 3, 3, None, 4, 4)
+    _DIGITS = (3, 4, 3, 4, None, None, 4, 3, 2, 2, 3, 3, 3, 3, None, 4, 4, None, 2)
 
     def trend_values(self) -> tuple[Any, ...]:
         """The :attr:`TREND_COLUMNS` of this hop: floats (None where not finite),
@@ -84,6 +92,7 @@ class HopResult:
             num(self.ibi_median_s), num(bp.get("delta")), num(bp.get("theta")),
             num(bp.get("alpha")), num(bp.get("beta")), int(self.n_good_channels),
             num(self.seizure_burden_5min), num(self.seizure_burden_60min),
+            str(self.pattern), num(self.pattern_hz),
         )  # fmt: skip
 
     def trend_row(self) -> list[Any]:
@@ -137,7 +146,17 @@ class BedEngine:
             window_s=cfg.suppression_window_s,
         )  # fmt: skip
         self.depth = DepthClassifier(cfg.depth_hold_s)
-        self.detector = SeizureDetector(self.ch_names, hop_s=cfg.hop_s)
+        #: the ACNS 2021 rules on 10-s windows (absolute criteria: µV only)
+        self.patterns = (
+            PatternTracker(sfreq_hz, self.ch_names) if cfg.acns and unit_known else None
+        )
+        self.detector = SeizureDetector(
+            self.ch_names, hop_s=cfg.hop_s, hold_background=self.patterns is not None
+        )
+        self._acns_event: DetectedSeizure | None = None  # open ACNS electrographic seizure
+        self._union: DetectedSeizure | None = None  # the seizure reported (either source)
+        self._union_end_s = -math.inf
+        self._union_sources: set[str] = set()
         self.burden = SeizureBurden(cfg.hop_s)  # across gaps: missing time is not seizure
         pairs = homologous_pairs(self.ch_names)
         self.coherence_kind = "homologous"
@@ -159,6 +178,12 @@ class BedEngine:
         self.filter.reset()
         self.windower.reset()
         self.tracker.reset()
+        self._reset_patterns()
+
+    def _reset_patterns(self) -> None:
+        if self.patterns is not None:
+            self.patterns.reset()
+            self.detector.release_background(math.inf, keep=True)  # never judged: as before
 
     # -- the hot path -------------------------------------------------------------
     def push(self, chunk: Chunk) -> list[HopResult]:
@@ -181,6 +206,9 @@ class BedEngine:
         # does not depend on the chunking
         if chunk.gap_before:
             self.tracker.reset()
+            self._reset_patterns()
+        if self.patterns is not None:
+            self.patterns.push(filt.data_uv, filt.t0_s)
         sr_stats = self._track(mont, batch.t_end_s)
         if not len(batch):
             return []
@@ -313,31 +341,19 @@ class BedEngine:
                 t, ll[w], g, psd=psd[w], freqs_hz=freqs,
                 suppressed_fraction=None if below_frac is None else float(below_frac[w]),
             )  # fmt: skip
-            if dec.onset is not None:
-                ev = dec.onset
-                alerts.append(
-                    _engine_alert(
-                        t, "seizure_onset", "high",
-                        f"Seizure activity detected from {ev.onset_s:.0f} s "
-                        f"({len(ev.channels)} channel(s))",
-                        {"onset_s": ev.onset_s, "confidence": round(ev.confidence, 3),
-                         "channels": ev.channels[:12]},
-                    )
-                )  # fmt: skip
+            pat = self.patterns
+            if pat is not None:
+                pat.note_good(g)
+                for pw in pat.ready(t):
+                    self._pattern_window(pw)
             if dec.offset is not None:
-                ev = dec.offset
-                self.events.append(ev)
-                end_s = ev.offset_s if ev.offset_s is not None else t
-                alerts.append(
-                    _engine_alert(
-                        t, "seizure_offset", "low",
-                        f"Seizure activity ended at {end_s:.0f} s "
-                        f"(duration {end_s - ev.onset_s:.0f} s)",
-                        {"onset_s": ev.onset_s, "offset_s": ev.offset_s,
-                         "confidence": round(ev.confidence, 3)},
-                    )
-                )  # fmt: skip
-            burden = self.burden.update(t, bool(dec.ictal))
+                self._union_end_s = max(self._union_end_s, dec.offset.offset_s or t)
+            self._seizure_union(t, alerts)
+            ictal = self._union is not None
+            latest = pat.latest if pat is not None else None
+            acns_sz = self._acns_event is not None
+            score = max(dec.score, RULE_CONFIDENCE) if acns_sz else dec.score
+            burden = self.burden.update(t, ictal)
             sr = sr_list[w]
             depth, changed = self.depth.update(t, sr)
             if changed and self.n_hops > 0:
@@ -356,9 +372,9 @@ class BedEngine:
                     suppression_ratio=sr,
                     line_length=ll_med[w],
                     coherence=coh_list[w],
-                    ictal=dec.ictal,
+                    ictal=ictal,
                     depth=depth,
-                    seizure_score=dec.score,
+                    seizure_score=score,
                     rms_uv=amp_med[w],
                     bursts_per_min=bpm_list[w],
                     ibi_median_s=ibi_list[w],
@@ -369,6 +385,10 @@ class BedEngine:
                     seizure_burden_5min=burden.burden_5min,
                     seizure_burden_60min=burden.burden_60min,
                     ictal_run_s=burden.ictal_run_s,
+                    pattern=latest.label if latest is not None else "",
+                    pattern_hz=latest.frequency_hz if latest is not None else math.nan,
+                    acns_seizure=acns_sz,
+                    iic=latest is not None and latest.iic.present,
                 )
             )
             self.n_hops += 1
@@ -393,13 +413,108 @@ class BedEngine:
         elif recovered and not bad:
             self._bad_reported = set()
 
+    # -- seizures: the relative detector OR the ACNS rules --------------------------
+    def _pattern_window(self, pw: PatternWindow) -> None:
+        """One judged 10-s window: background release, the ACNS seizure event."""
+        ictal_like = pw.seizure.present or pw.iic.present
+        self.detector.release_background(pw.t_end_s, keep=not ictal_like)
+        ev = self._acns_event
+        if pw.seizure.present and ev is None:
+            onset = self._acns_onset_s(pw)
+            chans = list(pw.pattern.channels) if pw.pattern is not None else []
+            self._acns_event = DetectedSeizure(onset, None, RULE_CONFIDENCE, chans, pw.t_end_s)
+        elif not pw.seizure.present and ev is not None:
+            ev.offset_s = pw.t_start_s
+            self._union_end_s = max(self._union_end_s, pw.t_start_s)
+            self._acns_event = None
+
+    def _acns_onset_s(self, pw: PatternWindow) -> float:
+        """Start of the windows that make the seizure: the fast-discharge windows
+        that run up to the newest, else the whole evolving run."""
+        run = self.patterns._run if self.patterns is not None else []
+        fast = [
+            w.pattern is not None and w.pattern.main2 in ("PD", "SW") and w.pattern.rate_hz > 2.5
+            for w in run
+        ]
+        if fast and fast[-1]:
+            k = len(fast) - 1
+            while k > 0 and fast[k - 1]:
+                k -= 1
+            return float(run[k].t_start_s)
+        return float(run[0].t_start_s) if run else pw.t_start_s
+
+    def _seizure_union(self, t: float, alerts: list[Alert]) -> None:
+        """Open, extend or close the reported seizure from both sources at hop ``t``."""
+        open_now = [(k, e) for k, e in (("relative", self.detector.current),
+                                        ("acns", self._acns_event)) if e is not None]  # fmt: skip
+        u = self._union
+        if u is None and open_now:
+            onset = min(e.onset_s for _, e in open_now)
+            chans = list(dict.fromkeys(c for _, e in open_now for c in e.channels))
+            conf = max(e.confidence for _, e in open_now)
+            u = self._union = DetectedSeizure(onset, None, conf, chans, alarm_t_s=t)
+            self._union_sources = {k for k, _ in open_now}
+            self._union_end_s = -math.inf
+            by = " and ".join(sorted(self._union_sources))
+            alerts.append(
+                _engine_alert(
+                    t, "seizure_onset", "high",
+                    f"Seizure activity detected from {onset:.0f} s "
+                    f"({len(chans)} channel(s); {_SOURCE_WORDS[by]})",
+                    {"onset_s": onset, "confidence": round(conf, 3), "channels": chans[:12],
+                     "criteria": sorted(self._union_sources)},
+                )
+            )  # fmt: skip
+            return
+        if u is None:
+            return
+        for k, e in open_now:
+            self._union_sources.add(k)
+            u.onset_s = min(u.onset_s, e.onset_s)
+            u.channels = list(dict.fromkeys([*u.channels, *e.channels]))
+            u.confidence = max(u.confidence, e.confidence)
+        if not open_now:
+            self._close_union(t, alerts)
+
+    def _close_union(self, t: float, alerts: list[Alert] | None) -> None:
+        u = self._union
+        assert u is not None  # internal invariant
+        end = self._union_end_s if math.isfinite(self._union_end_s) else t
+        u.offset_s = max(u.onset_s, min(end, t))
+        self.events.append(u)
+        self._union = None
+        if alerts is not None:
+            alerts.append(
+                _engine_alert(
+                    t, "seizure_offset", "low",
+                    f"Seizure activity ended at {u.offset_s:.0f} s "
+                    f"(duration {u.offset_s - u.onset_s:.0f} s)",
+                    {"onset_s": u.onset_s, "offset_s": u.offset_s,
+                     "confidence": round(u.confidence, 3),
+                     "criteria": sorted(self._union_sources)},
+                )
+            )  # fmt: skip
+
     def finish(self) -> list[DetectedSeizure]:
         """Close an open event at the end of the data; return all events."""
-        if self._t_last_s is not None:
-            ev = self.detector.finish(self._t_last_s)
-            if ev is not None:
-                self.events.append(ev)
+        t = self._t_last_s
+        if t is not None:
+            ev = self.detector.finish(t)
+            if ev is not None and ev.offset_s is not None:
+                self._union_end_s = max(self._union_end_s, ev.offset_s)
+            if self._acns_event is not None:
+                self._acns_event.offset_s = t
+                self._union_end_s = max(self._union_end_s, t)
+                self._acns_event = None
+            if self._union is not None:
+                self._close_union(t, None)
+        if self.patterns is not None:
+            self.patterns.finish()
         return self.events
+
+    def pattern_episodes(self) -> list[PatternEpisode]:
+        """ACNS pattern episodes so far (the open one last, ``offset_s`` None)."""
+        return self.patterns.all_episodes() if self.patterns is not None else []
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -410,6 +525,13 @@ class BedEngine:
             "coherence_pairs": self.coherence_kind,
             "unit_known": self.unit_known,
         }
+
+
+_SOURCE_WORDS = {
+    "relative": "rise against its own background",
+    "acns": "ACNS 2021 electrographic-seizure criteria",
+    "acns and relative": "ACNS 2021 criteria and rise against its own background",
+}
 
 
 def _masked_median(values: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDArray[np.float64]:

@@ -174,7 +174,21 @@ class FileSink(Sink):
             )
             for ev in events
         ]  # fmt: skip
-        write_events_tsv(self.out_dir / "events.tsv", rows, t_end_s, self.recording_start)
+        extra = [("n/a",)] * len(rows)
+        for ep in session.pattern_episodes:
+            end = ep.offset_s if ep.offset_s is not None else t_end_s
+            rows.append(
+                SeizureEvent(
+                    onset_s=round(ep.onset_s, 3), duration_s=round(max(0.0, end - ep.onset_s), 3),
+                    event_type=ep.event_type, confidence=None,
+                    channels=",".join(ep.top_channels(8)) or "n/a",
+                )
+            )  # fmt: skip
+            extra.append((f"{ep.frequency_hz:.2f}",))
+        write_events_tsv(
+            self.out_dir / "events.tsv", rows, t_end_s, self.recording_start,
+            extra_columns=("frequency_hz",), extra_values=extra,
+        )  # fmt: skip
 
     def close(self, session: BedSession, summary: dict[str, Any]) -> None:
         if self._trends_fh is None:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from detectors.acns.tracker import PatternEpisode
 from detectors.alerts import Alert, Severity
 from detectors.clinical import ClinicalState
 from detectors.seizure import DetectedSeizure
@@ -209,6 +210,7 @@ class BedSession:
         self.status: SourceStatus | None = None
         self._n_events_seen = 0
         self._past_events: list[DetectedSeizure] = []
+        self._past_patterns: list[PatternEpisode] = []
         self._wall_t0 = time.perf_counter()
         self._summary: dict[str, Any] | None = None
         #: more figures for the summary (e.g. the live monitor's latencies)
@@ -221,6 +223,7 @@ class BedSession:
             if self.engine is None or info.new_engine:
                 if self.engine is not None:  # a new layout: close what the old engine had
                     self._past_events += self.engine.finish()
+                    self._past_patterns += self.engine.pattern_episodes()
                 self.engine = BedEngine(info.sfreq_hz, info.ch_names, info.unit_known,
                                         self.settings.engine)  # fmt: skip
             self.info = info
@@ -268,6 +271,8 @@ class BedSession:
             if hops or alerts:
                 self._each_sink("write", hops, alerts)
             n_events = len(self._past_events) + len(engine.events)  # no list per push
+            if engine.patterns is not None:
+                n_events += len(engine.patterns.episodes) + len(self._past_patterns)
             if n_events != self._n_events_seen:
                 self._n_events_seen = n_events
                 self._each_sink("events", self.events, self.t_end_s)
@@ -347,6 +352,12 @@ class BedSession:
         current = list(self.engine.events) if self.engine is not None else []
         return self._past_events + current
 
+    @property
+    def pattern_episodes(self) -> list[PatternEpisode]:
+        """Every ACNS pattern episode of the session so far (the open one last)."""
+        current = self.engine.pattern_episodes() if self.engine is not None else []
+        return self._past_patterns + current
+
     def summary(self, final: bool = False) -> dict[str, Any]:
         """Counts, durations, settings and source (what ``summary.json`` holds)."""
         from pipeline import __version__
@@ -370,6 +381,7 @@ class BedSession:
                 for e in events
             ],
             "seizure_time_s": sum((e.offset_s or t_end) - e.onset_s for e in events),
+            "patterns": _pattern_counts(self.pattern_episodes, t_end),
             "stream_events": dict(self.stream_events),
             "n_engine_errors": self.n_engine_errors,
             "n_sink_errors": self.n_sink_errors,
@@ -396,3 +408,14 @@ class BedSession:
                               type(sink).__name__, verb)  # fmt: skip
                 if getattr(sink, "critical", False):
                     raise
+
+
+def _pattern_counts(episodes: list[PatternEpisode], t_end_s: float) -> dict[str, Any]:
+    """Per ACNS main term: episodes, total time (s) and how many were in the IIC."""
+    out: dict[str, Any] = {}
+    for ep in episodes:
+        d = out.setdefault(ep.term, {"episodes": 0, "time_s": 0.0, "iic_episodes": 0})
+        d["episodes"] += 1
+        d["time_s"] = round(d["time_s"] + (ep.offset_s or t_end_s) - ep.onset_s, 3)
+        d["iic_episodes"] += int(ep.iic)
+    return out

@@ -48,6 +48,10 @@ class EngineConfig:
         A window whose peak-to-peak is at most this is flat (disconnected), µV.
     coherence_every : int
         Coherence on every n-th hop.
+    acns : bool
+        Judge 10-s windows by the ACNS 2021 criteria (patterns, electrographic
+        seizures, the ictal-interictal continuum) next to the relative detector;
+        needs µV. False: the relative detector alone (for comparison).
     """
 
     window_s: float = 2.0
@@ -62,6 +66,7 @@ class EngineConfig:
     depth_hold_s: float = 10.0
     flat_uv: float = 0.5
     coherence_every: int = 1
+    acns: bool = True
 
     def __post_init__(self) -> None:
         for name in ("window_s", "hop_s", "l_freq_hz", "h_freq_hz", "suppression_threshold_uv",

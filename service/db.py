@@ -226,6 +226,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE alerts ADD COLUMN ack_note TEXT;
         """,
     ),
+    (
+        7,
+        """
+        ALTER TABLE trends ADD COLUMN pattern TEXT NOT NULL DEFAULT '';
+        ALTER TABLE trends ADD COLUMN pattern_hz REAL;
+        """,
+    ),
 )
 
 

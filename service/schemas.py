@@ -572,6 +572,18 @@ class HopPublic(_Out):
         default=None, description="fraction of the trailing 60 min in electrographic seizure"
     )
     ictal_run_s: float | None = Field(default=None, description="length of the current seizure")
+    pattern: str = Field(
+        default="",
+        description="ACNS 2021 term of the newest judged 10-s window (e.g. LPD+F); "
+        "empty for none or while it is an electrographic seizure",
+    )
+    pattern_hz: float | None = Field(default=None, description="frequency of that pattern (Hz)")
+    acns_seizure: bool = Field(
+        default=False, description="the ACNS 2021 electrographic-seizure criteria hold"
+    )
+    iic: bool = Field(
+        default=False, description="the pattern is on the ictal-interictal continuum (ACNS 2021)"
+    )
 
 
 class BedState(_Out):

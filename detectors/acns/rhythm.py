@@ -61,6 +61,7 @@ fast activity
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -259,7 +260,7 @@ def fast_activity_uv(
     """RMS (µV) of the 8-30 Hz band away (> 150 ms) from discharges, per channel."""
     fs = float(sfreq_hz)
     high = min(FAST_BAND_HZ[1], 0.45 * fs)
-    sos = signal.butter(4, [FAST_BAND_HZ[0], high], btype="bandpass", fs=fs, output="sos")
+    sos = _bandpass_sos(4, FAST_BAND_HZ[0], high, fs)
     fast = signal.sosfilt(sos, x_uv, axis=-1)
     keep = np.ones(x_uv.shape, dtype=bool)
     keep[:, : int(round(0.25 * fs))] = False
@@ -271,6 +272,14 @@ def fast_activity_uv(
     return np.where(n_keep > 0.2 * x_uv.shape[1], np.sqrt(power), np.nan)
 
 
+@lru_cache(maxsize=64)
+def _bandpass_sos(order: int, lo: float, hi: float, fs: float) -> NDArray[np.float64]:
+    """Butterworth band-pass (SOS), designed once per band and rate (do not modify)."""
+    sos: NDArray[np.float64] = signal.butter(order, [lo, hi], btype="bandpass", fs=fs,
+                                             output="sos")  # fmt: skip
+    return sos
+
+
 def rda_prevalence(x_uv: NDArray[np.float64], sfreq_hz: float, peak_hz: float) -> float:
     """Share of the window where the rhythm at ``peak_hz`` is present on a channel.
 
@@ -280,7 +289,7 @@ def rda_prevalence(x_uv: NDArray[np.float64], sfreq_hz: float, peak_hz: float) -
     """
     fs = float(sfreq_hz)
     lo, hi = max(peak_hz - 0.5, 0.2), peak_hz + 0.5
-    sos = signal.butter(2, [lo, hi], btype="bandpass", fs=fs, output="sos")
+    sos = _bandpass_sos(2, lo, hi, fs)
     env = np.abs(signal.hilbert(signal.sosfiltfilt(sos, np.asarray(x_uv, dtype=float))))
     return float(np.mean(env >= 0.5 * np.percentile(env, 90)))
 

@@ -29,10 +29,13 @@ Main term 2 (what)
 ------------------
 Channels are *periodic* or carry *rhythmic delta* as defined in
 :mod:`detectors.acns.rhythm`. Periodic channels belong to the same pattern when
-their discharges coincide (within ± ``SYNC_TOL_S``, 100 ms) for at least half of
-the discharges of each (``MIN_SYNC``): independent means asynchronous. (Two
-independent trains at 1.0 and 1.7 Hz coincide by chance for about a third of
-their discharges at this tolerance.) Rhythmic-delta channels belong together
+their discharges coincide (within ± ``SYNC_TOL_S``, 100 ms) for a share of the
+discharges of each that lies at least half the way (``MIN_SYNC``) from the
+share expected by chance to all of them: independent means asynchronous. By
+chance, a discharge meets one of a train at rate r within ± 100 ms with
+probability ≈ 0.21 · r (r in Hz): a third of the time for a 1.7-Hz train, 70 %
+for a 3.5-Hz one, so dense trains must coincide far more often than sparse
+ones. Rhythmic-delta channels belong together
 when their peak frequencies differ by ≤ 0.5 Hz (the frequency step of ACNS
 evolution). A pattern needs ``min_channels`` channels (2 by default: a
 discharge of cerebral origin has a field; in a bipolar montage it shows in at
@@ -56,6 +59,10 @@ Plus modifiers
 
 Frequency, prevalence
 ---------------------
+A group whose prevalence in the window is below ``MIN_PREVALENCE`` (0.3) is not
+a pattern of that window (e.g. the sharp waves of one burst of a burst
+suppression, or a train that starts in the last seconds: the next window will
+hold it).
 ``frequency_hz`` is the typical frequency (``1 / median`` inter-discharge interval
 for PD/SW, the spectral peak for RDA) and ``rate_hz`` the average (discharges per
 second, used by the seizure and IIC rules, which speak of "averaging"), both
@@ -107,6 +114,12 @@ MainTerm2 = Literal["PD", "RDA", "SW"]
 Side = Literal["G", "L", "R"]
 
 SYNC_TOL_S = 0.1
+#: a pattern must cover at least 3 s of a 10-s window (ours): longer than an
+#: anaesthetic burst (about 1-2 s; six sharp waves within one burst are a burst,
+#: not a periodic pattern of the window), short enough to keep a pattern that
+#: fills half of the window. Bursts of the synthetic burst suppression measure
+#: 0.10-0.18; a 1.5-Hz delta over half of a window 0.50.
+MIN_PREVALENCE = 0.3
 MIN_SYNC = 0.5
 RDA_SAME_HZ = 0.5
 ASYMMETRY_RATIO = 2.0
@@ -228,8 +241,15 @@ def _sync_groups(d: Discharges, chans: NDArray[np.intp]) -> list[NDArray[np.intp
     tol = int(round(SYNC_TOL_S / bin_s))
     near = maximum_filter1d(events, size=2 * tol + 1, axis=1)
     coincide = events @ near.T
-    sync = coincide / np.maximum(events.sum(axis=1), 1.0)[:, None]
-    link = np.minimum(sync, sync.T) >= MIN_SYNC
+    counts = events.sum(axis=1)
+    sync = coincide / np.maximum(counts, 1.0)[:, None]
+    # chance: a discharge of row i meets one of column j's by luck with probability
+    # about rate_j × the tolerance span; ask for MIN_SYNC of the way from chance to
+    # perfect (a kappa-like correction: dense trains coincide by chance alone)
+    chance = np.minimum(counts / d.window_s * (2 * tol + 1) * bin_s, 1.0)[None, :]
+    need = chance + MIN_SYNC * (1.0 - chance)
+    ok = sync >= need
+    link = ok & ok.T
     return [chans[g] for g in _components(link)]
 
 
@@ -295,9 +315,11 @@ def _pd_prevalence(d: Discharges, chans: Sequence[int]) -> float:
 
 
 def _make_groups(
-    d: Discharges, r: ChannelRhythm, sides: Sequence[str | None], min_channels: int
+    d: Discharges, r: ChannelRhythm, sides: Sequence[str | None], min_channels: int,
+    x: NDArray[np.float64], fs: float,
 ) -> tuple[list[Group], list[Reason]]:
-    """PD/SW groups if any (with ≥ ``min_channels``), otherwise RDA groups."""
+    """PD/SW groups if any (with ≥ ``min_channels`` and ``MIN_PREVALENCE``),
+    otherwise RDA groups."""
     periodic = np.flatnonzero(r.periodic).astype(np.intp)
     reasons = [
         Reason("n_periodic_channels", periodic.size, min_channels),
@@ -308,8 +330,12 @@ def _make_groups(
         for c, n in enumerate(r.n_discharges)
     ])  # fmt: skip
     groups: list[Group] = []
+    n_brief = 0
     for g in _sync_groups(d, periodic):
         if g.size < min_channels:
+            continue
+        if _pd_prevalence(d, g) < MIN_PREVALENCE:
+            n_brief += 1
             continue
         side, _ = _side(g, amp_pd, sides)
         slow = float(np.nanmedian(r.slow_after_ratio[g]))
@@ -324,10 +350,16 @@ def _make_groups(
     for g in _frequency_groups(rhythmic, r.peak_hz):
         if g.size < min_channels:
             continue
+        best = max(g, key=lambda c: r.peak_ratio[c])
+        if rda_prevalence(x[best], fs, float(r.peak_hz[best])) < MIN_PREVALENCE:
+            n_brief += 1
+            continue
         side, _ = _side(g, d.background_sd_uv, sides)
         f = float(np.median(r.peak_hz[g]))
         groups.append(Group("RDA", tuple(int(c) for c in g), side, f, f,
                             float(np.median(d.background_sd_uv[g]))))  # fmt: skip
+    if n_brief:
+        reasons.append(Reason("n_groups_below_prevalence", n_brief, MIN_PREVALENCE))
     return sorted(groups, key=lambda g: -len(g.channels)), reasons
 
 
@@ -411,7 +443,7 @@ def classify_window(
     d = detect_discharges(x, fs, background_sd_uv=background_sd_uv)
     r = channel_rhythm(x, fs, d)
     sides = [hemisphere_of(n) for n in names]
-    groups, reasons = _make_groups(d, r, sides, k)
+    groups, reasons = _make_groups(d, r, sides, k, x, fs)
     duration = x.shape[1] / fs
     if not groups:
         return WindowTerm(t0, duration, None, tuple(reasons), r)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import json
 import os
 import subprocess
@@ -19,7 +20,9 @@ from recordings.synthetic import make_burst_suppression
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"
 MICHIGAN = DATA / "michigan_seizure" / "michigan_seizure_500s.edf"
-EVENTS_HEADER = "onset\tduration\teventType\tconfidence\tchannels\tdateTime\trecordingDuration"
+EVENTS_HEADER = (
+    "onset\tduration\teventType\tconfidence\tchannels\tdateTime\trecordingDuration\tfrequency_hz"
+)
 TREND_REQUIRED = ("suppression_ratio", "line_length", "coherence", "ictal", "depth")
 ALERT_KEYS = {"id", "bed_id", "time", "t_s", "kind", "severity", "message", "details",
               "acked_by", "acked_at"}  # fmt: skip
@@ -59,9 +62,14 @@ def check_outputs(out: Path, n_hops: int) -> dict:
     rows = [line.split("\t") for line in lines[1:]]
     seizures = [cells for cells in rows if cells[2] == "sz"]
     for cells in rows:
-        assert len(cells) == 7 and float(cells[0]) >= 0 and float(cells[1]) > 0
-        # SzCORE: seizures are "sz"; a record without any has one "bckg" row
-        assert cells[2] == "sz" or (cells[2] == "bckg" and not seizures)
+        assert len(cells) == 8 and float(cells[0]) >= 0 and float(cells[1]) > 0
+        # SzCORE: seizures are "sz"; ACNS pattern episodes their lower-case term with a
+        # frequency; a record without any event has one "bckg" row
+        if re.fullmatch(r"(g|l|bi|ui|mf)(pd|rda|sw)", cells[2]):
+            assert 0.2 < float(cells[7]) < 10.0, cells
+        else:
+            assert cells[2] == "sz" or (cells[2] == "bckg" and len(rows) == 1), cells
+            assert cells[7] == "n/a"
     with (out / "trends.csv").open(newline="") as fh:
         rows = list(csv.reader(fh))
     header = rows[0]

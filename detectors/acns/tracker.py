@@ -1,0 +1,328 @@
+"""ACNS 2021 patterns and electrographic seizures of a running bed, window by window.
+
+:class:`PatternTracker` keeps the last seconds of the engine's montaged, filtered
+EEG, names each non-overlapping window (``window_s``, 10 s: the ACNS unit over
+which discharges "average") with :func:`~detectors.acns.terms.classify_window`,
+and judges the run of windows that ends at the newest one with the ACNS rules:
+
+- **electrographic seizure** (:func:`~detectors.acns.terms.is_electrographic_seizure`):
+  epileptiform discharges averaging > 2.5 Hz for ≥ 10 s, or a pattern with definite
+  evolution for ≥ 10 s. The newest window must itself carry the pattern, so that a
+  seizure ends with the first window without it. The criteria are absolute: they
+  need no learnt background, so a recording that starts inside a seizure is
+  flagged at the end of its first window (``settle_s`` + ``window_s`` = 12 s);
+- **ictal-interictal continuum** (:func:`~detectors.acns.terms.in_iic`);
+- **pattern episodes**: consecutive windows with the same ACNS main term
+  (``LPD``, ``GRDA``, ``BIPD``…; plus modifiers may change within an episode),
+  each written as one ``events.tsv`` row.
+
+Rules are judged on the trailing run of touching pattern windows, at most
+``max_run_windows`` long (2 min), which is as far back as evolution needs to
+look ("at least 2 unequivocal, sequential changes" held for 3 cycles each).
+
+Sources above 200 Hz are decimated by an integer step to 100-200 Hz
+(``MIN_RATE_HZ``) before the windows are judged. Windows start ``settle_s`` after the first sample and after every reset (a gap in
+the data), so that the causal filters' start-up transient is not judged. Channels
+that the engine's artefact guards flagged in any hop of a window are left out of
+that window. The criteria are in µV: a source whose units are unknown gets no
+ACNS decisions (the engine does not build a tracker for it).
+
+Reference: Hirsch LJ, Fong MWK, Leitinger M, et al. American Clinical
+Neurophysiology Society's Standardized Critical Care EEG Terminology: 2021
+version. J Clin Neurophysiol 2021;38:1-29.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from detectors.acns.terms import (
+    SEIZURE_RATE_HZ,
+    Decision,
+    Pattern,
+    Reason,
+    WindowTerm,
+    classify_window,
+    evolution,
+    in_iic,
+    is_electrographic_seizure,
+)
+from pipeline.checks import channel_names, positive
+
+__all__ = ["PatternEpisode", "PatternTracker", "PatternWindow", "main_term"]
+
+#: windows are judged at no less than this rate (Hz): a 45-Hz band-passed signal
+#: sampled at ≥ 100 Hz keeps a 20-ms spike over two samples; higher rates are
+#: decimated by an integer step (the engine's low-pass has already removed what
+#: would alias), which halves the cost of the rules at 256 Hz
+MIN_RATE_HZ = 100.0
+
+#: confidence given to an event found by the ACNS rules alone: the criteria held;
+#: this is not a probability (the rules carry no calibrated uncertainty)
+RULE_CONFIDENCE = 0.8
+
+
+def main_term(pattern: Pattern) -> str:
+    """Main term 1 × main term 2 without modifiers: ``"LPD"``, ``"GRDA"``, ``"BIPD"``."""
+    return f"{pattern.main1}{pattern.main2}"
+
+
+@dataclass(frozen=True)
+class PatternWindow:
+    """One classified window and the rules judged on the run that ends with it."""
+
+    t_start_s: float
+    t_end_s: float
+    term: WindowTerm
+    seizure: Decision
+    iic: Decision
+    channels: tuple[str, ...]  # channels that took part (good in every hop)
+
+    @property
+    def pattern(self) -> Pattern | None:
+        return self.term.pattern
+
+    @property
+    def rpp(self) -> Pattern | None:
+        """The rhythmic or periodic pattern, None when there is none or when it is an
+        electrographic seizure (ACNS 2021: a pattern that qualifies as a seizure is
+        called one, not LPD or GRDA)."""
+        return None if self.seizure.present else self.term.pattern
+
+    @property
+    def label(self) -> str:
+        """The full ACNS term (``"LPD+F"``), empty without a pattern or in a seizure."""
+        return self.rpp.term if self.rpp is not None else ""
+
+    @property
+    def frequency_hz(self) -> float:
+        return self.rpp.frequency_hz if self.rpp is not None else float("nan")
+
+
+@dataclass
+class PatternEpisode:
+    """Consecutive windows with one ACNS main term; ``offset_s`` None while it lasts."""
+
+    term: str  # main term, e.g. "LPD"
+    onset_s: float
+    offset_s: float | None
+    frequencies_hz: list[float] = field(default_factory=list)
+    channels: dict[str, int] = field(default_factory=dict)  # channel -> windows
+    plus: set[str] = field(default_factory=set)
+    iic: bool = False
+
+    @property
+    def event_type(self) -> str:
+        """The lower-case ACNS abbreviation used in ``events.tsv`` (``lpd``, ``gsw``)."""
+        return self.term.lower()
+
+    @property
+    def frequency_hz(self) -> float:
+        """Median frequency of the episode's windows (Hz)."""
+        return float(np.median(self.frequencies_hz)) if self.frequencies_hz else float("nan")
+
+    def top_channels(self, n: int = 8) -> list[str]:
+        """Channels involved in most windows, most often first."""
+        return [c for c, _ in sorted(self.channels.items(), key=lambda kv: -kv[1])[:n]]
+
+
+class PatternTracker:
+    """ACNS windows, rules and episodes of one bed (see module).
+
+    Parameters
+    ----------
+    sfreq_hz : float
+    ch_names : sequence of str
+        Names of the rows of the data pushed (the engine's montage).
+    window_s : float
+        Length of the classified windows (s).
+    settle_s : float
+        Data skipped after the start and after every reset (s).
+    max_run_windows : int
+        Windows of the trailing run the rules look at.
+    min_channels : int
+        Channels a pattern needs (:func:`~detectors.acns.terms.classify_window`).
+    """
+
+    def __init__(
+        self,
+        sfreq_hz: float,
+        ch_names: Sequence[str],
+        *,
+        window_s: float = 10.0,
+        settle_s: float = 2.0,
+        max_run_windows: int = 12,
+        min_channels: int = 2,
+    ) -> None:
+        fs_in = positive("sfreq_hz", sfreq_hz)
+        #: keep every ``step``-th sample: the windows are judged at ≥ 100 Hz
+        self.step = max(1, int(fs_in // MIN_RATE_HZ))
+        self.sfreq_hz = fs_in / self.step
+        self.ch_names = channel_names("ch_names", ch_names)
+        self.window_s = positive("window_s", window_s)
+        self.settle_s = positive("settle_s", settle_s, allow_zero=True)
+        if window_s < 2.0:
+            raise ValueError(f"window_s must be >= 2 s, got {window_s!r}")
+        self.n_window = int(round(window_s * self.sfreq_hz))
+        self.n_settle = int(round(settle_s * fs_in))
+        self._fs_in = fs_in
+        self.max_run_windows = int(max_run_windows)
+        self.min_channels = int(min_channels)
+        self.episodes: list[PatternEpisode] = []  # closed, in order
+        self.current_episode: PatternEpisode | None = None
+        self.latest: PatternWindow | None = None
+        self.n_windows = 0
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the buffered data and the run (a gap): close the open episode."""
+        self._buf: list[NDArray[np.float64]] = []
+        self._n_buf = 0
+        self._t_buf0: float | None = None  # time of the first buffered sample
+        self._to_skip = self.n_settle
+        self._phase = 0  # samples since the first kept one, modulo step
+        self._good = np.ones(len(self.ch_names), dtype=bool)
+        self._run: deque[WindowTerm] = deque(maxlen=self.max_run_windows)
+        self._close_episode()
+        self.latest = None
+
+    # -- input --------------------------------------------------------------------
+    def push(self, data_uv: NDArray[np.float64], t0_s: float) -> None:
+        """Buffer filtered samples (n_channels, n) whose first sample is at ``t0_s``."""
+        n = data_uv.shape[1]
+        if n == 0:
+            return
+        if self._to_skip:
+            k = min(self._to_skip, n)
+            self._to_skip -= k
+            data_uv, t0_s, n = data_uv[:, k:], t0_s + k / self._fs_in, n - k
+            if n == 0:
+                return
+        if self.step > 1:  # one phase of the decimation across pushes
+            first = (-self._phase) % self.step
+            self._phase = (self._phase + n) % self.step
+            t0_s += first / self._fs_in
+            data_uv = data_uv[:, first :: self.step]
+            n = data_uv.shape[1]
+            if n == 0:
+                return
+        if self._t_buf0 is None:
+            self._t_buf0 = t0_s
+        self._buf.append(data_uv)
+        self._n_buf += n
+
+    def note_good(self, good: NDArray[np.bool_]) -> None:
+        """Channels the engine's guards passed at one hop (AND-ed over the window)."""
+        self._good &= good
+
+    @property
+    def next_end_s(self) -> float | None:
+        """End time of the next window to classify (None before data arrives)."""
+        if self._t_buf0 is None:
+            return None
+        return self._t_buf0 + self.n_window / self.sfreq_hz
+
+    def ready(self, t_s: float) -> list[PatternWindow]:
+        """Classify every buffered window that ends at or before ``t_s``."""
+        out: list[PatternWindow] = []
+        eps = 0.5 / self.sfreq_hz
+        while self._n_buf >= self.n_window and self._t_buf0 is not None:
+            t_end = self._t_buf0 + self.n_window / self.sfreq_hz
+            if t_end > t_s + eps:
+                break
+            out.append(self._classify(self._take()))
+        return out
+
+    def _take(self) -> NDArray[np.float64]:
+        data = self._buf[0] if len(self._buf) == 1 else np.concatenate(self._buf, axis=1)
+        win, rest = data[:, : self.n_window], data[:, self.n_window :]
+        self._buf = [rest] if rest.shape[1] else []
+        self._n_buf = rest.shape[1]
+        return win
+
+    # -- one window ---------------------------------------------------------------
+    def _classify(self, x: NDArray[np.float64]) -> PatternWindow:
+        assert self._t_buf0 is not None  # internal invariant
+        t0 = self._t_buf0
+        t_end = t0 + self.n_window / self.sfreq_hz
+        self._t_buf0 = t_end
+        good = self._good & np.isfinite(x).all(axis=1) & (np.ptp(x, axis=1) > 0)
+        self._good = np.ones(len(self.ch_names), dtype=bool)
+        idx = np.flatnonzero(good)
+        names = tuple(self.ch_names[i] for i in idx)
+        if len(idx) >= max(self.min_channels, 1):
+            term = classify_window(
+                x[idx], self.sfreq_hz, names, t_start_s=t0, min_channels=self.min_channels
+            )
+        else:
+            term = WindowTerm(t0, self.window_s, None, (Reason("too_few_channels", len(idx)),))
+        if term.pattern is None:
+            self._run.clear()
+        self._run.append(term)
+        seizure, iic = self._judge(term)
+        win = PatternWindow(t0, t_end, term, seizure, iic, names)
+        self._episode(win)
+        self.latest = win
+        self.n_windows += 1
+        return win
+
+    def _judge(self, term: WindowTerm) -> tuple[Decision, Decision]:
+        if term.pattern is None:
+            none = Decision(False, (Reason("no_pattern", 0.0),))
+            return none, none
+        run = list(self._run)
+        ev = evolution(run)
+        seizure = is_electrographic_seizure(run, ev)
+        if seizure.present and not _newest_in_seizure(term, ev):
+            seizure = Decision(False, (Reason("newest_window_not_ictal", 0.0), *seizure.reasons))
+        iic = in_iic(run, ev) if not seizure.present else Decision(False, seizure.reasons)
+        return seizure, iic
+
+    def _episode(self, win: PatternWindow) -> None:
+        p = win.rpp
+        ep = self.current_episode
+        if p is None or (ep is not None and ep.term != main_term(p)):
+            self._close_episode()
+            ep = None
+        if p is None:
+            return
+        if ep is None:
+            ep = self.current_episode = PatternEpisode(main_term(p), win.t_start_s, None)
+        ep.frequencies_hz.append(p.frequency_hz)
+        for c in p.channels:
+            ep.channels[c] = ep.channels.get(c, 0) + 1
+        ep.plus.update(p.plus)
+        ep.iic = ep.iic or win.iic.present
+        ep.offset_s = None
+        self._open_until = win.t_end_s
+
+    def _close_episode(self) -> None:
+        ep = self.current_episode
+        if ep is not None:
+            ep.offset_s = self._open_until
+            self.episodes.append(ep)
+        self.current_episode = None
+
+    def finish(self) -> list[PatternEpisode]:
+        """Close the open episode at the end of the data; return all episodes."""
+        self._close_episode()
+        return self.episodes
+
+    def all_episodes(self) -> list[PatternEpisode]:
+        """Closed episodes and the open one (its ``offset_s`` None)."""
+        return self.episodes + ([self.current_episode] if self.current_episode else [])
+
+
+def _newest_in_seizure(term: WindowTerm, ev: object) -> bool:
+    """The newest window carries the seizure: fast discharges, or the evolving run."""
+    p = term.pattern
+    if p is None:
+        return False
+    if p.main2 in ("PD", "SW") and p.rate_hz > SEIZURE_RATE_HZ:
+        return True
+    return bool(getattr(ev, "evolving", False))
