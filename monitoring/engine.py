@@ -147,9 +147,7 @@ class BedEngine:
         )  # fmt: skip
         self.depth = DepthClassifier(cfg.depth_hold_s)
         #: the ACNS 2021 rules on 10-s windows (absolute criteria: µV only)
-        self.patterns = (
-            PatternTracker(sfreq_hz, self.ch_names) if cfg.acns and unit_known else None
-        )
+        self.patterns = PatternTracker(sfreq_hz, self.ch_names) if cfg.acns and unit_known else None
         self.detector = SeizureDetector(
             self.ch_names, hop_s=cfg.hop_s, hold_background=self.patterns is not None
         )

@@ -315,8 +315,12 @@ def _pd_prevalence(d: Discharges, chans: Sequence[int]) -> float:
 
 
 def _make_groups(
-    d: Discharges, r: ChannelRhythm, sides: Sequence[str | None], min_channels: int,
-    x: NDArray[np.float64], fs: float,
+    d: Discharges,
+    r: ChannelRhythm,
+    sides: Sequence[str | None],
+    min_channels: int,
+    x: NDArray[np.float64],
+    fs: float,
 ) -> tuple[list[Group], list[Reason]]:
     """PD/SW groups if any (with ≥ ``min_channels`` and ``MIN_PREVALENCE``),
     otherwise RDA groups."""
@@ -334,7 +338,7 @@ def _make_groups(
     for g in _sync_groups(d, periodic):
         if g.size < min_channels:
             continue
-        if _pd_prevalence(d, g) < MIN_PREVALENCE:
+        if _pd_prevalence(d, [int(c) for c in g]) < MIN_PREVALENCE:
             n_brief += 1
             continue
         side, _ = _side(g, amp_pd, sides)

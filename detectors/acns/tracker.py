@@ -20,12 +20,13 @@ Rules are judged on the trailing run of touching pattern windows, at most
 ``max_run_windows`` long (2 min), which is as far back as evolution needs to
 look ("at least 2 unequivocal, sequential changes" held for 3 cycles each).
 
-Sources above 200 Hz are decimated by an integer step to 100-200 Hz
-(``MIN_RATE_HZ``) before the windows are judged. Windows start ``settle_s`` after the first sample and after every reset (a gap in
-the data), so that the causal filters' start-up transient is not judged. Channels
-that the engine's artefact guards flagged in any hop of a window are left out of
-that window. The criteria are in µV: a source whose units are unknown gets no
-ACNS decisions (the engine does not build a tracker for it).
+Sources of 200 Hz and more are decimated by an integer step to 100-200 Hz
+(``MIN_RATE_HZ``) before the windows are judged. Windows start ``settle_s``
+after the first sample and after every reset (a gap in the data), so that the
+causal filters' start-up transient is not judged. Channels that the engine's
+artefact guards flagged in any hop of a window are left out of that window. The
+criteria are in µV: a source whose units are unknown gets no ACNS decisions (the
+engine does not build a tracker for it).
 
 Reference: Hirsch LJ, Fong MWK, Leitinger M, et al. American Clinical
 Neurophysiology Society's Standardized Critical Care EEG Terminology: 2021
