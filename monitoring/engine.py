@@ -152,6 +152,7 @@ class BedEngine:
             self.ch_names, hop_s=cfg.hop_s, hold_background=self.patterns is not None
         )
         self._acns_event: DetectedSeizure | None = None  # open ACNS electrographic seizure
+        self._acns_quiet_from: float | None = None  # start of a window without the criteria
         self._union: DetectedSeizure | None = None  # the seizure reported (either source)
         self._union_end_s = -math.inf
         self._union_sources: set[str] = set()
@@ -417,14 +418,23 @@ class BedEngine:
         ictal_like = pw.seizure.present or pw.iic.present
         self.detector.release_background(pw.t_end_s, keep=not ictal_like)
         ev = self._acns_event
-        if pw.seizure.present and ev is None:
-            onset = self._acns_onset_s(pw)
-            chans = list(pw.pattern.channels) if pw.pattern is not None else []
-            self._acns_event = DetectedSeizure(onset, None, RULE_CONFIDENCE, chans, pw.t_end_s)
-        elif not pw.seizure.present and ev is not None:
-            ev.offset_s = pw.t_start_s
-            self._union_end_s = max(self._union_end_s, pw.t_start_s)
-            self._acns_event = None
+        if pw.seizure.present:
+            self._acns_quiet_from = None
+            if ev is None:
+                onset = self._acns_onset_s(pw)
+                chans = list(pw.pattern.channels) if pw.pattern is not None else []
+                self._acns_event = DetectedSeizure(onset, None, RULE_CONFIDENCE, chans,
+                                                   pw.t_end_s)  # fmt: skip
+        elif ev is not None:
+            # hysteresis: one window without the criteria (10 s) does not end a
+            # seizure; a second one in a row does, from the first one's start
+            if self._acns_quiet_from is None:
+                self._acns_quiet_from = pw.t_start_s
+            else:
+                ev.offset_s = self._acns_quiet_from
+                self._union_end_s = max(self._union_end_s, ev.offset_s)
+                self._acns_event = None
+                self._acns_quiet_from = None
 
     def _acns_onset_s(self, pw: PatternWindow) -> float:
         """Start of the windows that make the seizure: the fast-discharge windows
@@ -501,8 +511,9 @@ class BedEngine:
             if ev is not None and ev.offset_s is not None:
                 self._union_end_s = max(self._union_end_s, ev.offset_s)
             if self._acns_event is not None:
-                self._acns_event.offset_s = t
-                self._union_end_s = max(self._union_end_s, t)
+                quiet = self._acns_quiet_from
+                self._acns_event.offset_s = t if quiet is None else quiet
+                self._union_end_s = max(self._union_end_s, self._acns_event.offset_s)
                 self._acns_event = None
             if self._union is not None:
                 self._close_union(t, None)

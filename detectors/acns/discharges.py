@@ -120,7 +120,13 @@ class Discharges:
 
     def of_channel(self, c: int) -> Discharges:
         """The discharges of channel ``c`` only (same fields)."""
-        keep = self.channel == c
+        return self._subset(self.channel == c)
+
+    def of_channels(self, channels: NDArray[np.intp]) -> Discharges:
+        """The discharges of the given channels only (same fields, same order)."""
+        return self._subset(np.isin(self.channel, channels))
+
+    def _subset(self, keep: NDArray[np.bool_]) -> Discharges:
         return Discharges(
             self.channel[keep], self.peak_s[keep], self.duration_ms[keep],
             self.amplitude_uv[keep], self.slope_uv_per_ms[keep], self.polarity[keep],

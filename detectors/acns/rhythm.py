@@ -116,6 +116,7 @@ def electrodes_of(name: str) -> tuple[str, ...]:
     return out if len(out) == len(parts) else ()
 
 
+@lru_cache(maxsize=4096)
 def hemisphere_of(name: str) -> Hemisphere | None:
     """Hemisphere of a channel from its 10-20 name(s).
 
@@ -153,7 +154,7 @@ class ChannelRhythm:
     peak_ratio: NDArray[np.float64]
     peak_width_hz: NDArray[np.float64]
     rhythmic_delta: NDArray[np.bool_]
-    slow_after_ratio: NDArray[np.float64]  # NaN without discharges
+    slow_after_ratio: NDArray[np.float64]  # NaN on channels that are not periodic
     fast_rms_uv: NDArray[np.float64]
     window_s: float
 
@@ -325,7 +326,8 @@ def channel_rhythm(
         n_discharges=n, rate_hz=rate, frequency_hz=freq, interval_cv=cv,
         regular_ratio=regular, periodic=periodic, peak_hz=peak_hz, peak_ratio=ratio,
         peak_width_hz=width, rhythmic_delta=rhythmic,
-        slow_after_ratio=slow_after_ratio(x, fs, discharges),
+        # only periodic channels can be SW (the rest stay NaN)
+        slow_after_ratio=slow_after_ratio(x, fs, discharges.of_channels(np.flatnonzero(periodic))),
         fast_rms_uv=fast, window_s=window_s,
     )  # fmt: skip
 
