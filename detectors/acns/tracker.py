@@ -20,7 +20,7 @@ Rules are judged on the trailing run of touching pattern windows, at most
 ``max_run_windows`` long (2 min), which is as far back as evolution needs to
 look ("at least 2 unequivocal, sequential changes" held for 3 cycles each).
 
-Sources of 200 Hz and more are decimated by an integer step to 100-200 Hz
+Sources of 256 Hz and more are decimated by an integer step to 128-255 Hz
 (``MIN_RATE_HZ``) before the windows are judged. Windows start ``settle_s``
 after the first sample and after every reset (a gap in the data), so that the
 causal filters' start-up transient is not judged. Channels that the engine's
@@ -61,7 +61,7 @@ __all__ = ["PatternEpisode", "PatternTracker", "PatternWindow", "main_term"]
 #: sampled at ≥ 100 Hz keeps a 20-ms spike over two samples; higher rates are
 #: decimated by an integer step (the engine's low-pass has already removed what
 #: would alias), which halves the cost of the rules at 256 Hz
-MIN_RATE_HZ = 100.0
+MIN_RATE_HZ = 128.0
 
 #: confidence given to an event found by the ACNS rules alone: the criteria held;
 #: this is not a probability (the rules carry no calibrated uncertainty)
