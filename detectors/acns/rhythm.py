@@ -187,11 +187,11 @@ def spectral_peak(
     fs = positive("sfreq_hz", sfreq_hz)
     x = eeg_array("x_uv", x_uv, min_samples=int(2 * fs))
     nper = min(x.shape[1], int(4 * fs))
-    f, p = signal.welch(x, fs=fs, nperseg=nper, noverlap=nper // 2, axis=-1)
+    f, p = _welch(x, fs, nper)
     fit = (f >= FIT_BAND_HZ[0]) & (f <= FIT_BAND_HZ[1])
     ff, pp = f[fit], np.maximum(p[:, fit], 1e-12)
-    design = np.stack([np.ones_like(ff), np.log10(ff)], axis=1)
-    coef, *_ = np.linalg.lstsq(design, np.log10(pp).T, rcond=None)
+    design, pinv = _fit_design(ff.size, float(ff[0]), float(ff[1] - ff[0]))
+    coef = pinv @ np.log10(pp).T  # least squares, as np.linalg.lstsq
     excess = np.clip(pp - 10.0 ** (design @ coef).T, 0.0, None)
     delta = (ff >= DELTA_BAND_HZ[0]) & (ff <= DELTA_BAND_HZ[1])
     i_peak = np.flatnonzero(delta)[np.argmax(excess[:, delta], axis=1)]
@@ -200,6 +200,41 @@ def spectral_peak(
     ratio = (excess * near).sum(axis=1) / pp.sum(axis=1)
     width = np.array([_half_width(row, i, ff) for row, i in zip(excess, i_peak, strict=True)])
     return peak_hz, ratio, width
+
+
+def _welch(
+    x: NDArray[np.float64], fs: float, nper: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Welch PSD as :func:`scipy.signal.welch` with its defaults (periodic Hann,
+    half overlap, constant detrend, density, one-sided), without its per-call set-up."""
+    step = nper - nper // 2
+    n_seg = (x.shape[-1] - nper) // step + 1
+    win, scale = _hann(nper, fs)
+    idx = np.arange(nper)[None, :] + step * np.arange(n_seg)[:, None]
+    seg = x[:, idx]  # (n_ch, n_seg, nper)
+    seg = seg - seg.mean(axis=-1, keepdims=True)
+    spec = np.fft.rfft(seg * win, axis=-1)
+    p = (spec.real**2 + spec.imag**2) * scale
+    if nper % 2:
+        p[..., 1:] *= 2.0
+    else:
+        p[..., 1:-1] *= 2.0
+    freqs: NDArray[np.float64] = np.fft.rfftfreq(nper, 1.0 / fs)
+    return freqs, np.asarray(p.mean(axis=1), dtype=np.float64)
+
+
+@lru_cache(maxsize=16)
+def _hann(nper: int, fs: float) -> tuple[NDArray[np.float64], float]:
+    win = signal.get_window("hann", nper)
+    return win, 1.0 / (fs * float((win * win).sum()))
+
+
+@lru_cache(maxsize=16)
+def _fit_design(n: int, f0: float, df: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The 1/f design matrix on ``n`` frequencies from ``f0`` by ``df`` and its pseudo-inverse."""
+    ff = f0 + df * np.arange(n)
+    design = np.stack([np.ones_like(ff), np.log10(ff)], axis=1)
+    return design, np.linalg.pinv(design)
 
 
 def _half_width(excess: NDArray[np.float64], i: int, f: NDArray[np.float64]) -> float:

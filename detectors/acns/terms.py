@@ -198,6 +198,8 @@ class WindowTerm:
     pattern: Pattern | None
     reasons: tuple[Reason, ...]
     rhythm: ChannelRhythm | None = field(default=None, compare=False, repr=False)
+    discharges: Discharges | None = field(default=None, compare=False, repr=False)
+    ch_names: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -450,7 +452,7 @@ def classify_window(
     groups, reasons = _make_groups(d, r, sides, k, x, fs)
     duration = x.shape[1] / fs
     if not groups:
-        return WindowTerm(t0, duration, None, tuple(reasons), r)
+        return WindowTerm(t0, duration, None, tuple(reasons), r, d, tuple(names))
     main = groups[0]
     plus, plus_reasons = _plus(main, groups, r)
     if main.kind == "RDA":
@@ -465,7 +467,7 @@ def classify_window(
     )  # fmt: skip
     reasons += [Reason("frequency_hz", main.frequency_hz), Reason("rate_hz", main.rate_hz)]
     reasons += [Reason("prevalence_ratio", prevalence)] + plus_reasons
-    return WindowTerm(t0, duration, pattern, tuple(reasons), r)
+    return WindowTerm(t0, duration, pattern, tuple(reasons), r, d, tuple(names))
 
 
 # ------------------------------------------------------------------ over windows
