@@ -219,7 +219,7 @@ def _welch(
         p[..., 1:] *= 2.0
     else:
         p[..., 1:-1] *= 2.0
-    freqs: NDArray[np.float64] = np.fft.rfftfreq(nper, 1.0 / fs)
+    freqs = np.asarray(np.fft.rfftfreq(nper, 1.0 / fs), dtype=np.float64)
     return freqs, np.asarray(p.mean(axis=1), dtype=np.float64)
 
 
