@@ -93,6 +93,38 @@ def main(argv: list[str] | None = None) -> None:
         f"\n{len(all_ms)} windows of {args.window_s:g} s: classify_window median "
         f"{np.median(all_ms):.1f} ms, max {np.max(all_ms):.1f} ms"
     )
+    engine_table(args.dir, rows)
+
+
+def engine_table(folder: Path, rows: list[dict[str, str]]) -> None:
+    """What a bed reports for each clip: the whole engine (windows from 2 s, 10-s
+    grid, the ACNS rules and the relative detector), fed in 10-s chunks."""
+    from monitoring.engine import BedEngine
+    from monitoring.settings import EngineConfig
+
+    print("\nThe engine on each clip (what a bed reports; 60-Hz notch)")
+    head = f"{'clip':<20} {'label':<6} {'first sz alert':>14} {'criteria':<16} {'pattern episodes'}"
+    print(head)
+    print("-" * (len(head) + 20))
+    for row in rows:
+        src = EdfSource(folder / row["file"], chunk_s=10.0)
+        eng = BedEngine(src.sfreq_hz, src.ch_names, src.info.unit_known,
+                        EngineConfig(notch_hz=60.0))  # fmt: skip
+        first: tuple[float, str] | None = None
+        for chunk in src.chunks():
+            for hop in eng.push(chunk):
+                for a in hop.alerts:
+                    if a.kind == "seizure_onset" and first is None:
+                        first = (a.t_s, "+".join(a.details.get("criteria", [])))
+        eng.finish()
+        eps = " ".join(
+            f"{ep.term}({ep.onset_s:.0f}-{ep.offset_s or 0:.0f}s,{ep.frequency_hz:.2f}Hz"
+            + (",IIC" if ep.iic else "") + ")"
+            for ep in eng.pattern_episodes()
+        )  # fmt: skip
+        when = f"{first[0]:.0f} s" if first else "-"
+        print(f"{row['file']:<20} {row['label']:<6} {when:>14} {first[1] if first else '-':<16} "
+              f"{eps or '-'}")  # fmt: skip
 
 
 if __name__ == "__main__":
