@@ -273,6 +273,7 @@ def detect_discharges(
     sfreq_hz: float,
     *,
     background_sd_uv: NDArray[np.float64] | None = None,
+    ceiling_sd_uv: NDArray[np.float64] | None = None,
     min_rel_amplitude: float = 4.0,
     min_rel_slope: float = 2.5,
     min_amplitude_uv: float = 20.0,
@@ -291,6 +292,12 @@ def detect_discharges(
     background_sd_uv : ndarray, shape (n_channels,), optional
         The channel's background σ_c (µV) from a longer running estimate kept by
         the caller; by default the robust SD of ``x_uv`` in this window.
+    ceiling_sd_uv : ndarray, shape (n_channels,), optional
+        An upper bound on σ_c (µV), e.g. the channel's σ in recent windows
+        without a pattern: during a long seizure the window's own σ, even without
+        the discharges, is raised by the seizure, so that its discharges would
+        not stand out from a "background" that is itself ictal. σ_slope is
+        scaled down by the same factor. NaN entries leave a channel unbounded.
     min_rel_amplitude, min_rel_slope : float
         Amplitude and slope relative to the channel's background (see module).
     min_amplitude_uv, min_slope_uv_per_ms : float
@@ -338,6 +345,14 @@ def detect_discharges(
     sd, sd_slope = _background(xc, ch[prelim], p[prelim], dur[prelim], fs)
     if given is not None:
         sd = given
+    if ceiling_sd_uv is not None:
+        ceil = np.asarray(ceiling_sd_uv, dtype=np.float64).reshape(-1)
+        if ceil.size != n_ch:
+            raise ValueError(f"ceiling_sd_uv must hold {n_ch} values, got {ceil.size}")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            factor = np.where(np.isfinite(ceil) & (ceil > 0) & (ceil < sd), ceil / sd, 1.0)
+        sd = sd * factor
+        sd_slope = sd_slope * factor
     amp_floor = np.maximum(min_rel_amplitude * sd, min_amplitude_uv)
     slope_floor = np.maximum(min_rel_slope * sd_slope, min_slope_uv_per_ms)
     ok = shaped & (amp >= amp_floor[ch]) & (slope >= slope_floor[ch])

@@ -414,6 +414,7 @@ def classify_window(
     t_start_s: float = 0.0,
     min_channels: int = 2,
     background_sd_uv: NDArray[np.float64] | None = None,
+    ceiling_sd_uv: NDArray[np.float64] | None = None,
 ) -> WindowTerm:
     """The ACNS 2021 rhythmic or periodic pattern of one window, or none.
 
@@ -433,6 +434,8 @@ def classify_window(
         Channels a pattern needs (see module).
     background_sd_uv : ndarray, shape (n_channels,), optional
         Running background σ per channel, passed to the discharge detector.
+    ceiling_sd_uv : ndarray, shape (n_channels,), optional
+        Upper bound on each channel's σ, passed to the discharge detector.
 
     Returns
     -------
@@ -446,7 +449,7 @@ def classify_window(
         raise ValueError(f"ch_names has {len(names)} names for {x.shape[0]} channels of x_uv")
     t0 = finite("t_start_s", t_start_s)
     k = count("min_channels", min_channels)
-    d = detect_discharges(x, fs, background_sd_uv=background_sd_uv)
+    d = detect_discharges(x, fs, background_sd_uv=background_sd_uv, ceiling_sd_uv=ceiling_sd_uv)
     r = channel_rhythm(x, fs, d)
     sides = [hemisphere_of(n) for n in names]
     groups, reasons = _make_groups(d, r, sides, k, x, fs)

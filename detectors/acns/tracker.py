@@ -63,6 +63,9 @@ __all__ = ["PatternEpisode", "PatternTracker", "PatternWindow", "main_term"]
 #: would alias), which halves the cost of the rules at 256 Hz
 MIN_RATE_HZ = 128.0
 
+#: windows without a pattern needed before their σ bounds a channel's background
+MIN_BACKGROUND_WINDOWS = 3
+
 #: confidence given to an event found by the ACNS rules alone: the criteria held;
 #: this is not a probability (the rules carry no calibrated uncertainty)
 RULE_CONFIDENCE = 0.8
@@ -148,6 +151,13 @@ class PatternTracker:
         Windows of the trailing run the rules look at.
     min_channels : int
         Channels a pattern needs (:func:`~detectors.acns.terms.classify_window`).
+    local_background : bool
+        Bound each channel's σ by its median σ over the last ``background_windows``
+        windows without a pattern (5 min), so that the discharges of a long
+        seizure are measured against the background before it, not against the
+        seizure itself (ACNS 2021: discharges stand out from the background).
+    background_windows : int
+        Windows without a pattern that make the local background.
     """
 
     def __init__(
@@ -159,6 +169,8 @@ class PatternTracker:
         settle_s: float = 2.0,
         max_run_windows: int = 12,
         min_channels: int = 2,
+        local_background: bool = True,
+        background_windows: int = 30,
     ) -> None:
         fs_in = positive("sfreq_hz", sfreq_hz)
         #: keep every ``step``-th sample: the windows are judged at ≥ 100 Hz
@@ -174,6 +186,8 @@ class PatternTracker:
         self._fs_in = fs_in
         self.max_run_windows = int(max_run_windows)
         self.min_channels = int(min_channels)
+        self.local_background = bool(local_background)
+        self.background_windows = int(background_windows)
         self.episodes: list[PatternEpisode] = []  # closed, in order
         self.current_episode: PatternEpisode | None = None
         self.latest: PatternWindow | None = None
@@ -190,6 +204,7 @@ class PatternTracker:
         self._good = np.ones(len(self.ch_names), dtype=bool)
         self._run: deque[WindowTerm] = deque(maxlen=self.max_run_windows)
         self._prev_term: WindowTerm | None = None
+        self._quiet_sd: deque[NDArray[np.float64]] = deque(maxlen=self.background_windows)
         self._close_episode()
         self.latest = None
 
@@ -259,8 +274,13 @@ class PatternTracker:
         names = tuple(self.ch_names[i] for i in idx)
         if len(idx) >= max(self.min_channels, 1):
             term = classify_window(
-                x[idx], self.sfreq_hz, names, t_start_s=t0, min_channels=self.min_channels
-            )
+                x[idx], self.sfreq_hz, names, t_start_s=t0, min_channels=self.min_channels,
+                ceiling_sd_uv=self._ceiling()[idx] if self.local_background else None,
+            )  # fmt: skip
+            if term.pattern is None and term.discharges is not None:
+                sd = np.full(len(self.ch_names), np.nan)
+                sd[idx] = term.discharges.background_sd_uv
+                self._quiet_sd.append(sd)
         else:
             term = WindowTerm(t0, self.window_s, None, (Reason("too_few_channels", len(idx)),))
         if term.pattern is None:
@@ -273,6 +293,17 @@ class PatternTracker:
         self.latest = win
         self.n_windows += 1
         return win
+
+    def _ceiling(self) -> NDArray[np.float64]:
+        """Per channel, the median σ of the recent windows without a pattern (NaN
+        until three such windows exist): the local background (see module)."""
+        if len(self._quiet_sd) < MIN_BACKGROUND_WINDOWS:
+            return np.full(len(self.ch_names), np.nan)
+        stack = np.stack(self._quiet_sd)
+        ok = np.isfinite(stack).sum(axis=0) >= MIN_BACKGROUND_WINDOWS
+        with np.errstate(all="ignore"):
+            med = np.nanmedian(np.where(np.isfinite(stack), stack, np.nan), axis=0)
+        return np.where(ok, med, np.nan)
 
     def _judge(self, term: WindowTerm) -> tuple[Decision, Decision]:
         if term.pattern is None:

@@ -355,3 +355,23 @@ def test_terms_check_their_inputs() -> None:
         classify_window(x, FS, NAMES_1020, min_channels=0)
     with pytest.raises(TypeError, match="windows"):
         evolution([1, 2])  # type: ignore[list-item]
+
+
+def test_a_ceiling_on_sigma_lets_a_dense_train_stand_out() -> None:
+    """A 3-Hz train of 70-µV, 60-ms transients on 20-µV background: the window's own
+    σ (18 µV without the discharges) hides about half of them; bounded by a local
+    background of 12 µV (recent windows without a pattern) all 30 stand out. A NaN
+    ceiling leaves its channel as it was."""
+    x = background(2, 10.0, rms_uv=20.0)[:2]
+    t = np.arange(x.shape[1]) / FS
+    for t0 in np.arange(0.2, 10.0, 1.0 / 3.0):
+        k = np.abs(t - t0) < 0.03
+        x[:, k] += 70.0 * (1.0 - np.abs(t[k] - t0) / 0.03)
+    free = detect_discharges(x, FS)
+    bounded = detect_discharges(x, FS, ceiling_sd_uv=np.array([12.0, np.nan]))
+    assert free.count_per_channel()[0] < 25
+    assert bounded.count_per_channel()[0] >= 28
+    assert bounded.background_sd_uv[0] == pytest.approx(12.0)
+    assert bounded.count_per_channel()[1] == free.count_per_channel()[1]
+    with pytest.raises(ValueError, match="ceiling_sd_uv"):
+        detect_discharges(x, FS, ceiling_sd_uv=np.array([12.0]))
