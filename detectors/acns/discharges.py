@@ -257,10 +257,10 @@ def _background(
     n_ch, n = xc.shape
     # marks of the excluded spans: +1 at each start, -1 after each end, summed
     half = np.ceil(dur_ms / 1000.0 * fs).astype(np.intp)
-    marks = np.zeros((n_ch, n + 1), dtype=np.int32)
-    np.add.at(marks, (ch, np.maximum(p - half, 0)), 1)
-    np.add.at(marks, (ch, np.minimum(p + half + 1, n)), -1)
-    keep = np.cumsum(marks[:, :n], axis=1) == 0
+    row = ch * (n + 1)
+    marks = np.bincount(row + np.maximum(p - half, 0), minlength=n_ch * (n + 1))
+    marks -= np.bincount(row + np.minimum(p + half + 1, n), minlength=n_ch * (n + 1))
+    keep = np.cumsum(marks.reshape(n_ch, n + 1)[:, :n], axis=1) == 0
     few = keep.sum(axis=1) <= n // 4
     keep[few] = True
     sd = _kept_median(np.abs(xc), keep)
