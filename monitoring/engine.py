@@ -426,11 +426,14 @@ class BedEngine:
                 self._acns_event = DetectedSeizure(onset, None, RULE_CONFIDENCE, chans,
                                                    pw.t_end_s)  # fmt: skip
         elif ev is not None:
-            # hysteresis: one window without the criteria (10 s) does not end a
-            # seizure; a second one in a row does, from the first one's start
-            if self._acns_quiet_from is None:
+            # hysteresis: a window that still holds a pattern but misses the criteria
+            # (e.g. discharges at 2.3 Hz for 10 s) does not end a seizure; a window
+            # without any pattern, or a second one in a row, does, from its start
+            if self._acns_quiet_from is None and pw.pattern is not None:
                 self._acns_quiet_from = pw.t_start_s
             else:
+                if self._acns_quiet_from is None:
+                    self._acns_quiet_from = pw.t_start_s
                 ev.offset_s = self._acns_quiet_from
                 self._union_end_s = max(self._union_end_s, ev.offset_s)
                 self._acns_event = None
