@@ -1133,5 +1133,29 @@
     }
   }
 
+  // read-only summary of a bed's merged trend series (what the plots draw), for
+  // tests and support: nothing here changes state
+  window.rsemonDebug = Object.freeze({
+    trends(bedId) {
+      const tr = S.trends.get(String(bedId));
+      if (!tr) return null;
+      const n = tr.t_s.length;
+      let maxStep = 0; let sorted = true;
+      for (let i = 1; i < n; i += 1) {
+        const step = tr.t_s[i] - tr.t_s[i - 1];
+        if (step <= 0) sorted = false;
+        maxStep = Math.max(maxStep, step);
+      }
+      const [x0, x1] = timeWindow(tr);
+      let inWindow = 0;
+      for (const ms of tr.ms) if (ms >= x0 && ms <= x1) inWindow += 1;
+      return {
+        n, n_unique: new Set(tr.t_s).size, sorted, max_step_s: maxStep,
+        first_t: n ? tr.t_s[0] : null, last_t: n ? tr.t_s[n - 1] : null,
+        n_in_window: inWindow, has_older: tr.hasOlder,
+      };
+    },
+  });
+
   init();
 })();
