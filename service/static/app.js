@@ -278,11 +278,17 @@
   // service: time = origin + t_s / speed (speed > 1 only for EDF beds replayed fast).
   const COLS = ['t_s', 'ms', 'sr', 'score', 'burden', 'burden60', 'll', 'coh', 'ictal', 'spec', ...BANDS.map((b) => `b_${b.key}`)];
   const TREND_PAGE = 14400; // rows per request (4 h at one hop per second)
+  const AUTO_SPANS_S = [60, 120, 300, 600, 900, 1800, 3600, 7200, 14400]; // "auto" window choices
 
   function trendStore(bedId) {
     let t = S.trends.get(bedId);
     if (!t) {
-      t = { freqs: null, lastT: -Infinity, t0ms: NaN, speed: 1, grewAt: 0, loaded: false, hasOlder: false };
+      // syncT/oldT: newest/oldest t_s of the contiguous range fetched from the store
+      // (null before the first page); live rows merge in whenever they arrive
+      t = {
+        freqs: null, lastT: -Infinity, t0ms: NaN, speed: 1, grewAt: 0, loaded: false,
+        syncT: null, oldT: null, hasOlder: false, backfilling: null,
+      };
       for (const c of COLS) t[c] = [];
       t.bands = {};
       for (const b of BANDS) t.bands[b.key] = t[`b_${b.key}`];
@@ -332,23 +338,49 @@
     return out;
   }
 
-  function appendColumns(tr, cols, atStart) {
-    for (const c of COLS) {
-      if (atStart) tr[c].unshift(...cols[c]);
-      else for (const v of cols[c]) tr[c].push(v);
+  function mergeColumns(tr, cols) {
+    // merge rows (sorted by t_s) into the store by t_s: a row already kept is
+    // replaced (the store's INSERT OR REPLACE), a new one goes where its time says,
+    // whichever of a fetched page or a live hop brought it first
+    const n = cols.t_s.length;
+    let added = 0;
+    const mid = []; // indices of new rows that fall inside the kept range
+    for (let j = 0; j < n; j += 1) {
+      const t = cols.t_s[j];
+      const k = lowerBound(tr.t_s, t);
+      if (k < tr.t_s.length && tr.t_s[k] === t) {
+        for (const c of COLS) tr[c][k] = cols[c][j];
+      } else if (k === tr.t_s.length) {
+        for (const c of COLS) tr[c].push(cols[c][j]);
+        added += 1;
+      } else mid.push(j);
+    }
+    if (mid.length) {
+      // one pass over both sorted runs (a backfilled page, or a gap filled)
+      const old = {};
+      for (const c of COLS) { old[c] = tr[c]; tr[c] = []; }
+      let i = 0; let m = 0;
+      while (i < old.t_s.length || m < mid.length) {
+        const takeNew = m < mid.length && (i >= old.t_s.length || cols.t_s[mid[m]] < old.t_s[i]);
+        if (takeNew) { for (const c of COLS) tr[c].push(cols[c][mid[m]]); m += 1; }
+        else { for (const c of COLS) tr[c].push(old[c][i]); i += 1; }
+      }
+      for (const b of BANDS) tr.bands[b.key] = tr[`b_${b.key}`];
+      added += mid.length;
     }
     tr.lastT = tr.t_s.length ? tr.t_s[tr.t_s.length - 1] : -Infinity;
+    return added;
   }
 
   function ingestTrendRows(bedId, rows) {
-    // live rows (e.g. from SSE hop events): only those after the last one kept
+    // rows from a fetched page or live hops, in any order; returns the rows added
     const tr = bedClock(bedId);
-    const fresh = rows.filter((r) => r && num(r.t_s) > tr.lastT).sort((x, y) => num(x.t_s) - num(y.t_s));
-    if (!fresh.length) return 0;
-    appendColumns(tr, rowsToColumns(tr, fresh), false);
-    tr.grewAt = Date.now();
+    const sorted = rows.filter((r) => r && isNum(num(r.t_s))).sort((x, y) => num(x.t_s) - num(y.t_s));
+    if (!sorted.length) return 0;
+    const added = mergeColumns(tr, rowsToColumns(tr, sorted));
+    if (added) tr.grewAt = Date.now();
     trimStore(tr);
-    return fresh.length;
+    return added;
   }
 
   function trimStore(tr) {
@@ -358,6 +390,7 @@
     if (!k) return;
     for (const c of COLS) tr[c].splice(0, k);
     tr.hasOlder = true;
+    tr.oldT = tr.t_s.length ? tr.t_s[0] : null;
   }
 
   async function fetchTrends(bedId, query) {
@@ -367,35 +400,61 @@
     return listOf(j, 'rows');
   }
 
+  const tOf = (rows, i) => num(rows[i].t_s);
+
   async function loadTrends(bedId) {
+    // The store is the reference: pages fetched from it are contiguous, from oldT to
+    // syncT; live hops (SSE) only bring rows sooner. Polling goes on from syncT, not
+    // from the newest live row, so a hop that lands first (or one the stream
+    // dropped) never hides a stored row.
     const tr = bedClock(bedId);
-    if (!tr.loaded || !tr.t_s.length) {
-      // first visit: the latest rows (newest page), older pages on demand
+    if (tr.syncT === null) {
+      // first visit: the newest page; older pages as the window needs them
       const rows = await fetchTrends(bedId, `limit=${TREND_PAGE}`);
-      tr.hasOlder = rows.length >= TREND_PAGE;
       ingestTrendRows(bedId, rows);
       tr.loaded = true;
-      return;
-    }
-    for (let k = 0; k < 5; k += 1) { // catch up after a pause in pages
-      const rows = await fetchTrends(bedId, `since_s=${encodeURIComponent(tr.lastT)}&limit=${TREND_PAGE}`);
-      ingestTrendRows(bedId, rows);
-      if (rows.length < TREND_PAGE) break;
+      if (rows.length) {
+        tr.oldT = tOf(rows, 0); tr.syncT = tOf(rows, rows.length - 1);
+        tr.hasOlder = rows.length >= TREND_PAGE;
+      }
+    } else {
+      for (let k = 0; k < 5; k += 1) { // catch up after a pause in pages
+        const rows = await fetchTrends(bedId, `since_s=${encodeURIComponent(tr.syncT)}&limit=${TREND_PAGE}`);
+        ingestTrendRows(bedId, rows);
+        if (rows.length) tr.syncT = Math.max(tr.syncT, tOf(rows, rows.length - 1));
+        if (rows.length < TREND_PAGE) break;
+      }
     }
     await backfill(bedId);
   }
 
-  async function backfill(bedId) {
-    // older rows when the chosen window reaches before the first row kept
+  function wantedSpanS() {
+    // the window the plots are asked for; "auto" may grow to its largest span
+    const sel = $('window-select').value;
+    return sel === 'auto' ? AUTO_SPANS_S[AUTO_SPANS_S.length - 1] : Number(sel);
+  }
+
+  function backfill(bedId) {
+    // older pages while the chosen window reaches before the oldest row fetched
     const tr = trendStore(bedId);
-    for (let k = 0; k < 8 && tr.hasOlder && tr.t_s.length; k += 1) {
-      const [x0] = timeWindow(tr);
-      if (tr.ms[0] <= x0) return;
-      const first = tr.t_s[0];
-      const rows = (await fetchTrends(bedId, `until_s=${encodeURIComponent(first - 1e-6)}&limit=${TREND_PAGE}`))
-        .filter((r) => num(r.t_s) < first).sort((x, y) => num(x.t_s) - num(y.t_s));
-      tr.hasOlder = rows.length >= TREND_PAGE;
-      if (rows.length) appendColumns(tr, rowsToColumns(tr, rows), true);
+    if (!tr.backfilling) {
+      tr.backfilling = backfillPages(bedId, tr).finally(() => { tr.backfilling = null; });
+    }
+    return tr.backfilling;
+  }
+
+  async function backfillPages(bedId, tr) {
+    for (let k = 0; k < 8 && tr.hasOlder && tr.oldT !== null; k += 1) {
+      const x1 = tr.ms.length ? tr.ms[tr.ms.length - 1] : Date.now();
+      if (msOf(tr, tr.oldT) <= x1 - wantedSpanS() * 1000) return;
+      const before = tr.oldT;
+      // until_s is inclusive: the page ends with the row at oldT, kept already
+      const rows = await fetchTrends(bedId, `until_s=${encodeURIComponent(before)}&limit=${TREND_PAGE}`);
+      const older = rows.filter((r) => num(r.t_s) < before);
+      tr.hasOlder = rows.length >= TREND_PAGE && older.length > 0;
+      if (!older.length) return;
+      ingestTrendRows(bedId, older);
+      tr.oldT = Math.min(...older.map((r) => num(r.t_s)));
     }
   }
 
@@ -815,7 +874,7 @@
     let span;
     if (sel === 'auto') {
       const have = n ? (tr.ms[n - 1] - tr.ms[0]) / 1000 : 0;
-      span = [60, 120, 300, 600, 900, 1800, 3600, 7200, 14400].find((s) => s >= have * 1.05) || 14400;
+      span = AUTO_SPANS_S.find((s) => s >= have * 1.05) || AUTO_SPANS_S[AUTO_SPANS_S.length - 1];
     } else span = Number(sel);
     return [x1 - span * 1000, x1];
   }
@@ -910,7 +969,8 @@
   }
 
   function seizureIntervals(tr, bedId) {
-    // runs of ictal hops, plus detected onsets/offsets reported as alerts
+    // runs of ictal hops, plus detected onsets/offsets reported as alerts; markers
+    // only where trends are kept (none before the first row or after the last)
     const out = [];
     let start = null;
     for (let i = 0; i < tr.ms.length; i += 1) {
@@ -919,14 +979,17 @@
     }
     if (start !== null) out.push([start, tr.ms[tr.ms.length - 1]]);
     const onsets = [];
-    if (isNum(tr.t0ms)) {
+    const n = tr.ms.length;
+    if (isNum(tr.t0ms) && n) {
+      const [lo, hi] = [tr.ms[0], tr.ms[n - 1]];
       for (const a of S.alerts.values()) {
         if (String(a.bed_id) !== bedId) continue;
         const d = { ...((a.details && a.details.eeg) || {}), ...(a.details || {}) };
         if (/seizure|breakthrough|recurrence/.test(a.kind || '') && isNum(num(d.onset_s))) {
           const on = msOf(tr, num(d.onset_s));
+          if (on < lo || on > hi) continue;
           onsets.push(on);
-          if (isNum(num(d.offset_s))) out.push([on, msOf(tr, num(d.offset_s))]);
+          if (isNum(num(d.offset_s))) out.push([on, Math.min(hi, msOf(tr, num(d.offset_s)))]);
         }
       }
     }
