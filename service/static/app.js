@@ -36,12 +36,13 @@
   const MAX_KEEP_S = 26 * 3600; // trend history kept in the browser per bed
   const POLL_BED_MS = 2000;
   const POLL_OVERVIEW_MS = 4000;
+  const YIELD_REFRESH_MS = 15000; // alarm yield re-read (and at once after an acknowledgement)
   const CSA_DB_RANGE = [-10, 40]; // fixed colour scale (dB re 1 µV²): no colour jumps
 
   const S = {
     role: null, name: null, renewTimer: null,
     beds: new Map(), states: new Map(), alerts: new Map(), trends: new Map(), treatments: new Map(),
-    treatmentsAt: 0,
+    treatmentsAt: 0, yields: new Map(), yieldAt: 0,
     route: { view: 'overview', bedId: null },
     es: null, esRetry: null, lastEventId: null, pollTimer: null, alertsSyncedAt: 0,
   };
@@ -487,7 +488,7 @@
     crumbs.replaceChildren();
     if (S.route.view === 'bed') {
       crumbs.append(el('a', { href: '#/', text: 'all beds' }), ' / ', S.route.bedId);
-      S.treatmentsAt = 0;
+      S.treatmentsAt = 0; S.yieldAt = 0;
       setDefaultFormTime();
     }
     renderCurrentView();
@@ -508,6 +509,7 @@
         setDefaultFormTime();
         const jobs = [loadState(id), loadTrends(id)];
         if (Date.now() - S.treatmentsAt > 10000) jobs.push(loadTreatments(id).catch(() => {}));
+        if (Date.now() - S.yieldAt > YIELD_REFRESH_MS) jobs.push(loadYield(id).catch(() => {}));
         await Promise.all(jobs);
       }
       if (Date.now() - S.alertsSyncedAt > 30000) await syncAlerts();
@@ -700,7 +702,55 @@
     }
     renderTreatments(st);
     renderAlertList();
+    renderYield();
     drawPlots();
+  }
+
+  // ------------------------------------------------------------------ alarm yield
+  const yieldPath = (bedId, format) => `/alerts/yield?bed_id=${encodeURIComponent(bedId)}${format ? `&format=${format}` : ''}`;
+
+  async function loadYield(bedId) {
+    S.yieldAt = Date.now();
+    S.yields.set(bedId, await http('GET', yieldPath(bedId)));
+  }
+
+  function spanText(days) {
+    if (!isNum(days)) return '—';
+    if (days >= 1) return `${days.toFixed(1)} bed-days`;
+    return days * 24 >= 1 ? `${(days * 24).toFixed(1)} h` : `${Math.max(0, days * 1440).toFixed(1)} min`;
+  }
+  const budgetText = (v) => (isNum(v) ? String(Number(v.toFixed(2))) : '—');
+
+  function rateText(v) {
+    if (!isNum(v)) return '—';
+    return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+  }
+
+  function renderYield() {
+    // budget state, then one row per alert kind (GET /alerts/yield for this bed)
+    const id = S.route.bedId;
+    const y = S.yields.get(id);
+    $('yield-csv').href = API + yieldPath(id, 'csv');
+    $('yield-csv').download = `alarm-yield-${id}.csv`;
+    const p = $('yield-budget');
+    const state = (y && y.budget_state) || 'unknown';
+    p.dataset.state = state;
+    p.className = `budget budget-${state}`;
+    const budget = y ? y.false_alarm_budget_per_bed_day : NaN;
+    const rate = y ? y.false_alarms_per_bed_day : NaN;
+    p.textContent = !y ? 'loading…'
+      : state === 'unknown' ? `no monitored time yet · budget ${budgetText(budget)} false alarm per bed-day`
+        : `${state === 'over' ? 'OVER budget' : 'within budget'}: ${rateText(rate)} false alarms per bed-day (budget ${budgetText(budget)})`;
+    $('yield-caption').textContent = y ? `${y.count} alert${y.count === 1 ? '' : 's'} over ${spanText(y.bed_days)} of monitoring` : '';
+    const kinds = (y && y.kinds) || [];
+    $('yield-rows').replaceChildren(...(kinds.length ? kinds.map((k) => el('tr', { 'data-kind': k.kind, 'data-testid': 'yield-row' },
+      el('th', { scope: 'row', text: String(k.kind).replace(/_/g, ' ') }),
+      el('td', { text: String(k.count) }),
+      el('td', { text: String(k.true_alarm) }),
+      el('td', { class: k.false_alarm ? 'has-false' : null, text: String(k.false_alarm) }),
+      el('td', { text: isNum(k.ppv) ? `${Math.round(k.ppv * 100)} %` : '—' }),
+      el('td', { text: rateText(k.per_bed_day) })))
+      : [el('tr', {}, el('td', { class: 'muted', colspan: '6', text: y ? 'no alerts' : '' }))]));
   }
 
   async function loadTreatments(bedId) {
@@ -779,6 +829,7 @@
       const j = await http('POST', `/alerts/${encodeURIComponent(id)}/ack`, label ? { label } : {});
       upsertAlert(j && j.id !== undefined ? j : { id, acked_at: new Date().toISOString(), acked_by: S.name || S.role });
       renderAlertList();
+      if (S.route.view === 'bed') loadYield(S.route.bedId).then(renderYield).catch(() => {});
     } catch (e) {
       btn.disabled = false; btn.textContent = 'Retry acknowledge';
       btn.title = `Acknowledge failed: ${e.message}`;
