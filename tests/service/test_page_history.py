@@ -166,11 +166,23 @@ def _summary(page: Any) -> dict[str, Any]:
     return dict(page.evaluate(f"window.rsemonDebug.trends({BED_ID!r})"))
 
 
+def _check_whole_history(page: Any, hs: HistoryServer) -> dict[str, Any]:
+    """The page's series holds and draws every stored row up to its newest, once each."""
+    got = _summary(page)
+    stored = _stored(hs)
+    seen = [t for t in stored if t <= got["last_t"]]
+    assert got["first_t"] == stored[0] == 1.0, got
+    assert got["n"] == len(seen), (got, len(seen), len(stored))
+    assert got["max_step_s"] <= 1.0 + 1e-6, got  # nothing missing in between
+    assert got["n_unique"] == got["n"] and got["sorted"], got  # no row twice
+    assert got["n_in_window"] == got["n"], got  # the chosen window spans every row kept
+    return got
+
+
 def test_bed_view_draws_whole_history_while_hops_arrive(history_server: HistoryServer) -> None:
     hs = history_server
     # live hops are arriving before the page opens
     opened_at_t = wait_for(lambda: (t := _stored(hs)) and t[-1] > hs.history_s + 2 and t[-1], 60)
-    after_t = opened_at_t + 3 * hs.speed  # rows that came after the page opened
     sync_playwright = _playwright()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -186,24 +198,19 @@ def test_bed_view_draws_whole_history_while_hops_arrive(history_server: HistoryS
             _wait_js(page, "document.querySelector('#conn').textContent === 'live'", 10_000)
             if hs.window != "auto":
                 page.select_option("#window-select", hs.window)
-            # the page has rows from after it opened
+            # the whole history is drawn once the page has loaded it ...
+            _wait_js(page, f"window.rsemonDebug.trends({BED_ID!r})?.first_t === 1", 30_000)
+            first = _check_whole_history(page, hs)
+            # ... and still after new hops arrived, with the rows that came after opening
+            after_t = max(opened_at_t, first["last_t"]) + 3 * hs.speed
             _wait_js(
                 page,
-                f"(window.rsemonDebug?.trends({BED_ID!r})?.last_t || 0) > {after_t}",
+                f"(window.rsemonDebug.trends({BED_ID!r})?.last_t || 0) > {after_t}",
                 timeout=30_000,
             )
             time.sleep(2.5)  # one poll more: the page's series has caught up with the store
-            got = _summary(page)
-            stored = _stored(hs)
-            seen = [t for t in stored if t <= got["last_t"]]
-            # the whole history, from the first stored row to rows that came after opening
-            assert got["first_t"] == stored[0] == 1.0, got
-            assert got["n"] == len(seen), (got, len(seen), len(stored))
-            assert got["last_t"] > after_t
-            assert got["max_step_s"] <= 1.0 + 1e-6, got  # nothing missing in between
-            assert got["n_unique"] == got["n"] and got["sorted"], got  # no row twice
-            # and drawn: the chosen window spans every row kept
-            assert got["n_in_window"] == got["n"], got
+            later = _check_whole_history(page, hs)
+            assert later["last_t"] > after_t and later["n"] > first["n"]
             assert not errors, errors
         finally:
             browser.close()
