@@ -486,9 +486,10 @@
     $('bed').hidden = S.route.view !== 'bed';
     const crumbs = $('crumbs');
     crumbs.replaceChildren();
+    S.yieldAt = 0; // the yield of what is now shown (one bed, or every bed) is read at once
     if (S.route.view === 'bed') {
       crumbs.append(el('a', { href: '#/', text: 'all beds' }), ' / ', S.route.bedId);
-      S.treatmentsAt = 0; S.yieldAt = 0;
+      S.treatmentsAt = 0;
       setDefaultFormTime();
     }
     renderCurrentView();
@@ -502,7 +503,9 @@
     try {
       if (view === 'overview') {
         await loadBeds();
-        await Promise.all([...S.beds.keys()].map((id) => loadState(id)));
+        const jobs = [...S.beds.keys()].map((id) => loadState(id));
+        if (Date.now() - S.yieldAt > YIELD_REFRESH_MS) jobs.push(loadYield('').catch(() => {}));
+        await Promise.all(jobs);
       } else {
         const id = S.route.bedId;
         if (!S.beds.has(id)) await loadBeds().catch(() => {});
@@ -585,6 +588,7 @@
       if (grid.children[i] !== card) grid.insertBefore(card, grid.children[i] || null);
       fillCard(card, id);
     });
+    renderYield($('overview-yield'), '');
     $('overview-updated').textContent = `updated ${hhmmss(Date.now())}`;
   }
 
@@ -702,12 +706,16 @@
     }
     renderTreatments(st);
     renderAlertList();
-    renderYield();
+    renderYield($('bed-yield'), id);
     drawPlots();
   }
 
   // ------------------------------------------------------------------ alarm yield
-  const yieldPath = (bedId, format) => `/alerts/yield?bed_id=${encodeURIComponent(bedId)}${format ? `&format=${format}` : ''}`;
+  // GET /alerts/yield for one bed (bed view) or every bed (overview, key '')
+  const yieldPath = (bedId, format) => {
+    const q = [bedId ? `bed_id=${encodeURIComponent(bedId)}` : '', format ? `format=${format}` : ''].filter(Boolean);
+    return `/alerts/yield${q.length ? `?${q.join('&')}` : ''}`;
+  };
 
   async function loadYield(bedId) {
     S.yieldAt = Date.now();
@@ -720,19 +728,19 @@
     return days * 24 >= 1 ? `${(days * 24).toFixed(1)} h` : `${Math.max(0, days * 1440).toFixed(1)} min`;
   }
   const budgetText = (v) => (isNum(v) ? String(Number(v.toFixed(2))) : '—');
-
   function rateText(v) {
     if (!isNum(v)) return '—';
     return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
   }
 
-  function renderYield() {
-    // budget state, then one row per alert kind (GET /alerts/yield for this bed)
-    const id = S.route.bedId;
-    const y = S.yields.get(id);
-    $('yield-csv').href = API + yieldPath(id, 'csv');
-    $('yield-csv').download = `alarm-yield-${id}.csv`;
-    const p = $('yield-budget');
+  function renderYield(root, bedId) {
+    // the budget state in words, then one row per alert kind, and the CSV link
+    if (!root.querySelector('.budget')) root.append($('yield-template').content.cloneNode(true));
+    const y = S.yields.get(bedId);
+    const csv = root.querySelector('.yield-csv');
+    csv.href = API + yieldPath(bedId, 'csv');
+    csv.download = bedId ? `alarm-yield-${bedId}.csv` : 'alarm-yield.csv';
+    const p = root.querySelector('.budget');
     const state = (y && y.budget_state) || 'unknown';
     p.dataset.state = state;
     p.className = `budget budget-${state}`;
@@ -741,9 +749,11 @@
     p.textContent = !y ? 'loading…'
       : state === 'unknown' ? `no monitored time yet · budget ${budgetText(budget)} false alarm per bed-day`
         : `${state === 'over' ? 'OVER budget' : 'within budget'}: ${rateText(rate)} false alarms per bed-day (budget ${budgetText(budget)})`;
-    $('yield-caption').textContent = y ? `${y.count} alert${y.count === 1 ? '' : 's'} over ${spanText(y.bed_days)} of monitoring` : '';
+    const beds = y && !bedId ? ` on ${y.n_beds} bed${y.n_beds === 1 ? '' : 's'}` : '';
+    root.querySelector('.yield-caption').textContent = y
+      ? `${y.count} alert${y.count === 1 ? '' : 's'} over ${spanText(y.bed_days)} of monitoring${beds}` : '';
     const kinds = (y && y.kinds) || [];
-    $('yield-rows').replaceChildren(...(kinds.length ? kinds.map((k) => el('tr', { 'data-kind': k.kind, 'data-testid': 'yield-row' },
+    root.querySelector('.yield-rows').replaceChildren(...(kinds.length ? kinds.map((k) => el('tr', { 'data-kind': k.kind, 'data-testid': 'yield-row' },
       el('th', { scope: 'row', text: String(k.kind).replace(/_/g, ' ') }),
       el('td', { text: String(k.count) }),
       el('td', { text: String(k.true_alarm) }),
@@ -829,7 +839,10 @@
       const j = await http('POST', `/alerts/${encodeURIComponent(id)}/ack`, label ? { label } : {});
       upsertAlert(j && j.id !== undefined ? j : { id, acked_at: new Date().toISOString(), acked_by: S.name || S.role });
       renderAlertList();
-      if (S.route.view === 'bed') loadYield(S.route.bedId).then(renderYield).catch(() => {});
+      if (S.route.view === 'bed') {
+        const bedId = S.route.bedId;
+        loadYield(bedId).then(() => { if (S.route.bedId === bedId) renderYield($('bed-yield'), bedId); }).catch(() => {});
+      }
     } catch (e) {
       btn.disabled = false; btn.textContent = 'Retry acknowledge';
       btn.title = `Acknowledge failed: ${e.message}`;

@@ -5,7 +5,8 @@ seconds. The bed view shows the false-alarm budget state from
 ``GET /api/v1/alerts/yield`` (within budget while nothing is labelled false), a
 per-kind table and a CSV export link. A clinician acknowledges an alert labelled
 ``false_alarm``: over a few minutes of monitoring that is far beyond the default
-budget of one false alarm per bed-day, and the page says so without a reload.
+budget of one false alarm per bed-day, and the page says so without a reload; the
+overview says so for every bed together.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ BED_ID = "ICU-Y"
 #: 300 s of recording (seizure at 150-210 s) in about 6 s.
 SPEED = 50.0
 
-BUDGET_STATE = "document.querySelector('[data-testid=yield-budget]').dataset.state"
+BUDGET_STATE = "document.querySelector('#bed [data-testid=yield-budget]').dataset.state"
 
 
 @pytest.fixture(scope="module")
@@ -79,18 +80,18 @@ def test_bed_view_shows_over_budget_after_false_alarm_labels(yield_server: Serve
             page.wait_for_selector("[data-testid=bed-title]", state="visible")
             # nothing labelled yet: within budget, and a row per alert kind raised
             _wait_js(page, f"{BUDGET_STATE} === 'within'", 15_000)
-            assert "within budget" in page.inner_text("[data-testid=yield-budget]")
+            assert "within budget" in page.inner_text("#bed [data-testid=yield-budget]")
             kinds = {a["kind"] for a in alerts()}
-            _wait_js(page, "document.querySelectorAll('[data-testid=yield-row]').length > 0")
+            _wait_js(page, "document.querySelectorAll('#bed [data-testid=yield-row]').length > 0")
             shown = set(
                 page.eval_on_selector_all(
-                    "[data-testid=yield-row]", "rows => rows.map(r => r.dataset.kind)"
+                    "#bed [data-testid=yield-row]", "rows => rows.map(r => r.dataset.kind)"
                 )
             )
             assert shown and shown <= kinds, (shown, kinds)
 
             # the CSV export, as the link fetches it (same origin, session cookie)
-            href = page.get_attribute("[data-testid=yield-csv]", "href")
+            href = page.get_attribute("#bed [data-testid=yield-csv]", "href")
             assert href and "format=csv" in href and f"bed_id={BED_ID}" in href
             csv = page.evaluate(
                 "async (u) => { const r = await fetch(u, {credentials: 'same-origin'});"
@@ -109,9 +110,9 @@ def test_bed_view_shows_over_budget_after_false_alarm_labels(yield_server: Serve
             item.locator("[data-testid=ack-button]").click()
             _wait_js(page, f"{BUDGET_STATE} === 'over'", 15_000)
             assert page.evaluate("window.__sameDocument === true")
-            text = page.inner_text("[data-testid=yield-budget]")
+            text = page.inner_text("#bed [data-testid=yield-budget]")
             assert "OVER budget" in text and "(budget 1)" in text, text
-            row = page.locator(f"[data-testid=yield-row][data-kind='{kind}']")
+            row = page.locator(f"#bed [data-testid=yield-row][data-kind='{kind}']")
             assert row.locator("td").nth(2).inner_text() == "1"  # false alarms of that kind
             server = httpx.get(
                 f"{srv.url}/api/v1/alerts/yield?bed_id={BED_ID}",
@@ -120,6 +121,9 @@ def test_bed_view_shows_over_budget_after_false_alarm_labels(yield_server: Serve
             ).json()
             assert server["budget_state"] == "over"
             assert server["false_alarms_per_bed_day"] > server["false_alarm_budget_per_bed_day"]
+            # the overview says the same for every bed together
+            page.goto(f"{srv.url}/#/")
+            _wait_js(page, f"{BUDGET_STATE.replace('#bed', '#overview')} === 'over'", 15_000)
             assert not errors, errors
         finally:
             browser.close()
