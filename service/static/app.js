@@ -8,6 +8,13 @@
  *   renew the cookie; it never goes into a URL.
  *   live: EventSource on /api/v1/alerts/stream (alerts; also hop/state events when
  *   the service sends them) + incremental GET /beds/{id}/trends?since_s= polling.
+ *   trends: one series per bed, kept sorted by t_s. Fetched pages and live hop rows
+ *   merge into it by t_s whichever arrives first (a row already kept is replaced,
+ *   never doubled). Polling goes on from the newest row *fetched* (the store is
+ *   complete; the SSE stream may drop hop rows under load), and older pages are
+ *   fetched (until_s=) while the chosen time window reaches before the oldest one.
+ *   yield: GET /alerts/yield (per bed on the bed view, every bed on the overview):
+ *   the false-alarm budget state, a per-kind table and a CSV link.
  *
  * Plots are drawn on <canvas> by the functions below: clock time (HH:MM) on x,
  * units on y, Okabe-Ito colours for lines, viridis for the spectral array (both
