@@ -1283,10 +1283,13 @@
       const [x0, x1] = timeWindow(tr);
       let inWindow = 0;
       for (const ms of tr.ms) if (ms >= x0 && ms <= x1) inWindow += 1;
+      const toT = (ms) => ((ms - tr.t0ms) * tr.speed) / 1000;
+      const onsets = seizureIntervals(tr, String(bedId)).onsets.filter((ms) => ms >= x0 && ms <= x1);
       return {
         n, n_unique: new Set(tr.t_s).size, sorted, max_step_s: maxStep,
         first_t: n ? tr.t_s[0] : null, last_t: n ? tr.t_s[n - 1] : null,
         n_in_window: inWindow, has_older: tr.hasOlder,
+        onset_marks_t: onsets.map((ms) => Math.round(toT(ms) * 1000) / 1000), // seizure markers drawn
       };
     },
   });

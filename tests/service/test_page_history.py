@@ -31,8 +31,10 @@ import httpx
 import numpy as np
 import pytest
 
+from detectors.alerts import Alert
+from service.clock import BedClock, parse_iso
 from service.db import Database
-from service.store import TREND_FIELDS
+from service.store import TREND_FIELDS, apply_alert_changes
 from tests.service.conftest import ServerProcess, bearer, make_tokens, wait_for
 from tests.service.test_page import CHROMIUM, CHROMIUM_ARGS, _playwright, _sign_in, _wait_js
 
@@ -85,6 +87,22 @@ def _history_rows(admission_id: int, history_s: int) -> list[tuple[Any, ...]]:
     return rows
 
 
+def _seizure_alerts(history_s: int) -> list[Alert]:
+    """A seizure inside the stored history, and one whose onset precedes every row."""
+    return [
+        Alert(
+            key=f"seizure_{onset_s:g}",
+            kind="seizure_onset",
+            severity="high",
+            message="seizure onset",
+            t_s=onset_s + 10,
+            origin="engine",
+            details={"onset_s": onset_s, "offset_s": onset_s + 60},
+        )  # fmt: skip
+        for onset_s in (history_s / 2, 0.25)
+    ]
+
+
 @dataclass
 class HistoryServer:
     srv: ServerProcess
@@ -126,7 +144,8 @@ def history_server(
             timeout=30,
         )
         assert r.status_code in (200, 201), r.text
-        admission_id = int(r.json()["admission_id"])
+        bed = r.json()
+        admission_id = int(bed["admission_id"])
     finally:
         srv.stop(signal.SIGTERM)
     # the history a longer-running service would have stored, then resume after it
@@ -143,6 +162,8 @@ def history_server(
                 "UPDATE beds SET position_s = ? WHERE admission_id = ?",
                 (float(history_s), admission_id),
             )
+            clock = BedClock(parse_iso(bed["clock_origin"]), speed)
+            apply_alert_changes(conn, admission_id, BED_ID, clock, _seizure_alerts(history_s))
     finally:
         db.close()
     srv.start()
@@ -176,6 +197,9 @@ def _check_whole_history(page: Any, hs: HistoryServer) -> dict[str, Any]:
     assert got["max_step_s"] <= 1.0 + 1e-6, got  # nothing missing in between
     assert got["n_unique"] == got["n"] and got["sorted"], got  # no row twice
     assert got["n_in_window"] == got["n"], got  # the chosen window spans every row kept
+    # seizure markers only where trends are drawn: the one in the history, not the
+    # one before the first row
+    assert got["onset_marks_t"] == [hs.history_s / 2], got
     return got
 
 
