@@ -511,7 +511,7 @@
       if (view === 'overview') {
         await loadBeds();
         const jobs = [...S.beds.keys()].map((id) => loadState(id));
-        if (Date.now() - S.yieldAt > YIELD_REFRESH_MS) jobs.push(loadYield('').catch(() => {}));
+        if (Date.now() - S.yieldAt > YIELD_REFRESH_MS) jobs.push(refreshYield(''));
         await Promise.all(jobs);
       } else {
         const id = S.route.bedId;
@@ -519,7 +519,7 @@
         setDefaultFormTime();
         const jobs = [loadState(id), loadTrends(id)];
         if (Date.now() - S.treatmentsAt > 10000) jobs.push(loadTreatments(id).catch(() => {}));
-        if (Date.now() - S.yieldAt > YIELD_REFRESH_MS) jobs.push(loadYield(id).catch(() => {}));
+        if (Date.now() - S.yieldAt > YIELD_REFRESH_MS) jobs.push(refreshYield(id));
         await Promise.all(jobs);
       }
       if (Date.now() - S.alertsSyncedAt > 30000) await syncAlerts();
@@ -726,7 +726,20 @@
 
   async function loadYield(bedId) {
     S.yieldAt = Date.now();
-    S.yields.set(bedId, await http('GET', yieldPath(bedId)));
+    try {
+      S.yields.set(bedId, await http('GET', yieldPath(bedId)));
+    } catch (e) {
+      S.yieldAt = 0; // try again at the next poll
+      throw e;
+    }
+  }
+
+  function refreshYield(bedId) {
+    // read and show at once (whatever else the poll is waiting for); never throws
+    return loadYield(bedId).then(() => {
+      if (bedId && S.route.view === 'bed' && S.route.bedId === bedId) renderYield($('bed-yield'), bedId);
+      if (!bedId && S.route.view === 'overview') renderYield($('overview-yield'), '');
+    }).catch(() => {});
   }
 
   function spanText(days) {
@@ -846,10 +859,7 @@
       const j = await http('POST', `/alerts/${encodeURIComponent(id)}/ack`, label ? { label } : {});
       upsertAlert(j && j.id !== undefined ? j : { id, acked_at: new Date().toISOString(), acked_by: S.name || S.role });
       renderAlertList();
-      if (S.route.view === 'bed') {
-        const bedId = S.route.bedId;
-        loadYield(bedId).then(() => { if (S.route.bedId === bedId) renderYield($('bed-yield'), bedId); }).catch(() => {});
-      }
+      if (S.route.view === 'bed') refreshYield(S.route.bedId);
     } catch (e) {
       btn.disabled = false; btn.textContent = 'Retry acknowledge';
       btn.title = `Acknowledge failed: ${e.message}`;

@@ -14,6 +14,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,6 +29,15 @@ BED_ID = "ICU-Y"
 SPEED = 50.0
 
 BUDGET_STATE = "document.querySelector('#bed [data-testid=yield-budget]').dataset.state"
+
+
+def _wait_budget(page: Any, state: str, view: str = "#bed") -> None:
+    """Wait for the budget state of a view; on time-out say what the page shows."""
+    try:
+        _wait_js(page, f"{BUDGET_STATE.replace('#bed', view)} === {state!r}", 30_000)
+    except AssertionError as exc:
+        shown = page.inner_text(f"{view} [data-testid=yield-budget]")
+        raise AssertionError(f"{exc}; the page shows {shown!r}") from None
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +89,7 @@ def test_bed_view_shows_over_budget_after_false_alarm_labels(yield_server: Serve
             page.goto(f"{srv.url}/#/bed/{BED_ID}")
             page.wait_for_selector("[data-testid=bed-title]", state="visible")
             # nothing labelled yet: within budget, and a row per alert kind raised
-            _wait_js(page, f"{BUDGET_STATE} === 'within'", 15_000)
+            _wait_budget(page, "within")
             assert "within budget" in page.inner_text("#bed [data-testid=yield-budget]")
             kinds = {a["kind"] for a in alerts()}
             _wait_js(page, "document.querySelectorAll('#bed [data-testid=yield-row]').length > 0")
@@ -108,7 +118,7 @@ def test_bed_view_shows_over_budget_after_false_alarm_labels(yield_server: Serve
             kind = item.get_attribute("data-kind")
             item.locator("[data-testid=ack-label]").select_option("false_alarm")
             item.locator("[data-testid=ack-button]").click()
-            _wait_js(page, f"{BUDGET_STATE} === 'over'", 15_000)
+            _wait_budget(page, "over")
             assert page.evaluate("window.__sameDocument === true")
             text = page.inner_text("#bed [data-testid=yield-budget]")
             assert "OVER budget" in text and "(budget 1)" in text, text
@@ -123,7 +133,7 @@ def test_bed_view_shows_over_budget_after_false_alarm_labels(yield_server: Serve
             assert server["false_alarms_per_bed_day"] > server["false_alarm_budget_per_bed_day"]
             # the overview says the same for every bed together
             page.goto(f"{srv.url}/#/")
-            _wait_js(page, f"{BUDGET_STATE.replace('#bed', '#overview')} === 'over'", 15_000)
+            _wait_budget(page, "over", "#overview")
             assert not errors, errors
         finally:
             browser.close()
