@@ -205,6 +205,7 @@
     es.addEventListener('alert', (e) => {
       if (e.lastEventId && /^\d+$/.test(e.lastEventId)) S.lastEventId = e.lastEventId;
       try { upsertAlert(JSON.parse(e.data)); } catch (_) { /* ignore a bad frame */ }
+      S.yieldAt = 0; // an alert raised or labelled (here or elsewhere): re-read the yield at the next poll
       renderAlertsEverywhere();
     });
     // optional richer events, used when the service publishes them
