@@ -214,6 +214,9 @@ def test_bed_view_draws_whole_history_while_hops_arrive(history_server: HistoryS
             page = browser.new_context(viewport={"width": 1440, "height": 1100}).new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on(
+                "console", lambda m: "Content Security Policy" in m.text and errors.append(m.text)
+            )
             _sign_in(page, hs.base, hs.tokens["viewer"])
             # hop rows reach the page over SSE before the bed view asks for the history
             _wait_js(page, f"(window.rsemonDebug.trends({BED_ID!r})?.n || 0) > 0", 20_000)
