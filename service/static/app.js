@@ -8,6 +8,13 @@
  *   renew the cookie; it never goes into a URL.
  *   live: EventSource on /api/v1/alerts/stream (alerts; also hop/state events when
  *   the service sends them) + incremental GET /beds/{id}/trends?since_s= polling.
+ *   trends: one series per bed, kept sorted by t_s. Fetched pages and live hop rows
+ *   merge into it by t_s whichever arrives first (a row already kept is replaced,
+ *   never doubled). Polling goes on from the newest row *fetched* (the store is
+ *   complete; the SSE stream may drop hop rows under load), and older pages are
+ *   fetched (until_s=) while the chosen time window reaches before the oldest one.
+ *   yield: GET /alerts/yield (per bed on the bed view, every bed on the overview):
+ *   the false-alarm budget state, a per-kind table and a CSV link.
  *
  * Plots are drawn on <canvas> by the functions below: clock time (HH:MM) on x,
  * units on y, Okabe-Ito colours for lines, viridis for the spectral array (both
@@ -36,12 +43,13 @@
   const MAX_KEEP_S = 26 * 3600; // trend history kept in the browser per bed
   const POLL_BED_MS = 2000;
   const POLL_OVERVIEW_MS = 4000;
+  const YIELD_REFRESH_MS = 15000; // alarm yield re-read (and at once after an acknowledgement)
   const CSA_DB_RANGE = [-10, 40]; // fixed colour scale (dB re 1 µV²): no colour jumps
 
   const S = {
     role: null, name: null, renewTimer: null,
     beds: new Map(), states: new Map(), alerts: new Map(), trends: new Map(), treatments: new Map(),
-    treatmentsAt: 0,
+    treatmentsAt: 0, yields: new Map(), yieldAt: 0,
     route: { view: 'overview', bedId: null },
     es: null, esRetry: null, lastEventId: null, pollTimer: null, alertsSyncedAt: 0,
   };
@@ -197,6 +205,7 @@
     es.addEventListener('alert', (e) => {
       if (e.lastEventId && /^\d+$/.test(e.lastEventId)) S.lastEventId = e.lastEventId;
       try { upsertAlert(JSON.parse(e.data)); } catch (_) { /* ignore a bad frame */ }
+      S.yieldAt = 0; // an alert raised or labelled (here or elsewhere): re-read the yield at the next poll
       renderAlertsEverywhere();
     });
     // optional richer events, used when the service publishes them
@@ -278,11 +287,17 @@
   // service: time = origin + t_s / speed (speed > 1 only for EDF beds replayed fast).
   const COLS = ['t_s', 'ms', 'sr', 'score', 'burden', 'burden60', 'll', 'coh', 'ictal', 'spec', ...BANDS.map((b) => `b_${b.key}`)];
   const TREND_PAGE = 14400; // rows per request (4 h at one hop per second)
+  const AUTO_SPANS_S = [60, 120, 300, 600, 900, 1800, 3600, 7200, 14400]; // "auto" window choices
 
   function trendStore(bedId) {
     let t = S.trends.get(bedId);
     if (!t) {
-      t = { freqs: null, lastT: -Infinity, t0ms: NaN, speed: 1, grewAt: 0, loaded: false, hasOlder: false };
+      // syncT/oldT: newest/oldest t_s of the contiguous range fetched from the store
+      // (null before the first page); live rows merge in whenever they arrive
+      t = {
+        freqs: null, lastT: -Infinity, t0ms: NaN, speed: 1, grewAt: 0, loaded: false,
+        syncT: null, oldT: null, hasOlder: false, backfilling: null,
+      };
       for (const c of COLS) t[c] = [];
       t.bands = {};
       for (const b of BANDS) t.bands[b.key] = t[`b_${b.key}`];
@@ -332,23 +347,49 @@
     return out;
   }
 
-  function appendColumns(tr, cols, atStart) {
-    for (const c of COLS) {
-      if (atStart) tr[c].unshift(...cols[c]);
-      else for (const v of cols[c]) tr[c].push(v);
+  function mergeColumns(tr, cols) {
+    // merge rows (sorted by t_s) into the store by t_s: a row already kept is
+    // replaced (the store's INSERT OR REPLACE), a new one goes where its time says,
+    // whichever of a fetched page or a live hop brought it first
+    const n = cols.t_s.length;
+    let added = 0;
+    const mid = []; // indices of new rows that fall inside the kept range
+    for (let j = 0; j < n; j += 1) {
+      const t = cols.t_s[j];
+      const k = lowerBound(tr.t_s, t);
+      if (k < tr.t_s.length && tr.t_s[k] === t) {
+        for (const c of COLS) tr[c][k] = cols[c][j];
+      } else if (k === tr.t_s.length) {
+        for (const c of COLS) tr[c].push(cols[c][j]);
+        added += 1;
+      } else mid.push(j);
+    }
+    if (mid.length) {
+      // one pass over both sorted runs (a backfilled page, or a gap filled)
+      const old = {};
+      for (const c of COLS) { old[c] = tr[c]; tr[c] = []; }
+      let i = 0; let m = 0;
+      while (i < old.t_s.length || m < mid.length) {
+        const takeNew = m < mid.length && (i >= old.t_s.length || cols.t_s[mid[m]] < old.t_s[i]);
+        if (takeNew) { for (const c of COLS) tr[c].push(cols[c][mid[m]]); m += 1; }
+        else { for (const c of COLS) tr[c].push(old[c][i]); i += 1; }
+      }
+      for (const b of BANDS) tr.bands[b.key] = tr[`b_${b.key}`];
+      added += mid.length;
     }
     tr.lastT = tr.t_s.length ? tr.t_s[tr.t_s.length - 1] : -Infinity;
+    return added;
   }
 
   function ingestTrendRows(bedId, rows) {
-    // live rows (e.g. from SSE hop events): only those after the last one kept
+    // rows from a fetched page or live hops, in any order; returns the rows added
     const tr = bedClock(bedId);
-    const fresh = rows.filter((r) => r && num(r.t_s) > tr.lastT).sort((x, y) => num(x.t_s) - num(y.t_s));
-    if (!fresh.length) return 0;
-    appendColumns(tr, rowsToColumns(tr, fresh), false);
-    tr.grewAt = Date.now();
+    const sorted = rows.filter((r) => r && isNum(num(r.t_s))).sort((x, y) => num(x.t_s) - num(y.t_s));
+    if (!sorted.length) return 0;
+    const added = mergeColumns(tr, rowsToColumns(tr, sorted));
+    if (added) tr.grewAt = Date.now();
     trimStore(tr);
-    return fresh.length;
+    return added;
   }
 
   function trimStore(tr) {
@@ -358,6 +399,7 @@
     if (!k) return;
     for (const c of COLS) tr[c].splice(0, k);
     tr.hasOlder = true;
+    tr.oldT = tr.t_s.length ? tr.t_s[0] : null;
   }
 
   async function fetchTrends(bedId, query) {
@@ -367,35 +409,61 @@
     return listOf(j, 'rows');
   }
 
+  const tOf = (rows, i) => num(rows[i].t_s);
+
   async function loadTrends(bedId) {
+    // The store is the reference: pages fetched from it are contiguous, from oldT to
+    // syncT; live hops (SSE) only bring rows sooner. Polling goes on from syncT, not
+    // from the newest live row, so a hop that lands first (or one the stream
+    // dropped) never hides a stored row.
     const tr = bedClock(bedId);
-    if (!tr.loaded || !tr.t_s.length) {
-      // first visit: the latest rows (newest page), older pages on demand
+    if (tr.syncT === null) {
+      // first visit: the newest page; older pages as the window needs them
       const rows = await fetchTrends(bedId, `limit=${TREND_PAGE}`);
-      tr.hasOlder = rows.length >= TREND_PAGE;
       ingestTrendRows(bedId, rows);
       tr.loaded = true;
-      return;
-    }
-    for (let k = 0; k < 5; k += 1) { // catch up after a pause in pages
-      const rows = await fetchTrends(bedId, `since_s=${encodeURIComponent(tr.lastT)}&limit=${TREND_PAGE}`);
-      ingestTrendRows(bedId, rows);
-      if (rows.length < TREND_PAGE) break;
+      if (rows.length) {
+        tr.oldT = tOf(rows, 0); tr.syncT = tOf(rows, rows.length - 1);
+        tr.hasOlder = rows.length >= TREND_PAGE;
+      }
+    } else {
+      for (let k = 0; k < 5; k += 1) { // catch up after a pause in pages
+        const rows = await fetchTrends(bedId, `since_s=${encodeURIComponent(tr.syncT)}&limit=${TREND_PAGE}`);
+        ingestTrendRows(bedId, rows);
+        if (rows.length) tr.syncT = Math.max(tr.syncT, tOf(rows, rows.length - 1));
+        if (rows.length < TREND_PAGE) break;
+      }
     }
     await backfill(bedId);
   }
 
-  async function backfill(bedId) {
-    // older rows when the chosen window reaches before the first row kept
+  function wantedSpanS() {
+    // the window the plots are asked for; "auto" may grow to its largest span
+    const sel = $('window-select').value;
+    return sel === 'auto' ? AUTO_SPANS_S[AUTO_SPANS_S.length - 1] : Number(sel);
+  }
+
+  function backfill(bedId) {
+    // older pages while the chosen window reaches before the oldest row fetched
     const tr = trendStore(bedId);
-    for (let k = 0; k < 8 && tr.hasOlder && tr.t_s.length; k += 1) {
-      const [x0] = timeWindow(tr);
-      if (tr.ms[0] <= x0) return;
-      const first = tr.t_s[0];
-      const rows = (await fetchTrends(bedId, `until_s=${encodeURIComponent(first - 1e-6)}&limit=${TREND_PAGE}`))
-        .filter((r) => num(r.t_s) < first).sort((x, y) => num(x.t_s) - num(y.t_s));
-      tr.hasOlder = rows.length >= TREND_PAGE;
-      if (rows.length) appendColumns(tr, rowsToColumns(tr, rows), true);
+    if (!tr.backfilling) {
+      tr.backfilling = backfillPages(bedId, tr).finally(() => { tr.backfilling = null; });
+    }
+    return tr.backfilling;
+  }
+
+  async function backfillPages(bedId, tr) {
+    for (let k = 0; k < 8 && tr.hasOlder && tr.oldT !== null; k += 1) {
+      const x1 = tr.ms.length ? tr.ms[tr.ms.length - 1] : Date.now();
+      if (msOf(tr, tr.oldT) <= x1 - wantedSpanS() * 1000) return;
+      const before = tr.oldT;
+      // until_s is inclusive: the page ends with the row at oldT, kept already
+      const rows = await fetchTrends(bedId, `until_s=${encodeURIComponent(before)}&limit=${TREND_PAGE}`);
+      const older = rows.filter((r) => num(r.t_s) < before);
+      tr.hasOlder = rows.length >= TREND_PAGE && older.length > 0;
+      if (!older.length) return;
+      ingestTrendRows(bedId, older);
+      tr.oldT = Math.min(...older.map((r) => num(r.t_s)));
     }
   }
 
@@ -426,6 +494,7 @@
     $('bed').hidden = S.route.view !== 'bed';
     const crumbs = $('crumbs');
     crumbs.replaceChildren();
+    S.yieldAt = 0; // the yield of what is now shown (one bed, or every bed) is read at once
     if (S.route.view === 'bed') {
       crumbs.append(el('a', { href: '#/', text: 'all beds' }), ' / ', S.route.bedId);
       S.treatmentsAt = 0;
@@ -442,13 +511,16 @@
     try {
       if (view === 'overview') {
         await loadBeds();
-        await Promise.all([...S.beds.keys()].map((id) => loadState(id)));
+        const jobs = [...S.beds.keys()].map((id) => loadState(id));
+        if (Date.now() - S.yieldAt > YIELD_REFRESH_MS) jobs.push(refreshYield(''));
+        await Promise.all(jobs);
       } else {
         const id = S.route.bedId;
         if (!S.beds.has(id)) await loadBeds().catch(() => {});
         setDefaultFormTime();
         const jobs = [loadState(id), loadTrends(id)];
         if (Date.now() - S.treatmentsAt > 10000) jobs.push(loadTreatments(id).catch(() => {}));
+        if (Date.now() - S.yieldAt > YIELD_REFRESH_MS) jobs.push(refreshYield(id));
         await Promise.all(jobs);
       }
       if (Date.now() - S.alertsSyncedAt > 30000) await syncAlerts();
@@ -524,6 +596,7 @@
       if (grid.children[i] !== card) grid.insertBefore(card, grid.children[i] || null);
       fillCard(card, id);
     });
+    renderYield($('overview-yield'), '');
     $('overview-updated').textContent = `updated ${hhmmss(Date.now())}`;
   }
 
@@ -641,7 +714,74 @@
     }
     renderTreatments(st);
     renderAlertList();
+    renderYield($('bed-yield'), id);
     drawPlots();
+  }
+
+  // ------------------------------------------------------------------ alarm yield
+  // GET /alerts/yield for one bed (bed view) or every bed (overview, key '')
+  const yieldPath = (bedId, format) => {
+    const q = [bedId ? `bed_id=${encodeURIComponent(bedId)}` : '', format ? `format=${format}` : ''].filter(Boolean);
+    return `/alerts/yield${q.length ? `?${q.join('&')}` : ''}`;
+  };
+
+  async function loadYield(bedId) {
+    S.yieldAt = Date.now();
+    try {
+      S.yields.set(bedId, await http('GET', yieldPath(bedId)));
+    } catch (e) {
+      S.yieldAt = 0; // try again at the next poll
+      throw e;
+    }
+  }
+
+  function refreshYield(bedId) {
+    // read and show at once (whatever else the poll is waiting for); never throws
+    return loadYield(bedId).then(() => {
+      if (bedId && S.route.view === 'bed' && S.route.bedId === bedId) renderYield($('bed-yield'), bedId);
+      if (!bedId && S.route.view === 'overview') renderYield($('overview-yield'), '');
+    }).catch(() => {});
+  }
+
+  function spanText(days) {
+    if (!isNum(days)) return '—';
+    if (days >= 1) return `${days.toFixed(1)} bed-days`;
+    return days * 24 >= 1 ? `${(days * 24).toFixed(1)} h` : `${Math.max(0, days * 1440).toFixed(1)} min`;
+  }
+  const budgetText = (v) => (isNum(v) ? String(Number(v.toFixed(2))) : '—');
+  function rateText(v) {
+    if (!isNum(v)) return '—';
+    return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+  }
+
+  function renderYield(root, bedId) {
+    // the budget state in words, then one row per alert kind, and the CSV link
+    if (!root.querySelector('.budget')) root.append($('yield-template').content.cloneNode(true));
+    const y = S.yields.get(bedId);
+    const csv = root.querySelector('.yield-csv');
+    csv.href = API + yieldPath(bedId, 'csv');
+    csv.download = bedId ? `alarm-yield-${bedId}.csv` : 'alarm-yield.csv';
+    const p = root.querySelector('.budget');
+    const state = (y && y.budget_state) || 'unknown';
+    p.dataset.state = state;
+    p.className = `budget budget-${state}`;
+    const budget = y ? y.false_alarm_budget_per_bed_day : NaN;
+    const rate = y ? y.false_alarms_per_bed_day : NaN;
+    p.textContent = !y ? 'loading…'
+      : state === 'unknown' ? `no monitored time yet · budget ${budgetText(budget)} false alarm per bed-day`
+        : `${state === 'over' ? 'OVER budget' : 'within budget'}: ${rateText(rate)} false alarms per bed-day (budget ${budgetText(budget)})`;
+    const beds = y && !bedId ? ` on ${y.n_beds} bed${y.n_beds === 1 ? '' : 's'}` : '';
+    root.querySelector('.yield-caption').textContent = y
+      ? `${y.count} alert${y.count === 1 ? '' : 's'} over ${spanText(y.bed_days)} of monitoring${beds}` : '';
+    const kinds = (y && y.kinds) || [];
+    root.querySelector('.yield-rows').replaceChildren(...(kinds.length ? kinds.map((k) => el('tr', { 'data-kind': k.kind, 'data-testid': 'yield-row' },
+      el('th', { scope: 'row', text: String(k.kind).replace(/_/g, ' ') }),
+      el('td', { text: String(k.count) }),
+      el('td', { text: String(k.true_alarm) }),
+      el('td', { class: k.false_alarm ? 'has-false' : null, text: String(k.false_alarm) }),
+      el('td', { text: isNum(k.ppv) ? `${Math.round(k.ppv * 100)} %` : '—' }),
+      el('td', { text: rateText(k.per_bed_day) })))
+      : [el('tr', {}, el('td', { class: 'muted', colspan: '6', text: y ? 'no alerts' : '' }))]));
   }
 
   async function loadTreatments(bedId) {
@@ -720,6 +860,7 @@
       const j = await http('POST', `/alerts/${encodeURIComponent(id)}/ack`, label ? { label } : {});
       upsertAlert(j && j.id !== undefined ? j : { id, acked_at: new Date().toISOString(), acked_by: S.name || S.role });
       renderAlertList();
+      if (S.route.view === 'bed') refreshYield(S.route.bedId);
     } catch (e) {
       btn.disabled = false; btn.textContent = 'Retry acknowledge';
       btn.title = `Acknowledge failed: ${e.message}`;
@@ -815,7 +956,7 @@
     let span;
     if (sel === 'auto') {
       const have = n ? (tr.ms[n - 1] - tr.ms[0]) / 1000 : 0;
-      span = [60, 120, 300, 600, 900, 1800, 3600, 7200, 14400].find((s) => s >= have * 1.05) || 14400;
+      span = AUTO_SPANS_S.find((s) => s >= have * 1.05) || AUTO_SPANS_S[AUTO_SPANS_S.length - 1];
     } else span = Number(sel);
     return [x1 - span * 1000, x1];
   }
@@ -910,7 +1051,8 @@
   }
 
   function seizureIntervals(tr, bedId) {
-    // runs of ictal hops, plus detected onsets/offsets reported as alerts
+    // runs of ictal hops, plus detected onsets/offsets reported as alerts; markers
+    // only where trends are kept (none before the first row or after the last)
     const out = [];
     let start = null;
     for (let i = 0; i < tr.ms.length; i += 1) {
@@ -919,14 +1061,17 @@
     }
     if (start !== null) out.push([start, tr.ms[tr.ms.length - 1]]);
     const onsets = [];
-    if (isNum(tr.t0ms)) {
+    const n = tr.ms.length;
+    if (isNum(tr.t0ms) && n) {
+      const [lo, hi] = [tr.ms[0], tr.ms[n - 1]];
       for (const a of S.alerts.values()) {
         if (String(a.bed_id) !== bedId) continue;
         const d = { ...((a.details && a.details.eeg) || {}), ...(a.details || {}) };
         if (/seizure|breakthrough|recurrence/.test(a.kind || '') && isNum(num(d.onset_s))) {
           const on = msOf(tr, num(d.onset_s));
+          if (on < lo || on > hi) continue;
           onsets.push(on);
-          if (isNum(num(d.offset_s))) out.push([on, msOf(tr, num(d.offset_s))]);
+          if (isNum(num(d.offset_s))) out.push([on, Math.min(hi, msOf(tr, num(d.offset_s)))]);
         }
       }
     }
@@ -1132,6 +1277,33 @@
       signOut('');
     }
   }
+
+  // read-only summary of a bed's merged trend series (what the plots draw), for
+  // tests and support: nothing here changes state
+  window.rsemonDebug = Object.freeze({
+    trends(bedId) {
+      const tr = S.trends.get(String(bedId));
+      if (!tr) return null;
+      const n = tr.t_s.length;
+      let maxStep = 0; let sorted = true;
+      for (let i = 1; i < n; i += 1) {
+        const step = tr.t_s[i] - tr.t_s[i - 1];
+        if (step <= 0) sorted = false;
+        maxStep = Math.max(maxStep, step);
+      }
+      const [x0, x1] = timeWindow(tr);
+      let inWindow = 0;
+      for (const ms of tr.ms) if (ms >= x0 && ms <= x1) inWindow += 1;
+      const toT = (ms) => ((ms - tr.t0ms) * tr.speed) / 1000;
+      const onsets = seizureIntervals(tr, String(bedId)).onsets.filter((ms) => ms >= x0 && ms <= x1);
+      return {
+        n, n_unique: new Set(tr.t_s).size, sorted, max_step_s: maxStep,
+        first_t: n ? tr.t_s[0] : null, last_t: n ? tr.t_s[n - 1] : null,
+        n_in_window: inWindow, has_older: tr.hasOlder,
+        onset_marks_t: onsets.map((ms) => Math.round(toT(ms) * 1000) / 1000), // seizure markers drawn
+      };
+    },
+  });
 
   init();
 })();
