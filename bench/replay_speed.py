@@ -1,20 +1,24 @@
 """Wall time of ``rsemon replay`` on one file, this checkout against another.
 
-``python bench/replay_speed.py [--hours 2] [--runs 4] [--against DIR]``
+``python bench/replay_speed.py [--hours 2] [--runs 4] [--against DIR] [--floors]``
 
 Writes a synthetic 19-channel 256-Hz EDF (``--hours`` long, two seizures) once, then
 times the whole command -- Python start-up, imports, reading, the bed session
-(engine, clinical layer, alert policy) and the four output files -- ``--runs`` times,
+(engine, clinical layer, alert policy) and the four output files; wall time and the
+process's CPU time (user + system, ``os.wait4``) -- ``--runs`` times,
 alternating with the checkout at ``--against`` (e.g. a ``git worktree`` of an older
 commit) when given, so both see the same machine load. Prints the median wall time
-and real-time factor of each and their ratio, and whether both wrote the same
-``events.tsv`` and ``trends.csv``.
+and real-time factor of each, the best CPU time, the wall-time ratio, and whether
+both wrote the same ``events.tsv`` and ``trends.csv``; with ``--floors``, the CPU time
+of a process that only starts Python, only imports what a replay imports, and
+imports and reads the file (what a replay costs before any analysis).
 """
 
 from __future__ import annotations
 
 import argparse
 import filecmp
+import os
 import statistics
 import subprocess
 import sys
@@ -47,13 +51,34 @@ def write_edf(path: Path, hours: float) -> float:
     return duration_s
 
 
-def time_replay(repo: Path, edf: Path, out: Path) -> float:
+#: Floors of a replay's CPU time, each a whole process: the interpreter alone, the
+#: imports of ``rsemon replay``, and those imports plus reading the file in 60-s chunks.
+FLOORS = {
+    "python start-up": "pass",
+    "imports of rsemon replay": "import service.cli, monitoring.replay",
+    "imports + read the file": (
+        "import sys, service.cli, monitoring.replay; from pipeline.ingest import EdfSource\n"
+        "for _ in EdfSource(sys.argv[1], chunk_s=60.0).chunks(): pass"
+    ),
+}
+
+
+def time_process(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, from ``os.wait4``) of one process, s."""
     t0 = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "service.cli", "replay", str(edf), "--out", str(out), "-q"],
-        cwd=repo, check=True, capture_output=True,
-    )  # fmt: skip
-    return time.perf_counter() - t0
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} in {cwd} failed with status {proc.returncode}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def time_replay(repo: Path, edf: Path, out: Path) -> tuple[float, float]:
+    """Wall time and CPU time of one ``rsemon replay`` process, s."""
+    cmd = [sys.executable, "-m", "service.cli", "replay", str(edf), "--out", str(out), "-q"]
+    return time_process(cmd, repo)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--hours", type=float, default=2.0)
     p.add_argument("--runs", type=int, default=4)
     p.add_argument("--against", type=Path, default=None, help="another checkout to compare")
+    p.add_argument("--floors", action="store_true",
+                   help="also time start-up, imports and reading alone")  # fmt: skip
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="rsemon-replay-bench-") as tmp:
         edf = Path(tmp) / "bench.edf"
@@ -69,16 +96,28 @@ def main(argv: list[str] | None = None) -> int:
         if args.against is not None:
             repos["against"] = args.against.resolve()
         walls: dict[str, list[float]] = {k: [] for k in repos}
+        cpus: dict[str, list[float]] = {k: [] for k in repos}
         for _ in range(args.runs):
             for name, repo in repos.items():
-                walls[name].append(time_replay(repo, edf, Path(tmp) / name))
+                wall, cpu = time_replay(repo, edf, Path(tmp) / name)
+                walls[name].append(wall)
+                cpus[name].append(cpu)
         print(f"rsemon replay of {args.hours:g} h, 19 ch at 256 Hz, {args.runs} runs each")
         med = {}
         for name, repo in repos.items():
             med[name] = statistics.median(walls[name])
+            best_cpu = min(cpus[name])
             print(f"  {name:8s} {repo}: median {med[name]:.2f} s "
                   f"({duration_s / med[name]:,.0f}x real time); runs "
                   + ", ".join(f"{w:.2f}" for w in walls[name]))  # fmt: skip
+            print(f"  {'':8s} CPU time best {best_cpu:.2f} s ({duration_s / best_cpu:,.0f}x "
+                  "real time); runs " + ", ".join(f"{c:.2f}" for c in cpus[name]))  # fmt: skip
+        if args.floors:
+            print("  floors (this checkout; CPU time, best of the runs):")
+            for label, code in FLOORS.items():
+                cpu = min(time_process([sys.executable, "-c", code, str(edf)], REPO)[1]
+                          for _ in range(args.runs))  # fmt: skip
+                print(f"    {label:26s} {cpu:5.2f} s")
         if "against" in med:
             print(f"  this / against: {med['this'] / med['against']:.3f} of the wall time")
             for f in ("events.tsv", "trends.csv"):

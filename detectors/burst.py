@@ -57,7 +57,7 @@ import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -110,6 +110,40 @@ class BurstStats:
     #: suppression threshold on the channel consensus, whether or not the run has
     #: lasted the minimum suppression duration; NaN where nothing is known
     below_fraction: NDArray[np.float64] | None = None
+
+
+def _moving_count(
+    flags: NDArray[np.unsignedinteger[Any]], m: int
+) -> NDArray[np.unsignedinteger[Any]]:
+    """Trailing sums of ``m`` samples along the last axis, fewer at the start.
+
+    ``out[..., i] = flags[..., max(0, i - m + 1) : i + 1].sum(-1)``, exactly (integer
+    arithmetic), in ``flags``' dtype, which must hold ``m``. Built by doubling: sums
+    over 1, 2, 4, ... samples, each the previous one plus itself shifted, and the
+    powers of two that make up ``m`` added at their offsets: ``log2 m`` vectorised
+    additions instead of a sequential cumulative sum (about 5x faster for m = 64).
+    """
+    n = flags.shape[-1]
+    out: NDArray[np.unsignedinteger[Any]] | None = None
+    offset = 0  # samples already covered, back from i
+    part, width = flags, 1  # sums over `width` samples ending at each index
+    rest = m
+    while True:
+        if rest & 1:
+            if out is None:
+                out = part.copy()
+            elif offset < n:
+                out[..., offset:] += part[..., : n - offset]
+            offset += width
+        rest >>= 1
+        if not rest:
+            break
+        doubled = part.copy()
+        if width < n:
+            doubled[..., width:] += part[..., : n - width]
+        part, width = doubled, 2 * width
+    assert out is not None  # m >= 1
+    return out
 
 
 class SuppressionTracker:
@@ -188,6 +222,11 @@ class SuppressionTracker:
         self._n_win = max(1, int(round(window_s * sfreq_hz)))
         self._n_min_burst = max(1, int(round(min_burst_s * sfreq_hz)))
         self._n_recent = max(1, int(round(recent_s * sfreq_hz)))
+        # flags and their trailing counts, which never exceed n_smooth (see _below)
+        self._count_dtype: type[np.unsignedinteger[Any]] = (
+            np.uint8 if self._n_smooth < 2**8 else np.uint16 if self._n_smooth < 2**16
+            else np.uint32
+        )  # fmt: skip
         self._sos: NDArray[np.float64] | None = None
         if band_hz is not None:
             lo, hi = float(band_hz[0]), min(float(band_hz[1]), 0.45 * self.sfreq_hz)
@@ -204,7 +243,9 @@ class SuppressionTracker:
     def reset(self) -> None:
         """Forget everything (start, or a gap in the stream)."""
         self._zi: NDArray[np.float64] | None = None
-        self._tail = np.zeros((3, self.n_channels, 0), dtype=np.int32)  # last n_smooth-1 flags
+        # flags of the last n_smooth - 1 samples: (2 or 3, n_channels, k) planes
+        # above-level, above-flat-level and (only while a NaN is in it) NaN
+        self._tail = np.zeros((2, self.n_channels, 0), dtype=self._count_dtype)
         self._n_seen = 0  # absolute index of the next sample
         self._n_flagged = 0  # samples through the amplitude stage
         self._run = 0  # length of the below-run ending at the last sample
@@ -224,39 +265,56 @@ class SuppressionTracker:
     def _below(
         self, x: NDArray[np.float64], good: NDArray[np.bool_]
     ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-        """Per-sample consensus "below threshold" and "no live channel" flags."""
-        nan = ~np.isfinite(x)
-        if nan.any():
+        """Per-sample consensus "below threshold" and "no live channel" flags.
+
+        The trailing counts are integer moving sums of 0/1 flags over the last
+        ``n_smooth - 1`` samples of the previous push and this one
+        (:func:`_moving_count`), exact whatever the chunking; the NaN plane is
+        counted only while a NaN is within ``n_smooth`` samples.
+        """
+        if np.isfinite(np.add.reduce(x, axis=None)):
+            nan = None  # NaN and ±inf propagate into the sum: every sample is finite
+        else:
+            nan = ~np.isfinite(x)
             x = np.where(nan, 0.0, x)
         if self._sos is not None:
             if self._zi is None:
                 self._zi = self._zi_unit[:, None, :] * x[None, :, :1]
             x, self._zi = signal.sosfilt(self._sos, x, axis=-1, zi=self._zi)
         mag = np.abs(x)
-        flags = np.stack([mag > self._level_uv, mag > self._flat_level_uv, nan]).astype(np.int32)
-        k = self._tail.shape[2]
-        buf = np.concatenate([self._tail, flags], axis=2)
-        csum: NDArray[np.int64] = np.cumsum(buf, axis=2, dtype=np.int64)
+        tail = self._tail
+        k = tail.shape[2]
         n = x.shape[1]
         m = self._n_smooth
-        # moving sum over the trailing m samples (fewer right after a reset): exact
-        # integer arithmetic, so independent of where the chunks were cut
-        upper = csum[..., k : k + n]
-        first = k - m  # index in csum of the sample just before the first window
-        if first >= 0:
-            counts = upper - csum[..., first : first + n]
-        else:
-            counts = upper.copy()
-            if n + first > 0:
-                counts[..., -first:] -= csum[..., : n + first]  # (3, n_ch, n)
+        n_planes = 3 if nan is not None or tail.shape[0] == 3 else 2
+        buf = np.zeros((n_planes, self.n_channels, k + n), dtype=self._count_dtype)
+        buf[: tail.shape[0], :, :k] = tail
+        np.greater(mag, self._level_uv, out=buf[0, :, k:], casting="unsafe")
+        np.greater(mag, self._flat_level_uv, out=buf[1, :, k:], casting="unsafe")
+        if nan is not None:
+            buf[2, :, k:] = nan
+        # moving sum over the trailing m samples (fewer right after a reset)
+        counts = _moving_count(buf, m)[..., k:]  # (planes, n_ch, n)
         seen = self._n_flagged
-        avail = np.minimum(np.arange(seen + 1, seen + n + 1), m)  # (n,)
         self._n_flagged += n
-        active = 2 * counts[0] > avail
-        alive = (2 * counts[1] > avail) & (counts[2] == 0) & good[:, None]
-        self._tail = buf[..., buf.shape[2] - min(m - 1, buf.shape[2]) :] if m > 1 else buf[..., :0]
-        n_alive = alive.sum(axis=0)
-        n_below = (alive & ~active).sum(axis=0)
+        # "more than half of the available samples": 2 c > a  <=>  c > a // 2
+        half: NDArray[np.int64] | int
+        if seen + 1 >= m:
+            half = m // 2
+        else:
+            half = np.minimum(np.arange(seen + 1, seen + n + 1), m) // 2  # (n,)
+        active = counts[0] > half
+        alive = counts[1] > half
+        if n_planes == 3:
+            alive &= counts[2] == 0
+        if not good.all():
+            alive &= good[:, None]
+        keep = buf[..., buf.shape[2] - min(m - 1, buf.shape[2]) :] if m > 1 else buf[..., :0]
+        if n_planes == 3 and not keep[2].any():
+            keep = keep[:2]  # no NaN left within the smoothing window
+        self._tail = keep.copy()
+        n_alive = np.add.reduce(alive, axis=0, dtype=np.int64)
+        n_below = n_alive - np.add.reduce(alive & active, axis=0, dtype=np.int64)
         below = (n_alive > 0) & (n_below >= self.consensus * n_alive)
         return below, n_alive == 0
 
@@ -430,11 +488,20 @@ class SuppressionTracker:
             sel = (on[None, :] >= h - self._n_win) & (on[None, :] < h) & (conf[None, :] < h)
             bpm = sel.sum(axis=1) / minutes
         if self._supps:
+            # suppressions close in time order: those that closed in (h - window, h)
+            # are a contiguous range of them, and consecutive hops mostly share it
             sp = np.array(self._supps, dtype=np.int64)
-            for i, h in enumerate(hop_abs.tolist()):
-                sel = (sp[:, 1] > h - self._n_win) & (sp[:, 1] < h)
-                if sel.any():
-                    ibi[i] = float(np.median(sp[sel, 1] - sp[sel, 0])) / self.sfreq_hz
+            stops, lengths = sp[:, 1], sp[:, 1] - sp[:, 0]
+            i0s = np.searchsorted(stops, hop_abs - self._n_win, side="right")
+            i1s = np.searchsorted(stops, hop_abs, side="left")
+            last: tuple[int, int] | None = None
+            value = math.nan
+            for i, (i0, i1) in enumerate(zip(i0s.tolist(), i1s.tolist(), strict=True)):
+                if i1 <= i0:
+                    continue
+                if (i0, i1) != last:
+                    last, value = (i0, i1), float(np.median(lengths[i0:i1])) / self.sfreq_hz
+                ibi[i] = value
         return bpm, ibi
 
 

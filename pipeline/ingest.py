@@ -1,9 +1,13 @@
 """EDF, EDF+ and BDF ingest into :class:`~pipeline.chunk.Chunk`.
 
-Files are read with edfio (lazily, one block at a time, so a 24-h file never sits in
-memory whole). Non-EEG channels (ECG, EMG, EOG, respiration, photic, annotation and
-"-" placeholder channels) are recognised by label and set aside. EEG values are
-converted once to float64 microvolts using the physical dimension in the header
+The header is checked here field by field and decoded once more by edfio (from the
+header bytes only); the data records are read here, a block of records per chunk
+(:class:`_RecordReader`), so memory does not grow with the length of the file (a
+24-h file is never mapped or held whole). EDF+/BDF+ annotations are decoded by edfio
+from a copy of the file reduced to its annotation signals. Non-EEG channels (ECG,
+EMG, EOG, respiration, photic, annotation and "-" placeholder channels) are
+recognised by label and set aside. EEG values are converted once to float64
+microvolts using the physical dimension in the header
 (:func:`pipeline.units.unit_scale_to_uv`).
 
 Anything the reader cannot handle correctly stops with :class:`IngestError`, whose
@@ -12,8 +16,10 @@ message is one line that names the file and the reason.
 
 from __future__ import annotations
 
+import io
 import math
 import re
+import warnings as _warnings
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from pipeline.annotations_edf import Annotation, annotations_of, open_edf
+from pipeline.annotations_edf import Annotation, annotations_of
 from pipeline.checks import positive
 from pipeline.chunk import Chunk
 from pipeline.units import unit_scale_to_uv
@@ -215,9 +222,38 @@ class EdfHeader:
     reserved: str
     signals: tuple[SignalHeader, ...]
     warnings: tuple[str, ...]
+    raw: bytes = field(default=b"", repr=False)  # the header bytes as in the file
 
     def rate_hz(self, sig: SignalHeader) -> float:
         return sig.n_per_record / self.record_s
+
+    @property
+    def bytes_per_sample(self) -> int:
+        return 3 if self.fmt == "BDF" else 2
+
+    @property
+    def record_bytes(self) -> int:
+        """Bytes in one data record (every signal's samples of one record)."""
+        return sum(s.n_per_record for s in self.signals) * self.bytes_per_sample
+
+    def sample_offset(self, sig: SignalHeader) -> int:
+        """Position of ``sig``'s first sample within a data record, in samples."""
+        return sum(s.n_per_record for s in self.signals[: sig.index])
+
+    def reduced(self, keep: list[SignalHeader], n_records: int) -> bytes:
+        """This header for a file holding only the signals ``keep`` and ``n_records``
+        records (the main fields otherwise as in the file)."""
+        ns = len(self.signals)
+        main = bytearray(self.raw[:256])
+        main[184:192] = f"{256 * (len(keep) + 1):<8d}".encode("ascii")
+        main[236:244] = f"{n_records:<8d}".encode("ascii")
+        main[252:256] = f"{len(keep):<4d}".encode("ascii")
+        parts = [bytes(main)]
+        pos = 256
+        for _, width in _SIGNAL_FIELDS:
+            parts += [self.raw[pos + s.index * width : pos + (s.index + 1) * width] for s in keep]
+            pos += ns * width
+        return b"".join(parts)
 
 
 def _main_field(head: bytes, name: str) -> str:
@@ -343,7 +379,74 @@ def read_header(path: Path, fmt: str) -> EdfHeader:
     n_records, warnings = _record_count(head, n_complete, extra)
     start = f"{_main_field(head, 'start date')} {_main_field(head, 'start time')}"
     return EdfHeader(fmt, n_header, n_records, record_s, start,
-                     _main_field(head, "reserved"), signals, tuple(warnings))  # fmt: skip
+                     _main_field(head, "reserved"), signals, tuple(warnings),
+                     head + raw)  # fmt: skip
+
+
+class _RecordReader:
+    """Samples of some signals of one rate, read a block of data records at a time.
+
+    Only the records that cover the requested samples are read (``os.pread``-like:
+    the file is opened for each block), so memory holds one block, whatever the
+    length of the file. Calibration is edfio's, to the bit: ``(digital + offset) ×
+    gain`` with ``gain = (pmax - pmin) / (dmax - dmin)`` and ``offset = pmax / gain -
+    dmax`` (Kemp et al. 1992: physical = digital scaled linearly between the
+    extremes).
+
+    Parameters
+    ----------
+    path : Path
+    header : EdfHeader
+        The checked header (``n_records`` complete records are read, no more).
+    signals : list of SignalHeader
+        The signals to read, all with the same ``n_per_record``, each with a usable
+        calibration.
+    """
+
+    def __init__(self, path: Path, header: EdfHeader, signals: list[SignalHeader]) -> None:
+        self.path = path
+        self.header = header
+        self.n_per_record = signals[0].n_per_record
+        if any(s.n_per_record != self.n_per_record for s in signals):
+            raise ValueError("signals must share one number of samples per record")
+        offsets = np.array([header.sample_offset(s) for s in signals], dtype=np.intp)
+        self._columns = offsets[:, None] + np.arange(self.n_per_record, dtype=np.intp)
+        cal = [tuple(float(v) for v in s.calibration) for s in signals]
+        gain = [(pmax - pmin) / (dmax - dmin) for pmin, pmax, dmin, dmax in cal]
+        offset = [pmax / g - dmax for (_, pmax, _, dmax), g in zip(cal, gain, strict=True)]
+        self._gain = np.asarray(gain, dtype=np.float64)[:, None]
+        self._offset = np.asarray(offset, dtype=np.float64)[:, None]
+        self.n_samples = header.n_records * self.n_per_record
+
+    def _digital(self, first: int, stop: int) -> NDArray[np.int32] | NDArray[np.int16]:
+        """Digital samples of records ``[first, stop)``, shape (n_signals, n_records × spr)."""
+        h = self.header
+        n_rec = stop - first
+        with self.path.open("rb") as fh:
+            fh.seek(h.n_header_bytes + first * h.record_bytes)
+            raw = fh.read(n_rec * h.record_bytes)
+        if len(raw) != n_rec * h.record_bytes:
+            raise OSError("file shorter than when it was opened")
+        if h.fmt == "BDF":
+            b = np.frombuffer(raw, dtype=np.uint8).reshape(n_rec, -1, 3)[:, self._columns]
+            d = b[..., 0].astype(np.int32) | (b[..., 1].astype(np.int32) << 8)
+            d |= b[..., 2].astype(np.int32) << 16
+            d[d >= 1 << 23] -= 1 << 24  # two's complement, 24 bits
+            out: NDArray[np.int32] | NDArray[np.int16] = d
+        else:
+            out = np.frombuffer(raw, dtype="<i2").reshape(n_rec, -1)[:, self._columns]
+        # (n_rec, n_signals, spr) -> (n_signals, n_rec × spr)
+        return out.transpose(1, 0, 2).reshape(len(self._columns), -1)
+
+    def read(self, start: int, stop: int) -> NDArray[np.float64]:
+        """Physical values of samples ``[start, stop)``, shape (n_signals, stop - start)."""
+        spr = self.n_per_record
+        first, last = start // spr, (stop - 1) // spr + 1
+        d = self._digital(first, last)[:, start - first * spr : stop - first * spr]
+        out = d.astype(np.float64)
+        out += self._offset
+        out *= self._gain
+        return out
 
 
 def parse_start(text: str) -> datetime | None:
@@ -451,22 +554,23 @@ class EdfSource:
         raise self._fail(f"not an EDF or BDF file (version field {head!r})")
 
     def _open(self):  # noqa: ANN202 - edfio type
+        """Check the header; decode it with edfio too (header bytes only, no data)."""
         self.format = self._sniff_format()
         try:
             self.header = read_header(self.path, self.format)
         except _HeaderError as exc:
             raise self._fail(str(exc)) from None
-        import warnings as _warnings
-
         try:
-            with _warnings.catch_warnings():
-                _warnings.simplefilter("ignore")  # differences are in header.warnings
-                edf = open_edf(self.path, bdf=self.format == "BDF")
+            edf = self._edfio(self.header.raw)
         except Exception:  # edfio raises several types; the header passed our checks
             raise self._fail("corrupt header or data that the EDF reader cannot decode") from None
+        self._annotation_edf = self._annotation_signals() if self._has_annotations() else None
         if self.header.reserved.startswith(("EDF+D", "BDF+D")):
             try:
-                continuous = edf.is_continuous
+                if self._has_annotations() and self._annotation_edf is None:
+                    raise ValueError("annotation signals unreadable")
+                # no annotation signal: no record times, nothing says the records are apart
+                continuous = self._annotation_edf is None or self._annotation_edf.is_continuous
             except Exception:
                 raise self._fail("EDF+D (discontinuous) recording whose record times are "
                                  "unreadable: corrupt annotation signal") from None  # fmt: skip
@@ -476,6 +580,43 @@ class EdfSource:
                     "time; split it into continuous EDF+C parts before replay"
                 )
         return edf
+
+    def _edfio(self, data: bytes):  # noqa: ANN202 - edfio type
+        """edfio's reading of a header (and of the records after it, if any)."""
+        import edfio
+
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")  # differences are in header.warnings
+            if self.format == "BDF":
+                return edfio.read_bdf(io.BytesIO(data))
+            return edfio.read_edf(data, lazy_load_data=False)
+
+    def _has_annotations(self) -> bool:
+        return any(s.is_annotation for s in self.header.signals)
+
+    def _annotation_signals(self):  # noqa: ANN202 - edfio type
+        """The file reduced to its annotation signals, decoded by edfio (None when
+        unreadable): their bytes are read a block of records at a time, so a long
+        file costs memory for its annotations only."""
+        h = self.header
+        keep = [s for s in h.signals if s.is_annotation]
+        width = h.bytes_per_sample
+        spans = [(h.sample_offset(s) * width, (h.sample_offset(s) + s.n_per_record) * width)
+                 for s in keep]  # fmt: skip
+        columns = np.concatenate([np.arange(a, b) for a, b in spans])
+        per_block = max(1, (8 << 20) // h.record_bytes)  # about 8 MB a block
+        parts = [h.reduced(keep, h.n_records)]
+        try:
+            with self.path.open("rb") as fh:
+                fh.seek(h.n_header_bytes)
+                for first in range(0, h.n_records, per_block):
+                    n_rec = min(per_block, h.n_records - first)
+                    raw = fh.read(n_rec * h.record_bytes)
+                    block = np.frombuffer(raw, dtype=np.uint8).reshape(n_rec, h.record_bytes)
+                    parts.append(block[:, columns].tobytes())
+            return self._edfio(b"".join(parts))
+        except Exception:
+            return None
 
     def _paired_signals(self) -> list[tuple[SignalHeader, Any]]:
         """Each ordinary signal's checked header with edfio's signal (same order)."""
@@ -552,8 +693,10 @@ class EdfSource:
         return eeg, scales, unit_known
 
     def _start(self, warnings: list[str]) -> datetime | None:
+        # EDF+ keeps the sub-second part of the start in the first annotation
+        edf = self._annotation_edf if self._annotation_edf is not None else self._edf
         try:
-            start: datetime | None = self._edf.startdatetime
+            start: datetime | None = edf.startdatetime
             return start
         except Exception:
             pass
@@ -586,15 +729,18 @@ class EdfSource:
                 f"of {self.header.record_s:g} s); the pipeline needs at least "
                 f"{MIN_DURATION_S:g} s, one analysis window"
             )
-        self._signals = [s for _, s in eeg]
+        self._records = _RecordReader(self.path, self.header, [h for h, _ in eeg])
         self._scale = np.asarray(scales, dtype=np.float64)[:, None]
         self.sfreq_hz = float(sfreq)
         self.ch_names = tuple(self._names[h.index] for h, _ in eeg)
         annotations: tuple[Annotation, ...] = ()
-        try:
-            annotations = annotations_of(self._edf)
-        except Exception:
-            warnings.append("annotations unreadable (corrupt annotation signal): none read")
+        if self._has_annotations():
+            try:
+                if self._annotation_edf is None:
+                    raise ValueError("annotation signals unreadable")
+                annotations = annotations_of(self._annotation_edf)
+            except Exception:
+                warnings.append("annotations unreadable (corrupt annotation signal): none read")
         plus = annotations or self.header.reserved.startswith(("EDF+", "BDF+"))
         self.info = RecordingInfo(
             path=str(self.path),
@@ -608,6 +754,7 @@ class EdfSource:
             warnings=tuple(_one_line(w) for w in warnings),
             annotations=annotations,
         )
+        self._annotation_edf = None  # read; the reader's decoded copy is no longer needed
 
     # -- reading ---------------------------------------------------------------
     @property
@@ -620,21 +767,9 @@ class EdfSource:
         stop_sample = min(self.n_samples, int(stop_sample))
         if stop_sample <= start_sample:
             raise ValueError(f"empty sample range [{start_sample}, {stop_sample})")
-        n = stop_sample - start_sample
-        out = np.empty((len(self._signals), n), dtype=np.float64)
         t0 = start_sample / self.sfreq_hz
-        t1 = stop_sample / self.sfreq_hz
         try:
-            for i, sig in enumerate(self._signals):
-                row = sig.get_data_slice(t0, t1)
-                if row.shape[0] != n:
-                    raise self._fail(
-                        f"channel {sig.label.strip()} gave {row.shape[0]} samples for "
-                        f"{n} expected at {t0:.3f} s"
-                    )
-                out[i] = row
-        except IngestError:
-            raise
+            out = self._records.read(start_sample, stop_sample)
         except Exception:  # the header passed its checks: the data records are corrupt
             raise self._fail(f"data unreadable at {t0:.1f} s: corrupt data record") from None
         out *= self._scale

@@ -95,7 +95,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return score_main(args.rest)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, extra_commands: bool = True) -> argparse.ArgumentParser:
+    """The ``rsemon`` parser; without ``extra_commands``, only ``replay`` and ``score``
+    (the other subcommands' modules are then not imported: ``rsemon replay`` starts
+    with what it needs only)."""
     from pipeline import __version__
 
     parser = _Parser(
@@ -124,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_cmd_score)
 
-    for module in _EXTRA_COMMANDS:
+    for module in _EXTRA_COMMANDS if extra_commands else ():
         __import__(module, fromlist=["add_parser"]).add_parser(sub)
     for name, command in sub.choices.items():
         if name != "score":
@@ -163,7 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from detectors.scoring import score_main
 
         return score_main(words[1:])
-    parser = build_parser()
+    # `rsemon replay ...` needs no other subcommand's parser (nor its imports)
+    parser = build_parser(extra_commands=words[:1] != ["replay"])
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

@@ -190,3 +190,70 @@ def test_input_validation() -> None:
         tracker.push(np.zeros((2, 10)), 0.0, np.array([]), good=np.ones(3, dtype=bool))
     with pytest.raises(ValueError, match="hold_s"):
         DepthClassifier(hold_s=-1.0)
+
+
+# ------------------------------------------------- the sample-level stage, exactly
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 5, 50, 64, 100, 255])
+@pytest.mark.parametrize("n", [1, 4, 63, 64, 65, 1000])
+def test_moving_count_is_the_trailing_sum(m: int, n: int) -> None:
+    from detectors.burst import _moving_count
+
+    rng = np.random.default_rng(m * 1000 + n)
+    flags = (rng.random((3, 4, n)) < 0.6).astype(np.uint8)
+    csum = np.concatenate([np.zeros((3, 4, 1), np.int64), np.cumsum(flags, axis=2)], axis=2)
+    i = np.arange(n)
+    expected = csum[..., i + 1] - csum[..., np.maximum(i + 1 - m, 0)]
+    got = _moving_count(flags, m)
+    assert got.dtype == np.uint8
+    np.testing.assert_array_equal(got, expected)
+
+
+def _flags_by_definition(
+    x: np.ndarray, tracker: SuppressionTracker
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample "below" and "no live channel" flags straight from the definition
+    (module docstring): the whole signal filtered at once, each sample judged on the
+    trailing ``n_smooth`` samples (fewer at the start)."""
+    from scipy import signal
+
+    nan = ~np.isfinite(x)
+    x0 = np.where(nan, 0.0, x)
+    zi = signal.sosfilt_zi(tracker._sos)[:, None, :] * x0[None, :, :1]
+    mag = np.abs(signal.sosfilt(tracker._sos, x0, axis=-1, zi=zi)[0])
+    m, n = tracker._n_smooth, x.shape[1]
+
+    def count(flag: np.ndarray) -> np.ndarray:
+        c = np.concatenate([np.zeros((flag.shape[0], 1)), np.cumsum(flag, axis=1)], axis=1)
+        i = np.arange(n)
+        return c[:, i + 1] - c[:, np.maximum(i + 1 - m, 0)]
+
+    avail = np.minimum(np.arange(1, n + 1), m)
+    active = 2 * count(mag > tracker._level_uv) > avail
+    alive = (2 * count(mag > tracker._flat_level_uv) > avail) & (count(nan) == 0)
+    n_alive = alive.sum(axis=0)
+    n_below = (alive & ~active).sum(axis=0)
+    return (n_alive > 0) & (n_below >= tracker.consensus * n_alive), n_alive == 0
+
+
+@pytest.mark.parametrize("size", [1, 7, 63, 64, 65, 3640, 20_000])
+def test_sample_flags_follow_the_definition_through_nan_and_flat_stretches(size: int) -> None:
+    """NaN entering and leaving the smoothing window, a channel going flat, bursts:
+    the flags pushed in chunks of ``size`` are those of the definition, sample by
+    sample."""
+    rng = np.random.default_rng(size)
+    n = 20_000
+    t = np.arange(n) / FS
+    x = rng.normal(0.0, 1.0, (6, n)) * np.where((t % 5.0) < 2.0, 30.0, 1.5)
+    x[2, 3000:3100] = np.nan  # a drop-out on one channel
+    x[:, 9000:9010] = np.inf  # on all of them, briefly
+    x[4, 12_000:] *= 1e-3  # a channel going flat
+    x[5, 500:501] = np.nan  # one sample
+    tracker = SuppressionTracker(FS, 6)
+    expected_below, expected_dead = _flags_by_definition(x, tracker)
+    good = np.ones(6, dtype=bool)
+    parts = [tracker._below(x[:, i : i + size], good) for i in range(0, n, size)]
+    np.testing.assert_array_equal(np.concatenate([p[0] for p in parts]), expected_below)
+    np.testing.assert_array_equal(np.concatenate([p[1] for p in parts]), expected_dead)
+    assert expected_dead[9000:9010].all() and not expected_dead[1000:2900].any()
