@@ -80,7 +80,7 @@ from detectors.clinical import ClinicalState, StageResult, Targets
 from detectors.doses import DoseError, DoseLimitExceeded, assess_dose, check_dose_limit
 from monitoring.engine import HopResult
 from monitoring.policy import AlertPolicy
-from monitoring.raw_archive import RawArchiveSink
+from monitoring.raw_archive import RawArchiveSink, prune
 from monitoring.session import BedSession, Sink, SourceInfo, SourceStatus
 from monitoring.settings import BedSettings, EngineConfig
 from monitoring.sources import EdfFileSource, LslStreamSource
@@ -387,12 +387,24 @@ class BedManager:
             if self._started:
                 return
             self._started = True
+            self._prune_raw()
             if not self.settings.resume_beds:
                 return
             for bed in self._beds.values():
                 if bed.source_kind in ("edf", "lsl") and bed.status in LIVE_STATUSES \
                         and bed.runner is None:  # fmt: skip
                     self._start_runner(bed)
+
+    def _prune_raw(self) -> None:
+        """Remove stored raw EEG past its retention or beyond the size cap (the live
+        beds' sinks do it again at each new file)."""
+        if self.raw_root is None:
+            return
+        cfg = self.settings
+        try:
+            prune(self.raw_root, cfg.raw_retention_h * 3600.0, cfg.raw_max_gb * 1e9)
+        except OSError:
+            log.exception("raw EEG archive %s: pruning failed", self.raw_root)
 
     def shutdown(self, timeout_s: float = 10.0) -> None:
         """Stop every runner (their state is already committed)."""

@@ -11,9 +11,11 @@ peak-to-peak is ``A_i`` (referential), ``|A_a - A_b|`` (bipolar pair ``a-b``) an
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -212,4 +214,26 @@ def test_live_bed_stores_its_raw_eeg_and_keeps_it_across_a_restart(
         if outlet.poll() is None:
             outlet.kill()
             outlet.wait()
+        srv.stop(signal.SIGTERM)
+
+
+def test_server_prunes_raw_eeg_past_its_retention_at_start(tmp_path: Path, sine_edf: Path) -> None:
+    from monitoring.raw_archive import RawArchive
+    from pipeline.chunk import Chunk
+
+    raw = tmp_path / "raw"
+    for folder in ("admission-98", "admission-99"):
+        arc = RawArchive(raw / folder)
+        arc.append(Chunk(np.zeros((2, 256)), 0.0, FS, ("C3", "C4")))
+        arc.close()
+    old = raw / "admission-99" / "0000000-0.eeg"
+    past = time.time() - 3 * 3600
+    os.utime(old, (past, past))
+    srv = ServerProcess(tmp_path / "p.sqlite3", sine_edf.parent, tmp_path / "server.log",
+                        {"RSEMON_RAW_DIR": str(raw), "RSEMON_RAW_RETENTION_H": "2"})  # fmt: skip
+    try:
+        srv.start()
+        assert not old.exists() and not (raw / "admission-99").exists()
+        assert (raw / "admission-98" / "0000000-0.eeg").exists()
+    finally:
         srv.stop(signal.SIGTERM)
