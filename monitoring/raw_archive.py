@@ -250,8 +250,9 @@ def prune(root: Path, max_age_s: float, max_bytes: float, now_s: float | None = 
 class RawArchiveSink(Sink):
     """A bed session's sink that stores every chunk the source delivers.
 
-    Not critical: a failed write is logged and counted by the session, and the bed
-    keeps being monitored. After each new file the archive tree is pruned.
+    Not critical: a chunk that cannot be written (disk full, folder removed) is
+    counted and logged at most once a minute, and the bed keeps being monitored.
+    After each new file the archive tree is pruned.
 
     Parameters
     ----------
@@ -269,6 +270,9 @@ class RawArchiveSink(Sink):
         self.retention_s = float(retention_s)
         self.max_bytes = float(max_bytes)
         self.archive.on_new_file = self._prune
+        #: chunks that could not be stored (logged at most once a minute)
+        self.n_write_errors = 0
+        self._logged_at = -math.inf
 
     def _prune(self) -> None:
         n = prune(self.root, self.retention_s, self.max_bytes)
@@ -279,7 +283,16 @@ class RawArchiveSink(Sink):
         self.archive.close()  # a (re)connection starts a new file
 
     def chunk(self, session: BedSession, chunk: Chunk) -> None:
-        self.archive.append(chunk)
+        try:
+            self.archive.append(chunk)
+        except OSError as exc:  # disk full, folder gone: logged, counted, retried
+            self.n_write_errors += 1
+            self.archive.close()  # the next chunk opens a new file
+            now = time.monotonic()
+            if now - self._logged_at >= 60.0:
+                self._logged_at = now
+                log.error("bed %s: raw EEG not stored (%s); %d chunk(s) lost so far",
+                          session.bed_id, exc, self.n_write_errors)  # fmt: skip
 
     def close(self, session: BedSession, summary: dict[str, Any]) -> None:
         self.archive.close()

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 __all__ = ["bed_eeg", "archive_folder", "MAX_SPAN_S"]
 
 
+def _file_name(text: str) -> str:
+    """A reason without the server's folders (the last path part of each word)."""
+    return " ".join(w.rsplit("/", 1)[-1] for w in text.split(" "))
+
+
 def archive_folder(root: Path, admission_id: int) -> Path:
     """The folder of one admission's stored raw EEG."""
     return Path(root) / f"admission-{int(admission_id)}"
@@ -35,7 +40,13 @@ def archive_folder(root: Path, admission_id: int) -> Path:
 def _reader(bed: Bed, raw_root: Path | None) -> Reader:
     if bed.source_kind == "edf":
         played = max(float(bed.session.t_end_s), float(bed.position_s or 0.0))
-        return edf_reader(bed.source, played)
+        try:
+            return edf_reader(bed.source, played)
+        except (OSError, ValueError) as exc:  # IngestError is a ValueError
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise EegNotFound(
+                f"bed {bed.bed_id!r}: its recording cannot be read now ({_file_name(reason)})"
+            ) from None
     if bed.source_kind == "lsl":
         if raw_root is None:
             raise EegNotFound(

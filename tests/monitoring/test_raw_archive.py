@@ -117,3 +117,16 @@ def test_the_session_feeds_every_chunk_to_the_sink(tmp_path: Path) -> None:
     assert span is not None and span.ch_names == tuple(rec.ch_names)
     np.testing.assert_allclose(span.data_uv, rec.data_uv, atol=0.05)
     assert session.n_sink_errors == 0
+
+
+def test_a_store_that_cannot_write_counts_and_the_bed_goes_on(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")  # the archive root is a file: every write fails
+    rec = make_seizure_recording(10.0, FS, seizures=(), seed=4)
+    sink = RawArchiveSink(blocker, "admission-1", 3600, 1e9)
+    session = BedSession("b", None, sinks=[sink])
+    session.start(SourceInfo(FS, tuple(rec.ch_names)))
+    hops = []
+    for c in Chunk(np.ascontiguousarray(rec.data_uv), 0.0, FS, tuple(rec.ch_names)).split(256):
+        hops += session.push(c)
+    assert len(hops) >= 8 and sink.n_write_errors == 10 and session.n_sink_errors == 0
