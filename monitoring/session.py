@@ -15,7 +15,7 @@ source (:mod:`monitoring.sources`) and the sinks differ:
 ::
 
     source.items() ──> SourceInfo ─> start(): new engine, sinks.start
-                   ──> Chunk ──────> push(): engine ─> hops ─> policy + clinical ─> alerts
+                   ──> Chunk ──────> push(): sinks.chunk; engine ─> hops ─> policy + clinical
                    │                                   └─> sinks.write(hops, alerts)
                    ──> SourceEvent ─> stream_event(): policy ─> alerts ─> sinks.write
                    ──> SourceStatus ─> sinks.status
@@ -132,6 +132,10 @@ class Sink:
     def start(self, session: BedSession, info: SourceInfo) -> None:
         """The source (re)connected; ``session.engine`` is ready."""
 
+    def chunk(self, session: BedSession, chunk: Chunk) -> None:
+        """A chunk exactly as the source delivered it (µV, before the montage), before
+        the engine sees it (e.g. to store the raw EEG)."""
+
     def write(self, session: BedSession, hops: list[HopResult], alerts: list[Alert]) -> None:
         """New hops (possibly none) and the alert transitions they caused."""
 
@@ -245,6 +249,8 @@ class BedSession:
         engine = self.engine
         if engine is None:
             raise RuntimeError(f"bed {self.bed_id}: push() before start()")
+        with self.lock:
+            self._each_sink("chunk", chunk)
         errors: list[Alert] = []
         try:
             hops = engine.push(chunk)

@@ -17,6 +17,7 @@ __all__ = [
     "BedNotFound",
     "AlertNotFound",
     "TokenNotFound",
+    "EegNotFound",
     "BedConflict",
     "RecordingOutsideAllowedDirs",
     "InvalidEntry",
@@ -61,6 +62,10 @@ class TokenNotFound(NotFound):
     def __init__(self, token_id: int) -> None:
         super().__init__(f"no token {token_id}")
         self.token_id = token_id
+
+
+class EegNotFound(NotFound):
+    """No EEG is stored (or played yet) for the span asked, or the bed has none."""
 
 
 class BedConflict(ServiceError):

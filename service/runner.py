@@ -80,6 +80,7 @@ from detectors.clinical import ClinicalState, StageResult, Targets
 from detectors.doses import DoseError, DoseLimitExceeded, assess_dose, check_dose_limit
 from monitoring.engine import HopResult
 from monitoring.policy import AlertPolicy
+from monitoring.raw_archive import RawArchiveSink, prune
 from monitoring.session import BedSession, Sink, SourceInfo, SourceStatus
 from monitoring.settings import BedSettings, EngineConfig
 from monitoring.sources import EdfFileSource, LslStreamSource
@@ -88,6 +89,7 @@ from service.auth import Principal
 from service.broker import Broker
 from service.clock import BedClock, parse_iso
 from service.db import Database, iso_utc, utc_now
+from service.eeg import archive_folder
 from service.errors import (
     BedConflict,
     BedNotFound,
@@ -309,6 +311,8 @@ class BedManager:
         self._beds: dict[str, Bed] = {}
         self._lock = threading.RLock()
         self._started = False
+        #: live beds' raw EEG (None: not kept), see :mod:`monitoring.raw_archive`
+        self.raw_root = settings.raw_root(db.path)
         self._load()
 
     # -- loading and lifecycle -------------------------------------------------------
@@ -383,12 +387,24 @@ class BedManager:
             if self._started:
                 return
             self._started = True
+            self._prune_raw()
             if not self.settings.resume_beds:
                 return
             for bed in self._beds.values():
                 if bed.source_kind in ("edf", "lsl") and bed.status in LIVE_STATUSES \
                         and bed.runner is None:  # fmt: skip
                     self._start_runner(bed)
+
+    def _prune_raw(self) -> None:
+        """Remove stored raw EEG past its retention or beyond the size cap (the live
+        beds' sinks do it again at each new file)."""
+        if self.raw_root is None:
+            return
+        cfg = self.settings
+        try:
+            prune(self.raw_root, cfg.raw_retention_h * 3600.0, cfg.raw_max_gb * 1e9)
+        except OSError:
+            log.exception("raw EEG archive %s: pruning failed", self.raw_root)
 
     def shutdown(self, timeout_s: float = 10.0) -> None:
         """Stop every runner (their state is already committed)."""
@@ -960,7 +976,7 @@ class BedRunner(threading.Thread):
                 session.source = self._lsl_source()
             else:  # pragma: no cover - charting beds have no runner
                 return
-            session.sinks = [StoreSink(self.manager, self.bed)]
+            session.sinks = [StoreSink(self.manager, self.bed), *self._raw_sink()]
             session.run(self._stop_evt)
             if not self.stopping and self.bed.status != "finished":
                 self.manager.bed_stopped(self.bed, "the source ended unexpectedly")
@@ -975,6 +991,14 @@ class BedRunner(threading.Thread):
                 except Exception:
                     log.exception("bed %s: closing the source failed", self.bed.bed_id)
         self._store_pending()
+
+    def _raw_sink(self) -> list[RawArchiveSink]:
+        """A live bed's raw EEG store (none for EDF beds: they read their file)."""
+        root, cfg = self.manager.raw_root, self.manager.settings
+        if self.bed.source_kind != "lsl" or root is None:
+            return []
+        return [RawArchiveSink(root, archive_folder(root, self.bed.admission_id).name,
+                               cfg.raw_retention_h * 3600.0, cfg.raw_max_gb * 1e9)]  # fmt: skip
 
     def _store_pending(self) -> None:
         """Retry committing the bed's pending alerts until stored or stopped."""

@@ -629,6 +629,26 @@ class SpectrogramPublic(_Out):
     count: int
 
 
+class EegPublic(_Out):
+    """An excerpt of a bed's EEG as displayed (``GET /beds/{bed_id}/eeg``)."""
+
+    bed_id: str
+    channels: list[str]
+    sfreq_hz: float = Field(description="points per second of data_uv (after decimation)")
+    start_s: float = Field(description="bed time of the first point, s")
+    data_uv: list[list[float | None]] = Field(
+        description="(n_channels, n_points), µV; null where no sample was stored (a gap)"
+    )
+    montage: str = Field(description="double_banana | as_recorded | average")
+    filter: dict[str, Any] = Field(description="the display filter (the bed's band-pass and "
+                                   "notch, zero-phase)")  # fmt: skip
+    decimation: str | None = Field(
+        description="null, or 'minmax k': each k samples drawn as their min and max in order"
+    )
+    recorded_sfreq_hz: float
+    unit_known: bool
+
+
 # ---------------------------------------------------------------------------- alerts
 AckLabel = Literal["true_alarm", "false_alarm", "unsure"]
 

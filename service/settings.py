@@ -64,6 +64,16 @@ class Settings(BaseSettings):
         monitor`` reads the same variable).
     storage_retry_s : float
         A bed stopped by a storage fault retries committing its alerts this often.
+    raw_dir : Path or None
+        Where live (LSL) beds' raw EEG is kept for review (``RSEMON_RAW_DIR``);
+        default: ``<database file>.raw/`` next to the database (none for an
+        in-memory database).
+    raw_retention_h : float
+        Raw EEG older than this is removed (``RSEMON_RAW_RETENTION_H``, default 72 h).
+    raw_max_gb : float
+        The raw EEG of all beds together is kept within this many GB, the oldest
+        removed first (``RSEMON_RAW_MAX_GB``, default 50; 19 channels at 256 Hz take
+        2.56 GB per bed for 72 h).
     notch_hz : float or None
         Mains notch of a new bed whose ``POST /beds`` does not set one
         (``RSEMON_NOTCH_HZ``: 50 in Europe/Asia, 60 in the Americas, empty: none).
@@ -84,6 +94,9 @@ class Settings(BaseSettings):
     lsl_enabled: bool = True
     stream_not_found_s: float = Field(default=STREAM_NOT_FOUND_S, gt=0, le=3600)
     storage_retry_s: float = Field(default=1.0, gt=0, le=60)
+    raw_dir: Path | None = None
+    raw_retention_h: float = Field(default=72.0, gt=0, le=24 * 365)
+    raw_max_gb: float = Field(default=50.0, gt=0, le=1e6)
     notch_hz: float | None = Field(
         default=50.0, description="mains notch of new beds unless POST /beds sets one (50, 60, "
         "or empty for none)",
@@ -104,6 +117,14 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [p for p in value.split(os.pathsep) if p.strip()]
         return value
+
+    def raw_root(self, db_path: str) -> Path | None:
+        """The raw EEG archive folder for a database at ``db_path`` (None: not kept)."""
+        if self.raw_dir is not None:
+            return Path(self.raw_dir).expanduser()
+        if db_path == ":memory:":
+            return None
+        return Path(db_path).with_name(Path(db_path).name + ".raw")
 
     @property
     def allowed_recordings_dirs(self) -> list[Path]:

@@ -1,4 +1,5 @@
-"""Beds: admit (start monitoring), list, read, discharge; live state, trends, spectrogram."""
+"""Beds: admit (start monitoring), list, read, discharge; live state, trends, spectrogram,
+raw EEG."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from pipeline.display import Montage
 from pipeline.features import BANDS_HZ
 from service.auth import Technician, Viewer
 from service.db import iso_utc
 from service.deps import DbDep, ManagerDep
+from service.eeg import MAX_SPAN_S, bed_eeg
 from service.routers import AUTH_ERRORS, NOT_FOUND
 from service.schemas import (
     BED_ID_PATTERN,
@@ -18,6 +21,7 @@ from service.schemas import (
     BedPublic,
     BedsPublic,
     BedState,
+    EegPublic,
     SpectrogramPublic,
     TrendsPublic,
 )
@@ -133,3 +137,45 @@ def bed_spectrogram(
         bands_hz={b: list(BANDS_HZ[b]) for b in BANDS if b in BANDS_HZ},
         t_s=[r["t_s"] for r in rows], power_uv2=power, relative=relative, count=len(rows),
     )  # fmt: skip
+
+
+@router.get(
+    "/beds/{bed_id}/eeg",
+    response_model=EegPublic,
+    summary=f"Up to {MAX_SPAN_S:g} s of the bed's EEG as displayed: montaged, band-pass and "
+    "notch of the bed's settings applied zero-phase, min/max-decimated to max_points",
+    responses={
+        404: {"description": "no such bed, or no EEG stored for the span"},
+        422: {"description": "end_s <= start_s, a span over 60 s, NaN, unknown montage"},
+    },
+)
+def bed_eeg_excerpt(
+    bed_id: BedId,
+    principal: Viewer,
+    manager: ManagerDep,
+    start_s: Annotated[
+        float,
+        Query(ge=0, le=1e9, allow_inf_nan=False, description="bed time of the first sample, s"),
+    ],
+    end_s: Annotated[
+        float,
+        Query(
+            ge=0, le=1e9, allow_inf_nan=False, description="bed time just after the last sample, s"
+        ),
+    ],
+    montage: Annotated[
+        Montage | None,
+        Query(
+            description="bipolar (the engine's longitudinal "
+            "bipolar), referential (as recorded) or average (common average); "
+            "default: the bed's montage setting"
+        ),
+    ] = None,
+    max_points: Annotated[
+        int | None,
+        Query(
+            ge=100, le=100000, description="at most this many points per channel (min/max buckets)"
+        ),
+    ] = None,
+) -> EegPublic:
+    return bed_eeg(manager.get(bed_id), manager.raw_root, start_s, end_s, montage, max_points)

@@ -839,7 +839,8 @@
     null,
     el('div', { class: 'meta' },
       `${isNum(ms) ? hhmmss(ms) : ''} · ${String(a.kind || '').replace(/_/g, ' ')}${a.state === 'cleared' ? ' · resolved' : ''}`,
-      acked ? el('span', { class: 'acked-note', 'data-testid': 'acked-note', text: ` · ✓ acknowledged${a.acked_by ? ` by ${a.acked_by}` : ''}${parseTime(a.acked_at) ? ` at ${hhmm(parseTime(a.acked_at))}` : ''}${a.ack_label ? ` · ${String(a.ack_label).replace(/_/g, ' ')}` : ''}${a.ack_note ? ` · “${a.ack_note}”` : ''}` }) : null));
+      acked ? el('span', { class: 'acked-note', 'data-testid': 'acked-note', text: ` · ✓ acknowledged${a.acked_by ? ` by ${a.acked_by}` : ''}${parseTime(a.acked_at) ? ` at ${hhmm(parseTime(a.acked_at))}` : ''}${a.ack_label ? ` · ${String(a.ack_label).replace(/_/g, ' ')}` : ''}${a.ack_note ? ` · “${a.ack_note}”` : ''}` }) : null,
+      el('button', { type: 'button', class: 'btn-quiet eeg-jump', 'data-testid': 'eeg-jump', text: 'EEG', title: 'show the EEG at this alert (eeg.js)' })));
     if (!acked && can('clinician')) {
       const btn = el('button', { type: 'button', class: 'btn ack', 'data-testid': 'ack-button', text: 'Acknowledge' });
       const verdict = el('select', { class: 'ack-label', 'data-testid': 'ack-label', 'aria-label': 'verdict' },
