@@ -2,6 +2,8 @@
 
 * :mod:`~service.store.beds`: admissions (``beds``) and their ``targets``;
 * :mod:`~service.store.clinical`: ``treatments`` and ``observations``;
+* :mod:`~service.store.history`: the ``bed_history`` of the bedside scores, and the
+  summary of the trends the scores read;
 * :mod:`~service.store.alerts`: ``alerts`` and their change log ``alert_events``;
 * :mod:`~service.store.trends`: per-hop ``trends``;
 * :mod:`~service.store.tokens`: API ``tokens`` and browser ``sessions``;
@@ -53,6 +55,7 @@ from service.store.clinical import (
     list_treatments,
     treatments_in_entry_order,
 )
+from service.store.history import HISTORY_FIELDS, get_history, trend_summary, upsert_history
 from service.store.tokens import (
     all_tokens,
     delete_expired_sessions,
@@ -84,6 +87,8 @@ __all__ = [
     # clinical entries
     "get_observation", "get_treatment", "insert_observation", "insert_treatment",
     "list_observations", "list_treatments", "treatments_in_entry_order",
+    # bedside-score history
+    "HISTORY_FIELDS", "get_history", "trend_summary", "upsert_history",
     # tokens and sessions
     "all_tokens", "delete_expired_sessions", "delete_session", "delete_sessions_of_token",
     "find_active_token", "find_session_token", "get_token", "insert_session", "insert_token",
