@@ -36,7 +36,7 @@ __all__ = [
     "AlertPublic", "AlertsPublic", "TokenCreate", "TokenPublic", "TokenCreated",
     "TokensPublic", "SessionPublic", "HealthPublic", "Message", "ValidationErrorItem",
     "ValidationErrorPublic", "validation_error_public", "HistoryIn", "HistoryPublic",
-    "ScoreItemPublic", "ScorePublic", "ScoresPublic",
+    "ScoreItemPublic", "ScorePublic", "ScoresPublic", "WeanPublic",
 ]  # fmt: skip
 
 SeizureType = Literal["generalized_convulsive", "focal_impaired_awareness", "absence", "other"]
@@ -615,6 +615,59 @@ class HopPublic(_Out):
     )
 
 
+class WeanEntryPublic(_Out):
+    id: int
+    t_s: float
+    agent: str
+    kind: str
+    dose: float
+    unit: str
+
+
+class EegWindowPublic(_Out):
+    start_s: float
+    end_s: float
+    n_hops: int
+    n_ictal_hops: int
+    sr_mean: float | None
+
+
+class TreatmentResponsePublic(_Out):
+    entry: WeanEntryPublic
+    before: EegWindowPublic
+    after: EegWindowPublic
+    complete: bool = Field(description="false while the after window is still running")
+    burden_before: float | None
+    burden_after: float | None
+    burden_change: float | None = Field(description="after - before (fraction of hops ictal)")
+    sr_change: float | None = Field(description="after - before (mean suppression ratio)")
+
+
+class WeanTrialPublic(_Out):
+    entry: WeanEntryPublic
+    end_s: float
+    seizure_s: float | None
+    recurrence: bool | None
+
+
+class WeanPublic(_Out):
+    """Wean readiness: figures, no recommendation (see ``detectors.clinical.wean``)."""
+
+    t_s: float
+    hours_since_last_seizure: float | None
+    seizure_free_24h: bool | None
+    seizure_free_48h: bool | None
+    band_low: float
+    band_high: float
+    band_window_s: float
+    band_observed_s: float
+    in_band_s: float
+    in_band_ratio: float | None
+    responses: list[TreatmentResponsePublic]
+    weans: list[WeanTrialPublic]
+    notes: list[str]
+
+
 class BedState(_Out):
     bed_id: str
     status: str
@@ -634,6 +687,9 @@ class BedState(_Out):
     infusion: dict[str, Any]
     manual_ictal: bool
     open_alerts: list[AlertPublic]
+    wean: WeanPublic | None = Field(
+        default=None, description="wean readiness (null before the bed has a clinical time)"
+    )
 
 
 class TrendsPublic(_Out):

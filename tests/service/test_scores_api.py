@@ -174,3 +174,52 @@ def test_trend_summary_without_pattern_columns() -> None:
     conn.executemany("INSERT INTO trends VALUES (1, ?, 0, 'burst_suppression')", [(1.0,), (2.0,)])
     s = trend_summary(conn, 1)
     assert s == {"n_hops": 2, "n_ictal_hops": 0, "n_burst_suppression_hops": 2, "patterns": None}
+
+
+def test_wean_readiness_in_the_bed_state(env: dict[str, Any]) -> None:
+    """Hand-worked: a seizure at 1000-1600 s, a bolus at 1500 s, an infusion at 1700 s,
+    the suppression ratio in the band (0.5-0.8) from 1800 s, a wean at 5000 s with a
+    60-s recurrence at 5500 s; the bed's clinical time 7200 s."""
+    c, h = env["client"], env["h"]
+    rows = []
+    for t in range(1, 7201):
+        ictal = int(1000 < t <= 1600 or 5500 < t <= 5560)
+        rows.append((float(t), ictal, "", None, "continuous"))
+    _insert_trends(env["db"], env["admission_id"], rows)
+    with sqlite3.connect(env["db"]) as conn:
+        conn.execute(
+            "UPDATE trends SET suppression_ratio = CASE WHEN t_s <= 1800 THEN 0.2 ELSE 0.6 END"
+        )
+    for t_s, kind, dose, unit in [
+        (1500.0, "bolus", 10.0, "mg"),
+        (1700.0, "infusion_start", 0.2, "mg/kg/h"),
+        (5000.0, "wean_start", 0.1, "mg/kg/h"),
+    ]:
+        r = c.post(f"{API}/beds/b1/treatments", headers=h["clinician"],
+                   json={"agent": "midazolam", "dose": dose, "unit": unit, "kind": kind,
+                         "t_s": t_s})  # fmt: skip
+        assert r.status_code == 201, r.text
+    r = c.post(f"{API}/beds/b1/events", headers=h["clinician"],
+               json={"kind": "seizure_end", "t_s": 7200.0})  # fmt: skip
+    assert r.status_code == 201, r.text
+
+    wean = c.get(f"{API}/beds/b1/state", headers=h["viewer"]).json()["wean"]
+    assert wean["t_s"] == 7200.0
+    assert wean["hours_since_last_seizure"] == pytest.approx((7200 - 5560) / 3600)
+    assert wean["seizure_free_24h"] is False
+    assert (wean["band_low"], wean["band_high"]) == (0.5, 0.8)
+    assert wean["in_band_ratio"] == pytest.approx(5400 / 7200)
+    bolus = wean["responses"][0]
+    assert bolus["entry"]["kind"] == "bolus" and bolus["complete"] is True
+    # before: (-300, 1500] 500 of 1500 hops ictal; after: (1500, 3300] 100 of 1800
+    assert bolus["burden_before"] == pytest.approx(500 / 1500)
+    assert bolus["burden_after"] == pytest.approx(100 / 1800)
+    assert bolus["before"]["sr_mean"] == pytest.approx(0.2)
+    assert bolus["after"]["sr_mean"] == pytest.approx((300 * 0.2 + 1500 * 0.6) / 1800)
+    assert [r["entry"]["kind"] for r in wean["responses"]] == [
+        "bolus", "infusion_start", "wean_start"
+    ]  # fmt: skip
+    (trial,) = wean["weans"]
+    assert trial["recurrence"] is True and trial["seizure_s"] == 60.0
+    assert trial["end_s"] == 7200.0
+    assert "seizures recurred on a wean" in wean["notes"]
