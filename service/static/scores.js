@@ -5,6 +5,7 @@
  * lets a clinician enter the bed's history (PUT /api/v1/beds/{id}/history). Reads ride
  * on the session cookie; the write carries the bearer token app.js keeps in
  * sessionStorage. Everything is built with textContent (no HTML from the server).
+ * It also shows the wean-readiness figures of GET /api/v1/beds/{id}/state (`wean`).
  */
 (() => {
   'use strict';
@@ -100,6 +101,49 @@
       + `EEG items from ${eegMin} min of interictal EEG.`;
   }
 
+  const pct = (x) => (x === null || x === undefined ? '—' : `${Math.round(100 * x)} %`);
+  const yesNo = (x) => (x === null || x === undefined ? 'not yet known' : (x ? 'yes' : 'no'));
+
+  function renderWean(w) {
+    const facts = $('wean-facts');
+    const list = $('wean-responses');
+    if (!w) {
+      facts.replaceChildren();
+      list.replaceChildren();
+      facts.dataset.state = 'none';
+      facts.append(Object.assign(document.createElement('dd'),
+        { textContent: 'not available until the bed has a time (EEG or an observation)' }));
+      return;
+    }
+    facts.dataset.state = 'shown';
+    const pairs = [
+      ['last seizure', w.hours_since_last_seizure === null ? 'none on the EEG'
+        : `${w.hours_since_last_seizure.toFixed(1)} h ago`],
+      ['seizure-free 24 h / 48 h', `${yesNo(w.seizure_free_24h)} / ${yesNo(w.seizure_free_48h)}`],
+      [`in band ${w.band_low}–${w.band_high} (24 h)`,
+        `${pct(w.in_band_ratio)} of ${Math.round(w.band_observed_s / 60)} min`],
+    ];
+    for (const t of w.weans) {
+      pairs.push([`wean at ${Math.round(t.entry.t_s)} s`, t.recurrence === null ? 'no EEG'
+        : (t.recurrence ? `recurrence (${Math.round(t.seizure_s)} s of seizure)` : 'no recurrence')]);
+    }
+    for (const n of w.notes) pairs.push(['note', n]);
+    facts.replaceChildren(...pairs.flatMap(([k, v]) => [
+      Object.assign(document.createElement('dt'), { textContent: k }),
+      Object.assign(document.createElement('dd'), { textContent: v }),
+    ]));
+    list.replaceChildren(...w.responses.slice().reverse().map((r) => {
+      const li = document.createElement('li');
+      li.setAttribute('data-testid', 'wean-response');
+      const e = r.entry;
+      li.textContent = `${e.kind.replace('_', ' ')} ${e.agent} ${e.dose} ${e.unit} at `
+        + `${Math.round(e.t_s)} s: burden ${pct(r.burden_before)} → ${pct(r.burden_after)}, `
+        + `SR ${pct(r.before.sr_mean)} → ${pct(r.after.sr_mean)}`
+        + (r.complete ? '' : ' (after window still running)');
+      return li;
+    }));
+  }
+
   function fillForm(h) {
     const f = $('history-form');
     if (!f || f.dataset.dirty === '1') return;
@@ -120,6 +164,8 @@
     try {
       if (id !== S.bedId) {
         $('scores-body').replaceChildren();
+        $('wean-facts').replaceChildren();
+        $('wean-responses').replaceChildren();
         const f = $('history-form');
         if (f) { delete f.dataset.dirty; $('history-result').textContent = ''; }
       }
@@ -128,6 +174,9 @@
       if (routeBed() !== id) return;
       render(data);
       fillForm(data.history);
+      const st = await request('GET', `/beds/${encodeURIComponent(id)}/state`);
+      if (routeBed() !== id) return;
+      renderWean(st.wean);
       S.at = Date.now();
     } catch (e) {
       if (e.status !== 401) $('scores-status').textContent = `Scores unavailable: ${e.message}`;

@@ -83,6 +83,26 @@ def test_scores_panel_history_entry_and_roles(server: Server) -> None:  # noqa: 
             assert stored["age_years"] == 70 and stored["charlson_conditions"] == ["diabetes"]
             assert "History entered by" in page.inner_text("[data-testid=scores-status]")
 
+            # -- wean readiness: from the bed state, once the bed has a time -----------
+            assert page.get_attribute("[data-testid=wean-facts]", "data-state") == "none"
+            api = f"{srv.base}/api/v1/beds/{BED}"
+            _api(
+                "POST",
+                f"{api}/treatments",
+                srv.clinician,
+                {"agent": "midazolam", "dose": 10, "unit": "mg", "kind": "bolus", "t_s": 10.0},
+            )
+            _api("POST", f"{api}/events", srv.clinician, {"kind": "seizure_end", "t_s": 100.0})
+            _wait_js(page, "document.querySelector('[data-testid=wean-facts]')"
+                     ".dataset.state === 'shown'", timeout=20_000)  # fmt: skip
+            assert "no EEG recorded" in page.inner_text("[data-testid=wean-facts]")
+            resp = page.inner_text("[data-testid=wean-response]")
+            assert "bolus midazolam 10 mg" in resp and "after window still running" in resp
+
+            page.locator("[data-testid=scores-panel]").screenshot(
+                path=str(srv.tmp / "scores-panel.png")
+            )
+
             # -- a viewer reads the scores and has no form ---------------------------
             vpage = browser.new_context(viewport={"width": 1440, "height": 1100}).new_page()
             _open_bed(vpage, srv, srv.viewer, errors)
