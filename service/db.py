@@ -1,8 +1,9 @@
 """SQLite persistence: one connection, WAL mode, explicit transactions, migrations.
 
 The service keeps everything a clinician relies on in one SQLite file: beds
-(admissions), treatments, targets, clinical observations, alerts and their change
-log, per-hop trends, API tokens and browser sessions. Writes go through
+(admissions), treatments, targets, clinical observations, the history entered for
+the bedside scores, alerts and their change log, per-hop trends, API tokens and
+browser sessions. Writes go through
 :meth:`Database.transaction` (``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any
 exception), so a request either lands completely or not at all.
 
@@ -231,6 +232,22 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         """
         ALTER TABLE trends ADD COLUMN pattern TEXT NOT NULL DEFAULT '';
         ALTER TABLE trends ADD COLUMN pattern_hz REAL;
+        """,
+    ),
+    (
+        8,
+        """
+        CREATE TABLE bed_history (
+            admission_id INTEGER PRIMARY KEY REFERENCES beds(admission_id),
+            age_years REAL,
+            consciousness TEXT,
+            worst_seizure_type TEXT,
+            prior_seizures TEXT,
+            etiology TEXT,
+            charlson_conditions TEXT,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT
+        );
         """,
     ),
 )

@@ -119,6 +119,7 @@ from service.schemas import (
 )
 from service.settings import Settings
 from service.store import clean_json
+from service.wean import bed_wean
 
 __all__ = ["TargetsStamp", "Bed", "BedManager", "BedRunner", "resolve_recording", "lsl_available"]
 
@@ -856,6 +857,10 @@ class BedManager:
         open_alerts, _ = store.list_alerts(
             self.db, admission_id=bed.admission_id, open_only=True, order="asc", limit=100
         )
+        wean = None if t is None else bed_wean(
+            self.db, bed.admission_id, t, (targets.sr_low, targets.sr_high),
+            bed.settings.engine.hop_s,
+        )  # fmt: skip
         return BedState(
             bed_id=bed.bed_id, status=status, status_message=message, t_s=t, time=time_iso,
             position_s=position_s, latest=latest, ictal=bool(snap["ictal"]),
@@ -863,7 +868,7 @@ class BedManager:
             depth=None if latest is None else latest.depth,
             stage=StagePublic.model_validate(snap["stage"]), targets=targets,
             advice=list(snap["advice"]), infusion=snap["infusion"], manual_ictal=manual_ictal,
-            open_alerts=open_alerts,
+            open_alerts=open_alerts, wean=wean,
         )  # fmt: skip
 
 

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from detectors.clinical import GOALS, T1_T2_MIN
+from detectors.clinical import scores as _scores
 from detectors.doses import KINDS, MAX_WEIGHT_KG, MIN_WEIGHT_KG
 
 __all__ = [
@@ -34,7 +35,8 @@ __all__ = [
     "StagePublic", "HopPublic", "BedState", "TrendsPublic", "SpectrogramPublic",
     "AlertPublic", "AlertsPublic", "TokenCreate", "TokenPublic", "TokenCreated",
     "TokensPublic", "SessionPublic", "HealthPublic", "Message", "ValidationErrorItem",
-    "ValidationErrorPublic", "validation_error_public",
+    "ValidationErrorPublic", "validation_error_public", "HistoryIn", "HistoryPublic",
+    "ScoreItemPublic", "ScorePublic", "ScoresPublic", "WeanPublic",
 ]  # fmt: skip
 
 SeizureType = Literal["generalized_convulsive", "focal_impaired_awareness", "absence", "other"]
@@ -45,7 +47,34 @@ Goal = Literal["burst_suppression", "seizure_suppression"]
 Severity = Literal["low", "medium", "high"]
 RoleName = Literal["viewer", "technician", "clinician", "admin"]
 
-for _names, _literal in ((T1_T2_MIN, SeizureType), (KINDS, TreatmentKind), (GOALS, Goal)):
+Consciousness = Literal["alert", "somnolent_confused", "stuporous", "comatose"]
+WorstSeizureType = Literal[
+    "simple_partial", "complex_partial", "absence", "myoclonic_ige", "generalized_convulsive",
+    "nonconvulsive_in_coma",
+]  # fmt: skip
+PriorSeizures = Literal["yes", "no", "unknown"]
+Etiology = Literal[
+    "cns_anomalies", "drug_reduction_withdrawal_poor_compliance", "multiple_sclerosis",
+    "remote_cerebrovascular_or_brain_injury", "hydrocephalus", "alcohol_abuse",
+    "drug_overdose", "head_trauma", "cryptogenic", "brain_tumour",
+    "metabolic_sodium_imbalance", "metabolic_other", "acute_cerebrovascular",
+    "acute_cns_infection", "anoxia",
+]  # fmt: skip
+CharlsonCondition = Literal[
+    "myocardial_infarction", "congestive_heart_failure", "peripheral_vascular_disease",
+    "cerebrovascular_disease", "dementia", "chronic_pulmonary_disease",
+    "connective_tissue_disease", "peptic_ulcer_disease", "mild_liver_disease", "diabetes",
+    "hemiplegia", "moderate_severe_renal_disease", "diabetes_end_organ_damage",
+    "solid_tumour", "leukaemia", "lymphoma", "moderate_severe_liver_disease",
+    "metastatic_solid_tumour", "aids",
+]  # fmt: skip
+
+for _names, _literal in (
+    (T1_T2_MIN, SeizureType), (KINDS, TreatmentKind), (GOALS, Goal),
+    (_scores.CONSCIOUSNESS, Consciousness), (_scores.WORST_SEIZURE_TYPES, WorstSeizureType),
+    (_scores.PRIOR_SEIZURES, PriorSeizures), (_scores.EMSE_ETIOLOGY_POINTS, Etiology),
+    (_scores.CHARLSON_WEIGHTS, CharlsonCondition),
+):  # fmt: skip
     if set(_names) != set(_literal.__args__):  # type: ignore[attr-defined]
         raise ImportError(f"service.schemas is out of date with detectors: {sorted(_names)}")
 
@@ -586,6 +615,59 @@ class HopPublic(_Out):
     )
 
 
+class WeanEntryPublic(_Out):
+    id: int
+    t_s: float
+    agent: str
+    kind: str
+    dose: float
+    unit: str
+
+
+class EegWindowPublic(_Out):
+    start_s: float
+    end_s: float
+    n_hops: int
+    n_ictal_hops: int
+    sr_mean: float | None
+
+
+class TreatmentResponsePublic(_Out):
+    entry: WeanEntryPublic
+    before: EegWindowPublic
+    after: EegWindowPublic
+    complete: bool = Field(description="false while the after window is still running")
+    burden_before: float | None
+    burden_after: float | None
+    burden_change: float | None = Field(description="after - before (fraction of hops ictal)")
+    sr_change: float | None = Field(description="after - before (mean suppression ratio)")
+
+
+class WeanTrialPublic(_Out):
+    entry: WeanEntryPublic
+    end_s: float
+    seizure_s: float | None
+    recurrence: bool | None
+
+
+class WeanPublic(_Out):
+    """Wean readiness: figures, no recommendation (see ``detectors.clinical.wean``)."""
+
+    t_s: float
+    hours_since_last_seizure: float | None
+    seizure_free_24h: bool | None
+    seizure_free_48h: bool | None
+    band_low: float
+    band_high: float
+    band_window_s: float
+    band_observed_s: float
+    in_band_s: float
+    in_band_ratio: float | None
+    responses: list[TreatmentResponsePublic]
+    weans: list[WeanTrialPublic]
+    notes: list[str]
+
+
 class BedState(_Out):
     bed_id: str
     status: str
@@ -605,6 +687,9 @@ class BedState(_Out):
     infusion: dict[str, Any]
     manual_ictal: bool
     open_alerts: list[AlertPublic]
+    wean: WeanPublic | None = Field(
+        default=None, description="wean readiness (null before the bed has a clinical time)"
+    )
 
 
 class TrendsPublic(_Out):
@@ -779,6 +864,85 @@ class HealthPublic(_Out):
     storage_error: str | None = None
     beds_not_monitored: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
+
+
+# ------------------------------------------------------------------------ bedside scores
+class HistoryIn(_In):
+    """What is entered once per bed for the bedside scores (null: not known yet).
+
+    A PUT replaces the whole history: a field left out is stored as not entered.
+    """
+
+    age_years: float | None = Field(default=None, strict=True, ge=0, le=130)
+    consciousness: Consciousness | None = Field(
+        default=None, description="level of consciousness at SE onset (STESS)"
+    )
+    worst_seizure_type: WorstSeizureType | None = Field(
+        default=None,
+        description="worst seizure type of this episode (STESS); myoclonic_ige: myoclonic SE "
+        "complicating idiopathic generalized epilepsy",
+    )
+    prior_seizures: PriorSeizures | None = Field(
+        default=None, description="history of seizures before this episode (STESS, 2HELPS2B)"
+    )
+    etiology: Etiology | None = Field(
+        default=None, description="etiology of the SE (EMSE, Leitinger et al. 2015)"
+    )
+    charlson_conditions: list[CharlsonCondition] | None = Field(
+        default=None, max_length=19,
+        description="Charlson comorbidities present ([]: none; null: not entered)",
+    )  # fmt: skip
+
+    @field_validator("charlson_conditions")
+    @classmethod
+    def _unique(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and len(set(v)) != len(v):
+            raise ValueError("charlson_conditions must not repeat a condition")
+        return v
+
+
+class HistoryPublic(HistoryIn):
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+    bed_id: str
+    updated_at: str | None = None
+    updated_by: str | None = None
+
+
+class ScoreItemPublic(_Out):
+    key: str
+    label: str
+    source: Literal["history", "eeg"]
+    input: Any
+    points: int | None = Field(description="null while the item's input is missing")
+    low: int
+    high: int
+    note: str
+
+
+class ScorePublic(_Out):
+    name: str
+    value: int | None = Field(description="null while an item is missing; see low/high")
+    low: int = Field(description="the lowest value the missing items still allow")
+    high: int = Field(description="the highest value the missing items still allow")
+    max_value: int | None
+    inputs: dict[str, Any]
+    items: list[ScoreItemPublic]
+    missing: list[str]
+    uncertain: list[str] = Field(
+        description="weights of this score not verified against the publication"
+    )
+    interpretation: str
+    notes: list[str]
+    citation: str
+
+
+class ScoresPublic(_Out):
+    bed_id: str
+    history: HistoryPublic
+    eeg_analysed_s: float = Field(description="interictal EEG time the EEG items come from")
+    data: list[ScorePublic]
+    count: int
 
 
 def finite_or_none(value: Any) -> float | None:

@@ -2,6 +2,9 @@
 
 * :mod:`~service.store.beds`: admissions (``beds``) and their ``targets``;
 * :mod:`~service.store.clinical`: ``treatments`` and ``observations``;
+* :mod:`~service.store.history`: the ``bed_history`` of the bedside scores, and the
+  summary of the trends the scores read;
+* :mod:`~service.store.wean`: the trend aggregates of the wean-readiness figures;
 * :mod:`~service.store.alerts`: ``alerts`` and their change log ``alert_events``;
 * :mod:`~service.store.trends`: per-hop ``trends``;
 * :mod:`~service.store.tokens`: API ``tokens`` and browser ``sessions``;
@@ -53,6 +56,7 @@ from service.store.clinical import (
     list_treatments,
     treatments_in_entry_order,
 )
+from service.store.history import HISTORY_FIELDS, get_history, trend_summary, upsert_history
 from service.store.tokens import (
     all_tokens,
     delete_expired_sessions,
@@ -67,6 +71,7 @@ from service.store.tokens import (
     set_token_name,
 )
 from service.store.trends import TREND_FIELDS, ictal_marks, insert_trends, read_trends, trend_row
+from service.store.wean import band_time, eeg_extent, eeg_window
 from service.store.yields import alarm_yield
 
 __all__ = [
@@ -84,6 +89,10 @@ __all__ = [
     # clinical entries
     "get_observation", "get_treatment", "insert_observation", "insert_treatment",
     "list_observations", "list_treatments", "treatments_in_entry_order",
+    # bedside-score history
+    "HISTORY_FIELDS", "get_history", "trend_summary", "upsert_history",
+    # wean readiness
+    "band_time", "eeg_extent", "eeg_window",
     # tokens and sessions
     "all_tokens", "delete_expired_sessions", "delete_session", "delete_sessions_of_token",
     "find_active_token", "find_session_token", "get_token", "insert_session", "insert_token",
