@@ -289,7 +289,8 @@ class QualityBatch:
 
     ``cause`` (n_windows, n_electrodes) int8 codes of :data:`CAUSES` after the hold;
     ``persistent`` (n_windows, n_electrodes) bool: bad in at least ``alert_min`` of
-    the last ``alert_of`` windows (what a ``signal_quality`` alert names).
+    the last ``alert_of`` windows (what a ``signal_quality`` alert names; the windows
+    held after a pop do not count, those held after a non-physiological one do).
     """
 
     cause: NDArray[np.int8]
@@ -349,7 +350,9 @@ class ChannelQuality:
         out = np.where(held, held_cause, cause).astype(np.int8)
         self._since_event = since[-1] + 1
         self._held_cause = held_cause[-1].astype(np.int8)
-        bad = out != 0
+        # a held pop does not count towards an alert (one pop is not a bad electrode;
+        # pops every second or two are), a held non-physiological window does
+        bad = (cause != 0) | (out == _AMPLITUDE)
         hist = np.concatenate([self._recent, bad])
         c = np.cumsum(hist, axis=0, dtype=np.int32)
         c = np.concatenate([np.zeros((1, self.n_channels), np.int32), c])
