@@ -55,6 +55,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 from pipeline import checks
+from pipeline.features import Scratch
 
 __all__ = [
     "AMPLITUDE_CEILING_UV",
@@ -128,6 +129,7 @@ def window_causes(
     *,
     unit_known: bool = True,
     flat_uv: float = 0.5,
+    scratch: Scratch | None = None,
 ) -> NDArray[np.int8]:
     """Cause code (see :data:`CAUSES`) of every window and channel, no hold applied.
 
@@ -143,6 +145,8 @@ def window_causes(
         False: skip the checks that need µV (flat is then exactly constant).
     flat_uv : float
         Peak-to-peak at or below which a window is flat, µV.
+    scratch : pipeline.features.Scratch, optional
+        Work memory reused between calls (no effect on the result).
 
     Returns
     -------
@@ -173,114 +177,106 @@ def window_causes(
     n_per, step = n_window // blk, n_hop // blk
     n_blocks = (n_win - 1) * step + n_per
     x = x[:, : n_blocks * blk]
-    # offset per channel (first finite sample) keeps x² sums well conditioned
-    x0 = np.nan_to_num(x[:, :1], nan=0.0, posinf=0.0, neginf=0.0)
-    xc = x - x0
-    b = xc.reshape(n_ch, n_blocks, blk)
+    b = x.reshape(n_ch, n_blocks, blk)  # a view: rows stay contiguous
     bmax, bmin = b.max(axis=-1), b.min(axis=-1)  # NaN propagates
     with np.errstate(invalid="ignore"):
         nmax = (b == bmax[..., None]).sum(axis=-1)
         nmin = (b == bmin[..., None]).sum(axis=-1)
-    s1 = b.sum(axis=-1)
-    s2 = np.einsum("cbk,cbk->cb", b, b)
-    d = np.empty_like(xc)
+    # sample-to-sample changes, in work memory (fresh pages cost more than the maths)
+    db = (scratch or Scratch()).get("quality_diff", (n_ch, n_blocks, blk))
+    d = db.reshape(n_ch, n_blocks * blk)
     d[:, 0] = 0.0
-    np.subtract(xc[:, 1:], xc[:, :-1], out=d[:, 1:])
-    db = d.reshape(n_ch, n_blocks, blk)
-    d2 = np.einsum("cbk,cbk->cb", db, db)
-    # steps inside a block, and the step into it from the previous block (which
-    # belongs to a window only when both blocks do)
-    dmax = np.abs(db[..., 1:]).max(axis=-1, initial=0.0)
+    np.subtract(x[:, 1:], x[:, :-1], out=d[:, 1:])
+    # the step into a block from the previous one belongs to a window only when both
+    # blocks do: kept apart, and zeroed for the steps inside the blocks
     dedge = np.abs(db[..., 0])
-
-    def per_window(v: NDArray[Any]) -> NDArray[Any]:
-        return _per_window(v, n_per, step)
-
-    wmax, wmin = per_window(bmax), per_window(bmin)
-    top, bottom = wmax.max(axis=-1), wmin.min(axis=-1)
+    db[..., 0] = 0.0
+    # per block: sums (x, x², changes², mains projections) and extremes, then per
+    # window over its blocks, all statistics at once
+    sums = [b.sum(axis=-1), np.einsum("cbk,cbk->cb", b, b), np.einsum("cbk,cbk->cb", db, db)]
+    freqs = [f for f in _MAINS_HZ if f < 0.45 * fs] if unit_known else []
+    sums += _mains_projections(b, freqs, fs)
+    tot = _per_window(np.stack(sums), n_per, step).sum(axis=-1)  # (n_stat, n_ch, n_win)
+    ext = _per_window(np.stack([bmax, -bmin, np.maximum(db.max(axis=-1), -db.min(axis=-1))]),
+                      n_per, step)  # fmt: skip
+    wext = ext.max(axis=-1)
+    cnt = _per_window(np.stack([nmax, nmin]), n_per, step)
     with np.errstate(invalid="ignore"):
-        n_top = np.where(wmax == top[..., None], per_window(nmax), 0).sum(axis=-1)
-        n_bot = np.where(wmin == bottom[..., None], per_window(nmin), 0).sum(axis=-1)
+        n_at = np.where(ext[:2] == wext[:2, ..., None], cnt, 0).sum(axis=-1).max(axis=0)
+    top, bottom, step_max = wext[0], -wext[1], wext[2]
+    if n_per > 1:
+        step_max = np.maximum(step_max, _per_window(dedge, n_per, step)[..., 1:].max(axis=-1))
+    n = float(n_window)
+    with np.errstate(invalid="ignore"):
         finite = np.isfinite(top) & np.isfinite(bottom)
         p2p = np.where(finite, top - bottom, 0.0)
-    n = float(n_window)
-    mean = per_window(s1).sum(axis=-1) / n
-    var = np.maximum(per_window(s2).sum(axis=-1) / n - mean**2, 0.0)
-    d_rms = np.sqrt(per_window(d2).sum(axis=-1) / n)
-    step_max = per_window(dmax).max(axis=-1)
-    if n_per > 1:
-        step_max = np.maximum(step_max, per_window(dedge)[..., 1:].max(axis=-1))
-
-    cause = np.zeros((n_win, n_ch), dtype=np.int8)
-    with np.errstate(invalid="ignore"):
-        # pops: a step far above the channel's own changes, isolated to few electrodes
-        pop = finite & (step_max > POP_RATIO * np.sqrt(np.maximum(d_rms**2 - step_max**2 / n, 0)))
+        mean = tot[0] / n
+        var = np.maximum(tot[1] / n - mean**2, 0.0)
+        d_ms = tot[2] / n
+        cause = np.zeros((n_ch, n_win), dtype=np.int8)
+        # pops: a step far above the channel's other changes, isolated to few electrodes
+        pop = finite & (step_max**2 > POP_RATIO**2 * np.maximum(d_ms - step_max**2 / n, 0))
         if unit_known:
             pop &= step_max >= POP_MIN_UV
-        pop &= pop.sum(axis=1, keepdims=True) <= pop_max_channels(n_ch)
+        pop &= pop.sum(axis=0, keepdims=True) <= pop_max_channels(n_ch)
         cause[pop] = _POP
         if unit_known:
-            floating = _floating(b, var, p2p, n_per, step, fs, n)
-            cause[floating & finite] = _FLOATING
+            mains_ms = np.zeros_like(var)
+            for i in range(len(freqs)):
+                re, im = tot[3 + 2 * i], tot[4 + 2 * i]
+                mains_ms = np.maximum(mains_ms, 2.0 * (re**2 + im**2) / n**2)
+            drift = np.zeros_like(finite)
+            if n_per >= 2:
+                h = n_per // 2
+                halves = _per_window(sums[0], n_per, step)
+                first = halves[..., :h].sum(axis=-1) / (h * blk)
+                last = halves[..., n_per - h :].sum(axis=-1) / (h * blk)
+                drift = np.abs(last - first) > DRIFT_UV
+            cause[finite & (_mains_dominates(mains_ms, var, p2p) | drift)] = _FLOATING
             cause[finite & (p2p > AMPLITUDE_CEILING_UV)] = _AMPLITUDE
         flat = p2p <= (flat_uv if unit_known else 0.0)
-        railing = ~flat & (np.maximum(n_top, n_bot) > RAIL_SHARE * n_window)
+        railing = ~flat & (n_at > RAIL_SHARE * n_window)
         cause[railing & finite] = _RAILING
         cause[flat & finite] = _FLAT
     cause[~finite] = _NONFINITE
-    return cause
+    return np.ascontiguousarray(cause.T)
 
 
 def _per_window(v: NDArray[Any], n_per: int, step: int) -> NDArray[Any]:
-    """Per-block values (n_ch, n_blocks) as (n_windows, n_ch, n_per) views."""
-    return sliding_window_view(v, n_per, axis=1)[:, ::step].transpose(1, 0, 2)
+    """Per-block values (..., n_blocks) as (..., n_windows, n_per) views."""
+    return sliding_window_view(v, n_per, axis=-1)[..., ::step, :]
 
 
-def _floating(
-    b: NDArray[np.float64],
-    var: NDArray[np.float64],
-    p2p: NDArray[np.float64],
-    n_per: int,
-    step: int,
-    fs: float,
-    n: float,
-) -> NDArray[np.bool_]:
-    """Mains dominance or a large slow drift, per window and channel (µV rules).
-
-    ``b`` (n_ch, n_blocks, block) are the blocks; ``var`` and ``p2p`` (n_win, n_ch)
-    the windows' variance and peak-to-peak; ``n`` samples per window.
-    """
+def _mains_projections(
+    b: NDArray[np.float64], freqs: list[float], fs: float
+) -> list[NDArray[np.float64]]:
+    """Real and imaginary parts of ``Σ x[n] e^{-iωn}`` per block for each mains
+    frequency, ``n`` counted from the span's start (so that blocks add up)."""
+    if not freqs:
+        return []
     n_ch, n_blocks, blk = b.shape
-
-    def pw(v: NDArray[Any]) -> NDArray[Any]:
-        return _per_window(v, n_per, step)
-
+    w = 2 * np.pi * np.asarray(freqs) / fs  # rad/sample
     k = np.arange(blk)
-    mains_ms = np.zeros_like(var)
-    freqs = [f for f in _MAINS_HZ if f < 0.45 * fs]
-    if freqs:
-        w = 2 * np.pi * np.asarray(freqs) / fs  # rad/sample
-        basis = np.concatenate([np.cos(np.outer(k, w)), -np.sin(np.outer(k, w))], axis=1)
-        proj = b.reshape(-1, blk) @ basis  # (n_ch*n_blocks, 2 n_f)
-        nf = len(freqs)
-        z = (proj[:, :nf] + 1j * proj[:, nf:]).reshape(n_ch, n_blocks, nf)
-        z = z * np.exp(-1j * np.outer(np.arange(n_blocks) * blk, w))[None]  # span phase
-        for i in range(nf):
-            zi = pw(z[..., i]).sum(axis=-1)  # (n_win, n_ch)
-            mains_ms = np.maximum(mains_ms, 2.0 * np.abs(zi) ** 2 / n**2)
+    basis = np.concatenate([np.cos(np.outer(k, w)), -np.sin(np.outer(k, w))], axis=1)
+    proj = (b.reshape(-1, blk) @ basis).reshape(n_ch, n_blocks, 2 * len(freqs))
+    out = []
+    for i in range(len(freqs)):
+        z = (proj[..., i] + 1j * proj[..., len(freqs) + i]) * np.exp(
+            -1j * w[i] * blk * np.arange(n_blocks)
+        )
+        out += [z.real, z.imag]
+    return out
+
+
+def _mains_dominates(
+    mains_ms: NDArray[np.float64], var: NDArray[np.float64], p2p: NDArray[np.float64]
+) -> NDArray[np.bool_]:
+    """Mains makes up most of a window and is large, or is all there is in it."""
     share = np.where(var > 0, mains_ms / np.where(var > 0, var, 1.0), 0.0)
     residual_ms = np.maximum(var - mains_ms, 0.0)
     dominant = (share >= MAINS_SHARE) & (mains_ms >= MAINS_MIN_UV**2)
     only_mains = (share >= MAINS_ONLY_SHARE) & (residual_ms < RESIDUAL_MAX_UV**2) & (p2p > 0)
-    drift = np.zeros_like(dominant)
-    if n_per >= 2:
-        h = n_per // 2
-        s1 = b.sum(axis=-1)
-        blocks = pw(s1)
-        first = blocks[..., :h].sum(axis=-1) / (h * blk)
-        last = blocks[..., n_per - h :].sum(axis=-1) / (h * blk)
-        drift = np.abs(last - first) > DRIFT_UV
-    return dominant | only_mains | drift
+    return dominant | only_mains
 
 
 @dataclass(frozen=True)

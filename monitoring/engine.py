@@ -421,6 +421,7 @@ class _ElectrodeQuality:
         self.windower = Windower(engine.sfreq_hz, n_in, cfg.window_s, cfg.hop_s)
         self.stage = ChannelQuality(n_in, cfg.hop_s)
         self.flat_uv = cfg.flat_uv
+        self.scratch = Scratch()
         self.reset()
 
     def reset(self) -> None:
@@ -441,7 +442,7 @@ class _ElectrodeQuality:
             return np.zeros((n_win, len(eng.ch_names)), dtype=bool)
         causes = window_causes(
             span, eng.sfreq_hz, eng.windower.n_window, batch.n_hop,
-            unit_known=eng.unit_known, flat_uv=self.flat_uv,
+            unit_known=eng.unit_known, flat_uv=self.flat_uv, scratch=self.scratch,
         )  # fmt: skip
         if causes.shape[0] != n_win:
             raise RuntimeError(f"quality windows ({causes.shape[0]}) out of step ({n_win})")
