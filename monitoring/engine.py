@@ -20,7 +20,13 @@ from numpy.typing import NDArray
 from detectors.alerts import Alert, Severity
 from detectors.burden import SeizureBurden
 from detectors.burst import DepthClassifier, SuppressionTracker
-from detectors.quality import CAUSES, QUALITY_MIN_FOR_DEPTH, ChannelQuality, window_causes
+from detectors.quality import (
+    AMPLITUDE_CEILING_UV,
+    CAUSES,
+    QUALITY_MIN_FOR_DEPTH,
+    ChannelQuality,
+    window_causes,
+)
 from detectors.seizure import DetectedSeizure, SeizureDetector
 from monitoring.settings import EngineConfig
 from pipeline.chunk import Chunk
@@ -35,7 +41,14 @@ from pipeline.features import (
 )
 from pipeline.preprocess import BipolarMontage, CausalFilter, WindowBatch, Windower
 
-__all__ = ["EngineConfig", "HopResult", "BedEngine"]
+__all__ = ["EngineConfig", "HopResult", "BedEngine", "MIN_ANALYSIS_S", "SCALE_SHARE"]
+
+#: Least EEG for results worth reading, s: the seizure detector's background warm-up
+#: and the suppression ratio's window (both 60 s by default).
+MIN_ANALYSIS_S = 60.0
+#: Share of electrode windows above the amplitude ceiling (or flat) that means the
+#: recording's scale, not a few electrodes, is wrong.
+SCALE_SHARE = 0.5
 
 
 @dataclass
@@ -379,6 +392,51 @@ class BedEngine:
             )
         )  # fmt: skip
 
+    def input_warnings(self, final: bool = False) -> list[str]:
+        """What makes this input hard to trust, in one line each (issue 11, part 6).
+
+        - too short (with ``final``: the input has ended): shorter than one analysis
+          window (nothing analysed), or than :data:`MIN_ANALYSIS_S` (the seizure
+          detector learns each channel's background and the suppression ratio fills
+          its window over the first minute);
+        - non-physiological scale (unit known): at least half of all electrode
+          windows above the amplitude ceiling, or flat.
+        """
+        out: list[str] = []
+        q = self._quality
+        n_samples = q.n_samples if q is not None else 0
+        seconds = n_samples / self.sfreq_hz
+        if final and self.n_hops == 0:
+            out.append(
+                f"too short to analyse: {seconds:.1f} s of EEG, shorter than one "
+                f"{self.config.window_s:g}-s analysis window; nothing was analysed"
+            )
+        elif final and seconds < MIN_ANALYSIS_S:
+            out.append(
+                f"too short to analyse reliably: {seconds:.1f} s of EEG; the seizure "
+                f"detector learns each channel's background and the suppression ratio "
+                f"its {self.config.suppression_window_s:g}-s window over the first "
+                f"{MIN_ANALYSIS_S:g} s"
+            )
+        if q is None or not self.unit_known or q.stage.n_windows == 0:
+            return out
+        counts = q.stage.cause_counts
+        total = max(1, int(counts.sum()))
+        high = counts[CAUSES.index("amplitude")] / total
+        flat = counts[CAUSES.index("flat")] / total
+        if high >= SCALE_SHARE:
+            out.append(
+                f"non-physiological scale: {high:.0%} of electrode windows exceed "
+                f"{AMPLITUDE_CEILING_UV:g} µV peak to peak (values in mV or V read as µV?)"
+            )
+        if flat >= SCALE_SHARE:
+            out.append(
+                f"non-physiological scale: {flat:.0%} of electrode windows are flat "
+                f"(≤ {self.config.flat_uv:g} µV peak to peak; electrodes off, or values "
+                "in V read as µV?)"
+            )
+        return out
+
     def finish(self) -> list[DetectedSeizure]:
         """Close an open event at the end of the data; return all events."""
         if self._t_last_s is not None:
@@ -422,16 +480,18 @@ class _ElectrodeQuality:
         self.stage = ChannelQuality(n_in, cfg.hop_s)
         self.flat_uv = cfg.flat_uv
         self.scratch = Scratch()
+        self.n_samples = 0  # samples of the input so far
         self.reset()
 
     def reset(self) -> None:
+        """After a gap: windows restart (counts of the input so far are kept)."""
         self.windower.reset()
-        self.stage.reset()
         self._last_cause = np.zeros(len(self._used), dtype=np.int8)
         self.index = np.zeros(0)
 
     def push(self, batch: WindowBatch, chunk: Chunk) -> NDArray[np.bool_]:
         eng = self.engine
+        self.n_samples += chunk.n_samples
         if self.bipolar:
             span = self.windower.push(chunk).span_uv
         else:

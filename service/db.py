@@ -226,6 +226,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE alerts ADD COLUMN ack_note TEXT;
         """,
     ),
+    (
+        7,
+        """
+        ALTER TABLE trends ADD COLUMN quality REAL;
+        """,
+    ),
 )
 
 

@@ -572,6 +572,10 @@ class HopPublic(_Out):
         default=None, description="fraction of the trailing 60 min in electrographic seizure"
     )
     ictal_run_s: float | None = Field(default=None, description="length of the current seizure")
+    quality: float | None = Field(
+        default=None,
+        description="signal quality 0-1: share of the montage's channels usable this hop",
+    )
 
 
 class BedState(_Out):
@@ -593,6 +597,11 @@ class BedState(_Out):
     infusion: dict[str, Any]
     manual_ictal: bool
     open_alerts: list[AlertPublic]
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what makes this bed's input hard to trust (too short, "
+        "non-physiological scale), one line each",
+    )
 
 
 class TrendsPublic(_Out):

@@ -168,3 +168,59 @@ def test_real_healthy_eeg_raises_no_signal_quality(tmp_path: Path) -> None:
         text = (out / "alerts.jsonl").read_text()
         raised[path.name] = text.count('"signal_quality"')
     assert sum(raised.values()) == 0, raised
+
+
+# ------------------------------------------------- too short, non-physiological scale
+
+
+def write_edf(path: Path, data_uv: np.ndarray, range_uv: float) -> Path:
+    import edfio
+
+    signals = [
+        edfio.EdfSignal(
+            row,
+            FS,
+            label=f"EEG {name}",
+            physical_dimension="uV",
+            physical_range=(-range_uv, range_uv),
+        )  # fmt: skip
+        for name, row in zip(CH, np.clip(data_uv, -range_uv, range_uv), strict=True)
+    ]
+    edfio.Edf(signals, data_record_duration=1.0).write(path)
+    return path
+
+
+def test_engine_warns_of_input_shorter_than_a_window() -> None:
+    engine = BedEngine(FS, CH)
+    assert engine.push(Chunk(background(1.5, FS, CH, 30.0, seed=1), 0.0, FS, CH)) == []
+    assert engine.input_warnings(final=False) == []
+    (warning,) = engine.input_warnings(final=True)
+    assert warning.startswith("too short to analyse: 1.5 s of EEG")
+
+
+def test_replay_of_a_3_s_file_warns_in_summary_and_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from monitoring.replay import run_replay
+
+    edf = write_edf(tmp_path / "short.edf", background(3.0, FS, CH, 30.0, seed=2), 3000.0)
+    summary = run_replay(edf, tmp_path / "out", progress=False)
+    (warning,) = summary["warnings"]
+    assert warning.startswith("too short to analyse reliably: 3.0 s")
+    assert f"short.edf: warning: {warning}" in capsys.readouterr().err
+    import json
+
+    written = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert written["warnings"] == [warning]
+
+
+def test_replay_of_millivolts_read_as_microvolts_warns(tmp_path: Path) -> None:
+    from monitoring.replay import run_replay
+
+    x = background(70.0, FS, CH, 30.0, seed=3) * 1000.0  # 30 mV RMS "µV"
+    edf = write_edf(tmp_path / "mv.edf", x, 300_000.0)
+    summary = run_replay(edf, tmp_path / "out", progress=False)
+    assert [w for w in summary["warnings"] if w.startswith("non-physiological scale")]
+    assert not [w for w in summary["warnings"] if w.startswith("too short")]
+    clean = write_edf(tmp_path / "uv.edf", x / 1000.0, 3000.0)
+    assert run_replay(clean, tmp_path / "out2", progress=False)["warnings"] == []
