@@ -258,7 +258,7 @@ def _mains_projections(
     w = 2 * np.pi * np.asarray(freqs) / fs  # rad/sample
     k = np.arange(blk)
     basis = np.concatenate([np.cos(np.outer(k, w)), -np.sin(np.outer(k, w))], axis=1)
-    proj = (b.reshape(-1, blk) @ basis).reshape(n_ch, n_blocks, 2 * len(freqs))
+    proj = b @ basis  # (n_ch, n_blocks, 2 n_f); batched: no copy of a strided span
     out = []
     for i in range(len(freqs)):
         z = (proj[..., i] + 1j * proj[..., len(freqs) + i]) * np.exp(
