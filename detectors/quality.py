@@ -14,11 +14,15 @@ Causes (:data:`CAUSES`, in order of precedence when several hold):
 ``railing``     more than :data:`RAIL_SHARE` of the samples sit at the window's maximum
                 or minimum while the window is not flat (amplifier saturated: clipping,
                 or a gain step that rails)
-``amplitude``   peak-to-peak above :data:`AMPLITUDE_CEILING_UV` (non-physiological)
-``floating``    an electrode not in contact: mains (50 or 60 Hz) dominates the window
+``amplitude``   peak-to-peak, less that of the common mains, above
+                :data:`AMPLITUDE_CEILING_UV` (non-physiological)
+``floating``    an electrode not in contact: its own mains (50 or 60 Hz, beyond the
+                mains common to all electrodes) dominates the window
                 (:data:`MAINS_SHARE` of its variance and at least :data:`MAINS_MIN_UV`
-                RMS, or nothing but mains: residual below :data:`RESIDUAL_MAX_UV`), or
-                a slow drift of more than :data:`DRIFT_UV` between the window's halves
+                RMS), or the window is nothing but mains (residual below
+                :data:`RESIDUAL_MAX_UV`, or :data:`NOISE_FLOOR_UV` under a large
+                mains), or it drifts, beyond the common drift, by more than
+                :data:`DRIFT_UV` between the window's halves
 ``pop``         a one-sample step much larger than the channel's own sample-to-sample
                 changes (:data:`POP_RATIO` × their RMS, and at least
                 :data:`POP_MIN_UV`) on at most :func:`pop_max_channels` electrodes of
@@ -28,7 +32,10 @@ Causes (:data:`CAUSES`, in order of precedence when several hold):
 A ``pop`` or ``amplitude`` window keeps its electrode bad for :data:`HOLD_S` after it
 (the causal 0.5-Hz high-pass rings for seconds after a step of millivolts).
 
-Thresholds in µV apply only when the unit is known; otherwise only ``nonfinite``,
+Common-mode mains and drift (a poor reference, the room) cancel in every bipolar
+derivation, so an electrode is judged on what it does beyond the median electrode
+(real ICU clips carry up to millivolts of common 60-Hz mains on referential
+channels). Thresholds in µV apply only when the unit is known; otherwise only ``nonfinite``,
 ``flat`` (exactly constant), ``railing`` and ``pop`` (relative) are checked.
 
 References
@@ -66,6 +73,7 @@ __all__ = [
     "HOLD_S",
     "MAINS_MIN_UV",
     "MAINS_SHARE",
+    "NOISE_FLOOR_UV",
     "POP_MIN_UV",
     "POP_RATIO",
     "QUALITY_MIN_FOR_DEPTH",
@@ -99,6 +107,9 @@ MAINS_MIN_UV = 20.0
 #: mains makes up :data:`MAINS_ONLY_SHARE` of it. Even an isoelectric EEG keeps that floor.
 RESIDUAL_MAX_UV = 0.5
 MAINS_ONLY_SHARE = 0.95
+#: With a large mains (≥ :data:`MAINS_MIN_UV`), a residual under this RMS, µV, is the
+#: noise of open leads and amplifier: no EEG to read.
+NOISE_FLOOR_UV = 2.0
 #: Difference of the means of a window's two halves that means a drifting (floating)
 #: electrode, µV. A 0.5-Hz delta wave of 200 µV amplitude moves them by about 255 µV.
 DRIFT_UV = 500.0
@@ -221,19 +232,31 @@ def window_causes(
         pop &= pop.sum(axis=0, keepdims=True) <= pop_max_channels(n_ch)
         cause[pop] = _POP
         if unit_known:
-            mains_ms = np.zeros_like(var)
-            for i in range(len(freqs)):
-                re, im = tot[3 + 2 * i], tot[4 + 2 * i]
-                mains_ms = np.maximum(mains_ms, 2.0 * (re**2 + im**2) / n**2)
+            # mains and drift are judged against what all electrodes share (the median
+            # electrode): common-mode mains or drift (the reference, the room) cancels
+            # in every bipolar derivation and is not one electrode's fault
+            z = [tot[3 + 2 * i] + 1j * tot[4 + 2 * i] for i in range(len(freqs))]
+            own = [2.0 * np.abs(zi) ** 2 / n**2 for zi in z]  # (n_ch, n_win) each
+            common = [2.0 * np.abs(_median_c(zi)) ** 2 / n**2 for zi in z]  # (n_win,)
+            rel = [2.0 * np.abs(zi - _median_c(zi)) ** 2 / n**2 for zi in z]
+            zero = np.zeros_like(var)
+            mains_ms = np.maximum.reduce([zero, *own])
+            rel_ms = np.maximum.reduce([zero, *rel])
+            common_ms = np.maximum.reduce([zero[0], *common])
             drift = np.zeros_like(finite)
             if n_per >= 2:
                 h = n_per // 2
                 halves = _per_window(sums[0], n_per, step)
-                first = halves[..., :h].sum(axis=-1) / (h * blk)
-                last = halves[..., n_per - h :].sum(axis=-1) / (h * blk)
-                drift = np.abs(last - first) > DRIFT_UV
-            cause[finite & (_mains_dominates(mains_ms, var, p2p) | drift)] = _FLOATING
-            cause[finite & (p2p > AMPLITUDE_CEILING_UV)] = _AMPLITUDE
+                moved = (halves[..., n_per - h :].sum(axis=-1) - halves[..., :h].sum(axis=-1)) / (
+                    h * blk
+                )
+                drift = np.abs(moved - np.median(moved, axis=0)) > DRIFT_UV
+            floating = _mains_dominates(mains_ms, rel_ms, var, p2p) | drift
+            cause[finite & floating] = _FLOATING
+            # peak-to-peak without the common mains (a lower bound: p2p(x - m) >=
+            # p2p(x) - p2p(m), with p2p(m) = 2 sqrt(2 ms) for a sinusoid)
+            p2p_own = p2p - 2.0 * np.sqrt(2.0 * common_ms)
+            cause[finite & (p2p_own > AMPLITUDE_CEILING_UV)] = _AMPLITUDE
         flat = p2p <= (flat_uv if unit_known else 0.0)
         railing = ~flat & (n_at > RAIL_SHARE * n_window)
         cause[railing & finite] = _RAILING
@@ -268,14 +291,28 @@ def _mains_projections(
     return out
 
 
+def _median_c(z: NDArray[np.complex128]) -> NDArray[np.complex128]:
+    """Median over the channels (axis 0) of real and imaginary parts."""
+    return np.median(z.real, axis=0) + 1j * np.median(z.imag, axis=0)
+
+
 def _mains_dominates(
-    mains_ms: NDArray[np.float64], var: NDArray[np.float64], p2p: NDArray[np.float64]
+    mains_ms: NDArray[np.float64],
+    rel_ms: NDArray[np.float64],
+    var: NDArray[np.float64],
+    p2p: NDArray[np.float64],
 ) -> NDArray[np.bool_]:
-    """Mains makes up most of a window and is large, or is all there is in it."""
-    share = np.where(var > 0, mains_ms / np.where(var > 0, var, 1.0), 0.0)
+    """An electrode's own mains (``rel_ms``: beyond the common mains) makes up most of
+    its window without the common mains and is large; or the window is nothing but
+    mains (``mains_ms``, common or not): under :data:`RESIDUAL_MAX_UV` of anything
+    else, or under :data:`NOISE_FLOOR_UV` when the mains is large (an isoelectric EEG
+    under a large common mains cannot be told from electrodes off: unknown)."""
+    adj = np.maximum(var - mains_ms + rel_ms, 0.0)  # variance with the common mains removed
+    dominant = (rel_ms >= MAINS_SHARE * adj) & (rel_ms >= MAINS_MIN_UV**2) & (adj > 0)
     residual_ms = np.maximum(var - mains_ms, 0.0)
-    dominant = (share >= MAINS_SHARE) & (mains_ms >= MAINS_MIN_UV**2)
-    only_mains = (share >= MAINS_ONLY_SHARE) & (residual_ms < RESIDUAL_MAX_UV**2) & (p2p > 0)
+    share = np.where(var > 0, mains_ms / np.where(var > 0, var, 1.0), 0.0)
+    floor = np.where(mains_ms >= MAINS_MIN_UV**2, NOISE_FLOOR_UV**2, RESIDUAL_MAX_UV**2)
+    only_mains = (share >= MAINS_ONLY_SHARE) & (residual_ms < floor) & (p2p > 0)
     return dominant | only_mains
 
 

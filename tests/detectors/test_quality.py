@@ -185,3 +185,15 @@ def test_bad_input_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="alert_min"):
         ChannelQuality(3, 1.0, alert_min=11, alert_of=10)
     assert window_causes(np.zeros((2, 100)), FS, N_WIN, N_HOP).shape == (0, 2)
+
+
+def test_common_mode_mains_is_not_any_electrodes_fault(eeg: np.ndarray) -> None:
+    # as on real ICU clips: 60-Hz mains of 1 mV on every referential electrode (it
+    # cancels in bipolar derivations); only an electrode with mains of its own floats
+    t = t_axis(eeg.shape[1])
+    x = eeg + 1000.0 * np.sin(2 * np.pi * 60.0 * t)[None, :]
+    assert (causes_of(x) == "good").all()
+    x[C3] += 150.0 * np.sin(2 * np.pi * 60.0 * t + 1.0)
+    c = causes_of(x)
+    assert (c[:, C3] == "floating").all()
+    assert (np.delete(c, C3, axis=1) == "good").all()
