@@ -233,24 +233,30 @@ def window_causes(
         cause[pop] = _POP
         if unit_known:
             # mains and drift are judged against what all electrodes share (the median
-            # electrode): common-mode mains or drift (the reference, the room) cancels
-            # in every bipolar derivation and is not one electrode's fault
-            z = [tot[3 + 2 * i] + 1j * tot[4 + 2 * i] for i in range(len(freqs))]
-            own = [2.0 * np.abs(zi) ** 2 / n**2 for zi in z]  # (n_ch, n_win) each
-            common = [2.0 * np.abs(_median_c(zi)) ** 2 / n**2 for zi in z]  # (n_win,)
-            rel = [2.0 * np.abs(zi - _median_c(zi)) ** 2 / n**2 for zi in z]
-            zero = np.zeros_like(var)
-            mains_ms = np.maximum.reduce([zero, *own])
-            rel_ms = np.maximum.reduce([zero, *rel])
-            common_ms = np.maximum.reduce([zero[0], *common])
-            drift = np.zeros_like(finite)
+            # electrode, robust to a few bad ones): common-mode mains or drift (the
+            # reference, the room) cancels in every bipolar derivation and is not one
+            # electrode's fault
+            nf = len(freqs)
+            moved = np.zeros_like(var)
             if n_per >= 2:
                 h = n_per // 2
                 halves = _per_window(sums[0], n_per, step)
-                moved = (halves[..., n_per - h :].sum(axis=-1) - halves[..., :h].sum(axis=-1)) / (
-                    h * blk
-                )
-                drift = np.abs(moved - np.median(moved, axis=0)) > DRIFT_UV
+                moved = halves[..., n_per - h :].sum(axis=-1) - halves[..., :h].sum(axis=-1)
+                moved /= h * blk
+            # one median for every statistic: (re, im per frequency, drift) x windows
+            shared = np.median(np.concatenate([tot[3 : 3 + 2 * nf], moved[None]]), axis=1)
+            zero = np.zeros_like(var)
+            own, rel, common = [zero], [zero], [zero[0]]
+            for i in range(nf):
+                re, im = tot[3 + 2 * i], tot[4 + 2 * i]
+                cre, cim = shared[2 * i], shared[2 * i + 1]
+                own.append(2.0 * (re**2 + im**2) / n**2)
+                rel.append(2.0 * ((re - cre) ** 2 + (im - cim) ** 2) / n**2)
+                common.append(2.0 * (cre**2 + cim**2) / n**2)
+            mains_ms = np.maximum.reduce(own)
+            rel_ms = np.maximum.reduce(rel)
+            common_ms = np.maximum.reduce(common)
+            drift = np.abs(moved - shared[-1]) > DRIFT_UV
             floating = _mains_dominates(mains_ms, rel_ms, var, p2p) | drift
             cause[finite & floating] = _FLOATING
             # peak-to-peak without the common mains (a lower bound: p2p(x - m) >=
@@ -289,11 +295,6 @@ def _mains_projections(
         )
         out += [z.real, z.imag]
     return out
-
-
-def _median_c(z: NDArray[np.complex128]) -> NDArray[np.complex128]:
-    """Median over the channels (axis 0) of real and imaginary parts."""
-    return np.median(z.real, axis=0) + 1j * np.median(z.imag, axis=0)
 
 
 def _mains_dominates(
