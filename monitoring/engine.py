@@ -21,6 +21,13 @@ from detectors.acns.tracker import RULE_CONFIDENCE, PatternEpisode, PatternTrack
 from detectors.alerts import Alert, Severity
 from detectors.burden import SeizureBurden
 from detectors.burst import DepthClassifier, SuppressionTracker
+from detectors.quality import (
+    AMPLITUDE_CEILING_UV,
+    CAUSES,
+    QUALITY_MIN_FOR_DEPTH,
+    ChannelQuality,
+    window_causes,
+)
 from detectors.seizure import DetectedSeizure, SeizureDetector
 from monitoring.settings import EngineConfig
 from pipeline.chunk import Chunk
@@ -35,7 +42,14 @@ from pipeline.features import (
 )
 from pipeline.preprocess import BipolarMontage, CausalFilter, WindowBatch, Windower
 
-__all__ = ["EngineConfig", "HopResult", "BedEngine"]
+__all__ = ["EngineConfig", "HopResult", "BedEngine", "MIN_ANALYSIS_S", "SCALE_SHARE"]
+
+#: Least EEG for results worth reading, s: the seizure detector's background warm-up
+#: and the suppression ratio's window (both 60 s by default).
+MIN_ANALYSIS_S = 60.0
+#: Share of electrode windows above the amplitude ceiling (or flat) that means the
+#: recording's scale, not a few electrodes, is wrong.
+SCALE_SHARE = 0.5
 
 
 @dataclass
@@ -66,15 +80,16 @@ class HopResult:
     acns_seizure: bool = False
     #: the newest judged window is in the ictal-interictal continuum (ACNS 2021)
     iic: bool = False
+    quality: float = 1.0
 
     TREND_COLUMNS = (
         "t_s", "suppression_ratio", "line_length", "coherence", "ictal", "depth",
         "seizure_score", "rms_uv", "bursts_per_min", "ibi_median_s",
         "delta_uv2", "theta_uv2", "alpha_uv2", "beta_uv2", "n_good_channels",
-        "seizure_burden_5min", "seizure_burden_60min", "pattern", "pattern_hz",
+        "seizure_burden_5min", "seizure_burden_60min", "pattern", "pattern_hz", "quality",
     )  # fmt: skip
     #: decimals of each column in ``trends.csv`` (None: as is)
-    _DIGITS = (3, 4, 3, 4, None, None, 4, 3, 2, 2, 3, 3, 3, 3, None, 4, 4, None, 2)
+    _DIGITS = (3, 4, 3, 4, None, None, 4, 3, 2, 2, 3, 3, 3, 3, None, 4, 4, None, 2, 3)
 
     def trend_values(self) -> tuple[Any, ...]:
         """The :attr:`TREND_COLUMNS` of this hop: floats (None where not finite),
@@ -92,7 +107,7 @@ class HopResult:
             num(self.ibi_median_s), num(bp.get("delta")), num(bp.get("theta")),
             num(bp.get("alpha")), num(bp.get("beta")), int(self.n_good_channels),
             num(self.seizure_burden_5min), num(self.seizure_burden_60min),
-            str(self.pattern), num(self.pattern_hz),
+            str(self.pattern), num(self.pattern_hz), num(self.quality),
         )  # fmt: skip
 
     def trend_row(self) -> list[Any]:
@@ -169,7 +184,8 @@ class BedEngine:
         self.events: list[DetectedSeizure] = []
         self.n_hops = 0
         self._t_last_s: float | None = None
-        self._bad_reported: set[str] = set()
+        self._bad_reported: dict[str, str] = {}  # electrode -> cause last alerted
+        self._quality: _ElectrodeQuality | None = None  # built at the first push
         self.n_gaps = 0
 
     def reset_stages(self) -> None:
@@ -178,6 +194,8 @@ class BedEngine:
         self.windower.reset()
         self.tracker.reset()
         self._reset_patterns()
+        if self._quality is not None:
+            self._quality.reset()
 
     def _reset_patterns(self) -> None:
         if self.patterns is not None:
@@ -195,10 +213,7 @@ class BedEngine:
         filt = self.filter.push(mont)
         batch = self.windower.push(filt, raw=mont)
         sr_stats = None
-        if len(batch):
-            good = self._good_channels(batch)
-        else:
-            good = np.zeros((0, len(self.ch_names)), dtype=bool)
+        good = self._good_channels(batch, chunk)  # also feeds the electrodes' windows
         # the tracker sees every montaged sample once, before the engine's 0.5 Hz
         # high-pass (whose tail after a burst would lengthen it), applies its own
         # 1-20 Hz band, and excludes flat channels sample by sample, so its output
@@ -243,50 +258,18 @@ class BedEngine:
         }
         return dataclasses.replace(stats[-1], **merged)
 
-    def _good_channels(self, batch: WindowBatch) -> NDArray[np.bool_]:
-        """Artefact guards per window and channel: flat/disconnected, NaN, clipping.
+    def _good_channels(self, batch: WindowBatch, chunk: Chunk) -> NDArray[np.bool_]:
+        """Signal quality per window and channel (see :mod:`detectors.quality`).
 
-        On the unfiltered window: not finite → bad; peak-to-peak ≤ ``flat_uv`` (or 0
-        when the unit is unknown) → flat; more than 5 % of the samples at the window's
-        maximum or minimum → clipped. Returns shape (n_windows, n_channels).
+        The checks run on the unfiltered *electrodes* (a flat electrode does not look
+        flat in a bipolar derivation: ``FP1-F7`` then reads ``-F7``); a derivation is
+        good when both its electrodes are. Returns shape (n_windows, n_channels) and
+        keeps, per window, the electrodes' causes and persistence and the bed's
+        quality index (share of good channels) for :meth:`_hops`.
         """
-        raw_span = batch.raw_span_uv
-        n_window = self.windower.n_window
-        n_hop = batch.n_hop
-        n_block = math.gcd(n_window, n_hop)
-        flat_uv = self.config.flat_uv if self.unit_known else 0.0
-        if raw_span is None or n_block < 8:
-            raw = batch.raw_uv
-            finite = np.isfinite(raw).all(axis=-1)
-            with np.errstate(invalid="ignore"):
-                top = raw.max(axis=-1)
-                bottom = raw.min(axis=-1)
-                hi = (raw >= top[..., None]).sum(axis=-1)
-                lo = (raw <= bottom[..., None]).sum(axis=-1)
-        else:
-            # per block of n_block samples: extreme values and how often they occur;
-            # a window's extremes and their counts follow from its blocks
-            n_win = len(batch)
-            step, n_per = n_hop // n_block, n_window // n_block
-            n_blocks = (n_win - 1) * step + n_per
-            blocks = raw_span[:, : n_blocks * n_block].reshape(raw_span.shape[0], n_blocks, n_block)
-            bmax, bmin = blocks.max(axis=-1), blocks.min(axis=-1)  # NaN propagates
-            with np.errstate(invalid="ignore"):
-                nmax = (blocks == bmax[..., None]).sum(axis=-1)
-                nmin = (blocks == bmin[..., None]).sum(axis=-1)
-            bfin = np.isfinite(bmax) & np.isfinite(bmin)
-            stop = (n_win - 1) * step + 1
-            parts = [slice(k, k + stop, step) for k in range(n_per)]
-            finite = np.logical_and.reduce([bfin[:, sl] for sl in parts]).T
-            top = np.maximum.reduce([bmax[:, sl] for sl in parts])
-            bottom = np.minimum.reduce([bmin[:, sl] for sl in parts])
-            hi = np.add.reduce([np.where(bmax[:, sl] == top, nmax[:, sl], 0) for sl in parts]).T
-            lo = np.add.reduce([np.where(bmin[:, sl] == bottom, nmin[:, sl], 0) for sl in parts]).T
-            top, bottom = top.T, bottom.T
-        with np.errstate(invalid="ignore"):
-            flat = ~(top - bottom > flat_uv)
-        clipped = np.maximum(hi, lo) > 0.05 * n_window
-        return finite & ~flat & ~clipped
+        if self._quality is None:
+            self._quality = _ElectrodeQuality(self)
+        return self._quality.push(batch, chunk)
 
     def _hops(self, batch: WindowBatch, good: NDArray[np.bool_], sr_stats: Any) -> list[HopResult]:
         fs = self.sfreq_hz
@@ -321,11 +304,18 @@ class BedEngine:
         t_list = batch.t_end_s.tolist()
         coh_list = coh_global.tolist()
         n_good = good.sum(axis=1).tolist()
-        all_good: list[bool] = np.asarray(good.all(axis=1)).tolist()
         if self.unit_known:
             sr_list = sr_stats.suppression_ratio.tolist()
         else:
             sr_list = [math.nan] * len(batch)
+        # too few good channels to judge suppression: ratio and depth unknown
+        q = self._quality
+        q_list: list[float] = q.index.tolist() if q is not None else [1.0] * len(batch)
+        sr_list = [
+            s if qw >= QUALITY_MIN_FOR_DEPTH else math.nan
+            for s, qw in zip(sr_list, q_list, strict=True)
+        ]
+        q_due = q.any_persistent if q is not None else [False] * len(batch)
         bpm_list = sr_stats.bursts_per_min.tolist()
         ibi_list = sr_stats.ibi_median_s.tolist()
         results = []
@@ -334,8 +324,8 @@ class BedEngine:
         for w, t in enumerate(t_list):
             g = good[w]
             alerts: list[Alert] = []
-            if not (all_good[w] and not self._bad_reported):
-                self._quality_alerts(t, g, alerts)
+            if q_due[w] or self._bad_reported:
+                self._quality_alerts(t, w, alerts)
             dec = self.detector.update(
                 t, ll[w], g, psd=psd[w], freqs_hz=freqs,
                 suppressed_fraction=None if below_frac is None else float(below_frac[w]),
@@ -388,6 +378,7 @@ class BedEngine:
                     pattern_hz=latest.frequency_hz if latest is not None else math.nan,
                     acns_seizure=acns_sz,
                     iic=latest is not None and latest.iic.present,
+                    quality=q_list[w],
                 )
             )
             self.n_hops += 1
@@ -396,21 +387,74 @@ class BedEngine:
         self._last_freqs = freqs
         return results
 
-    def _quality_alerts(self, t: float, good: NDArray[np.bool_], alerts: list[Alert]) -> None:
-        bad = {self.ch_names[i] for i in np.flatnonzero(~good)}
-        new_bad = bad - self._bad_reported
-        recovered = self._bad_reported - bad
-        if new_bad and len(bad) >= max(1, len(self.ch_names) // 4):
-            alerts.append(
-                _engine_alert(
-                    t, "signal_quality", "medium" if len(bad) > len(self.ch_names) // 2 else "low",
-                    f"{len(bad)} of {len(self.ch_names)} channels flat, clipped or invalid",
-                    {"channels": sorted(bad)[:24]},
-                )
-            )  # fmt: skip
-            self._bad_reported = bad
-        elif recovered and not bad:
-            self._bad_reported = set()
+    def _quality_alerts(self, t: float, w: int, alerts: list[Alert]) -> None:
+        """A ``signal_quality`` alert when an electrode becomes persistently bad (or its
+        cause changes); details name the electrodes and their causes."""
+        q = self._quality
+        if q is None:
+            return
+        bad = q.persistent_causes(w)
+        if not bad:
+            self._bad_reported = {}
+            return
+        if all(self._bad_reported.get(ch) == c for ch, c in bad.items()):
+            return
+        self._bad_reported = bad
+        quality = float(q.index[w])
+        listed = ", ".join(f"{ch} {c}" for ch, c in list(bad.items())[:8])
+        more = f" and {len(bad) - 8} more" if len(bad) > 8 else ""
+        alerts.append(
+            _engine_alert(
+                t, "signal_quality", "medium" if quality < QUALITY_MIN_FOR_DEPTH else "low",
+                f"{len(bad)} of {len(q.names)} electrodes unusable: {listed}{more}",
+                {"channels": sorted(bad), "causes": bad, "quality": round(quality, 3)},
+            )
+        )  # fmt: skip
+
+    def input_warnings(self, final: bool = False) -> list[str]:
+        """What makes this input hard to trust, in one line each (issue 11, part 6).
+
+        - too short (with ``final``: the input has ended): shorter than one analysis
+          window (nothing analysed), or than :data:`MIN_ANALYSIS_S` (the seizure
+          detector learns each channel's background and the suppression ratio fills
+          its window over the first minute);
+        - non-physiological scale (unit known): at least half of all electrode
+          windows above the amplitude ceiling, or flat.
+        """
+        out: list[str] = []
+        q = self._quality
+        n_samples = q.n_samples if q is not None else 0
+        seconds = n_samples / self.sfreq_hz
+        if final and self.n_hops == 0:
+            out.append(
+                f"too short to analyse: {seconds:.1f} s of EEG, shorter than one "
+                f"{self.config.window_s:g}-s analysis window; nothing was analysed"
+            )
+        elif final and seconds < MIN_ANALYSIS_S:
+            out.append(
+                f"too short to analyse reliably: {seconds:.1f} s of EEG; the seizure "
+                f"detector learns each channel's background and the suppression ratio "
+                f"its {self.config.suppression_window_s:g}-s window over the first "
+                f"{MIN_ANALYSIS_S:g} s"
+            )
+        if q is None or not self.unit_known or q.stage.n_windows == 0:
+            return out
+        counts = q.stage.cause_counts
+        total = max(1, int(counts.sum()))
+        high = counts[CAUSES.index("amplitude")] / total
+        flat = counts[CAUSES.index("flat")] / total
+        if high >= SCALE_SHARE:
+            out.append(
+                f"non-physiological scale: {high:.0%} of electrode windows exceed "
+                f"{AMPLITUDE_CEILING_UV:g} µV peak to peak (values in mV or V read as µV?)"
+            )
+        if flat >= SCALE_SHARE:
+            out.append(
+                f"non-physiological scale: {flat:.0%} of electrode windows are flat "
+                f"(≤ {self.config.flat_uv:g} µV peak to peak; electrodes off, or values "
+                "in V read as µV?)"
+            )
+        return out
 
     # -- seizures: the relative detector OR the ACNS rules --------------------------
     def _pattern_window(self, pw: PatternWindow) -> None:
@@ -544,6 +588,81 @@ _SOURCE_WORDS = {
     "acns": "ACNS 2021 electrographic-seizure criteria",
     "acns and relative": "ACNS 2021 criteria and rise against its own background",
 }
+
+
+class _ElectrodeQuality:
+    """The engine's signal-quality stage: unfiltered electrode windows (aligned with
+    the engine's), their causes (:func:`detectors.quality.window_causes` and
+    :class:`detectors.quality.ChannelQuality`), and the mapping to the montage."""
+
+    def __init__(self, engine: BedEngine) -> None:
+        cfg = engine.config
+        pairs = engine.montage.pairs
+        self.engine = engine
+        self.bipolar = pairs is not None
+        if pairs is None:
+            self.names = engine.ch_names
+            self._a = self._b = np.arange(len(self.names))
+            self._used = self._a
+        else:
+            self._a = np.array([a for a, _, _ in pairs])
+            self._b = np.array([b for _, b, _ in pairs])
+            self._used = np.union1d(self._a, self._b)
+            self.names = tuple(engine.in_ch_names[i] for i in self._used)
+        n_in = len(engine.in_ch_names) if self.bipolar else len(self.names)
+        self.windower = Windower(engine.sfreq_hz, n_in, cfg.window_s, cfg.hop_s)
+        self.stage = ChannelQuality(n_in, cfg.hop_s)
+        self.flat_uv = cfg.flat_uv
+        self.scratch = Scratch()
+        self.n_samples = 0  # samples of the input so far
+        self.reset()
+
+    def reset(self) -> None:
+        """After a gap: windows restart (counts of the input so far are kept)."""
+        self.windower.reset()
+        self._last_cause = np.zeros(len(self._used), dtype=np.int8)
+        self.index = np.zeros(0)
+
+    def push(self, batch: WindowBatch, chunk: Chunk) -> NDArray[np.bool_]:
+        eng = self.engine
+        self.n_samples += chunk.n_samples
+        if self.bipolar:
+            span = self.windower.push(chunk).span_uv
+        else:
+            span = batch.raw_span_uv if batch.raw_span_uv is not None else batch.span_uv
+        n_win = len(batch)
+        if span is None or n_win == 0:
+            self.index = np.zeros(0)
+            return np.zeros((n_win, len(eng.ch_names)), dtype=bool)
+        causes = window_causes(
+            span, eng.sfreq_hz, eng.windower.n_window, batch.n_hop,
+            unit_known=eng.unit_known, flat_uv=self.flat_uv, scratch=self.scratch,
+        )  # fmt: skip
+        if causes.shape[0] != n_win:
+            raise RuntimeError(f"quality windows ({causes.shape[0]}) out of step ({n_win})")
+        qb = self.stage.update(causes)
+        ca, cb = qb.cause[:, self._a], qb.cause[:, self._b]
+        good = (ca == 0) & (cb == 0)
+        self.index = good.mean(axis=1)
+        el = qb.cause[:, self._used]
+        # the latest bad cause of each electrode at or before each window
+        idx = np.arange(n_win)[:, None]
+        last = np.maximum.accumulate(np.where(el != 0, idx, -1), axis=0)
+        picked = np.take_along_axis(el, np.maximum(last, 0), axis=0)
+        self.last_cause = np.where(last >= 0, picked, self._last_cause[None, :])
+        self._last_cause = self.last_cause[-1]
+        self.persistent = qb.persistent[:, self._used]
+        self.any_persistent: list[bool] = np.asarray(self.persistent.any(axis=1)).tolist()
+        return good
+
+    def persistent_causes(self, w: int) -> dict[str, str]:
+        """Electrode → cause of the persistently bad electrodes at window ``w``."""
+        if not self.any_persistent[w]:
+            return {}
+        return {
+            self.names[i]: CAUSES[int(self.last_cause[w, i])]
+            for i in np.flatnonzero(self.persistent[w])
+        }
 
 
 def _masked_median(values: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDArray[np.float64]:

@@ -16,6 +16,7 @@ this policy, so ``alerts.jsonl`` holds exactly what a bed in the service raises:
   condition                     ends
   ============================  ===============================================
   ``signal_quality``            every channel good for :data:`QUALITY_CLEAR_S`
+                                (updated when an electrode or cause joins)
   ``stream_lost``               the stream is restored (and ``stream_restored``
                                 is raised, low)
   ``stream_restored``           :data:`CONDITION_CLEAR_S` of data without a loss
@@ -151,12 +152,23 @@ class AlertPolicy:
         t: float,
         origin: AlertOrigin = "engine",
     ) -> list[Alert]:
-        """An engine/stream condition holds at ``t``: raise it or update it if due."""
+        """An engine/stream condition holds at ``t``: raise it or update it if due.
+
+        A ``signal_quality`` alert is updated at once when an electrode, or a new
+        cause of one, joins those it names (not when one recovers: it clears when
+        all are good)."""
+        force = False
         if key == "signal_quality":
             self.all_good_since_s = None
+            held = self.conditions.get(key)
+            named = held.details.get("causes", {}) if held is not None else {}
+            new = details.get("causes", {})
+            force = held is not None and any(named.get(ch) != c for ch, c in new.items())
         if key in _TRANSIENT:
             self.last_seen_s[key] = t
-        return self.conditions.report(key, severity, message, details, t, origin=origin)
+        return self.conditions.report(
+            key, severity, message, details, t, origin=origin, force=force
+        )
 
     def stream_event(
         self, kind: str, severity: Severity, message: str, details: Mapping[str, Any], t: float

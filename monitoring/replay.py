@@ -81,4 +81,6 @@ def run_replay(
     summary = session.run()
     if bar is not None:
         bar.close()
+    for warning in summary.get("warnings", []):
+        print(f"{Path(path).name}: warning: {warning}", file=sys.stderr)
     return summary

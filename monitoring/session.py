@@ -391,6 +391,7 @@ class BedSession:
             "stream_events": dict(self.stream_events),
             "n_engine_errors": self.n_engine_errors,
             "n_sink_errors": self.n_sink_errors,
+            "warnings": self.engine.input_warnings(final) if self.engine is not None else [],
             "wall_time_s": round(wall_s, 3),
             "real_time_factor": round(t_end / max(wall_s, 1e-9), 1),
             **(self.summary_extra() if self.summary_extra is not None else {}),

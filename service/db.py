@@ -250,6 +250,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        9,
+        """
+        ALTER TABLE trends ADD COLUMN quality REAL;
+        """,
+    ),
 )
 
 

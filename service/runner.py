@@ -854,6 +854,8 @@ class BedManager:
             status, message, position_s = bed.status, bed.status_message, bed.position_s
             manual_ictal = bed.manual_ictal
             time_iso = None if t is None else bed.clock.iso_of(t)
+            engine = bed.session.engine
+            warnings = [] if engine is None else engine.input_warnings(status == "finished")
         open_alerts, _ = store.list_alerts(
             self.db, admission_id=bed.admission_id, open_only=True, order="asc", limit=100
         )
@@ -868,7 +870,7 @@ class BedManager:
             depth=None if latest is None else latest.depth,
             stage=StagePublic.model_validate(snap["stage"]), targets=targets,
             advice=list(snap["advice"]), infusion=snap["infusion"], manual_ictal=manual_ictal,
-            open_alerts=open_alerts, wean=wean,
+            open_alerts=open_alerts, wean=wean, warnings=warnings,
         )  # fmt: skip
 
 

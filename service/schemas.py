@@ -614,6 +614,11 @@ class HopPublic(_Out):
         default=False, description="the pattern is on the ictal-interictal continuum (ACNS 2021)"
     )
 
+    quality: float | None = Field(
+        default=None,
+        description="signal quality 0-1: share of the montage's channels usable this hop",
+    )
+
 
 class WeanEntryPublic(_Out):
     id: int
@@ -689,6 +694,11 @@ class BedState(_Out):
     open_alerts: list[AlertPublic]
     wean: WeanPublic | None = Field(
         default=None, description="wean readiness (null before the bed has a clinical time)"
+    )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what makes this bed's input hard to trust (too short, "
+        "non-physiological scale), one line each",
     )
 
 

@@ -181,13 +181,15 @@ def test_nan_samples_mark_channels_bad_and_raise_a_quality_alert() -> None:
 def test_flat_channels_are_not_good() -> None:
     rec = make_burst_suppression(30.0, suppression_ratio=0.0, seed=32)
     data = rec.data_uv.copy()
-    # two electrodes on one amplifier rail read the same constant: their derivation
-    # P3-O1 is flat, while P7-O1 and C3-P3 still carry P7 and C3
+    # two flat electrodes: every derivation that holds one of them is bad (P7-O1 and
+    # C3-P3 carry only P7 and C3, and P3-O1 is flat), 15 of 18 left (issue 11)
     data[rec.ch_names.index("O1")] = 7.0
     data[rec.ch_names.index("P3")] = 7.0
     engine = BedEngine(FS, rec.ch_names)
     hops = engine.push(Chunk(data, 0.0, FS, rec.ch_names))
-    assert all(h.n_good_channels == 17 for h in hops)
+    assert all(h.n_good_channels == 15 for h in hops)
+    quality = [a for h in hops for a in h.alerts if a.kind == "signal_quality"]
+    assert quality and quality[0].details["causes"] == {"O1": "flat", "P3": "flat"}
     names = tuple(f"ch{i}" for i in range(19))  # no montage: the constant channel itself
     hops = BedEngine(FS, names).push(Chunk(data, 0.0, FS, names))
     assert all(h.n_good_channels == 17 for h in hops)

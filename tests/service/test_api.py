@@ -341,7 +341,9 @@ def test_state_and_trends_of_an_edf_bed(env: dict[str, Any]) -> None:
     assert state["depth"] == "continuous" and state["suppression_ratio"] == pytest.approx(
         0, abs=0.05
     )
+    assert state["warnings"] == [] and state["latest"]["quality"] == 1.0
     trends = c.get(f"{API}/beds/e1/trends", headers=h["viewer"]).json()
+    assert trends["columns"][-1] == "quality" and trends["data"][-1]["quality"] == 1.0
     t_s = [row["t_s"] for row in trends["data"]]
     assert trends["count"] == len(t_s) >= 290
     assert t_s == sorted(t_s) and len(set(t_s)) == len(t_s)
@@ -371,6 +373,34 @@ def test_state_and_trends_of_an_edf_bed(env: dict[str, Any]) -> None:
     c.post(f"{API}/beds/e1/events", headers=h["clinician"], json={"kind": "seizure_end"})
     state = c.get(f"{API}/beds/e1/state", headers=h["viewer"]).json()
     assert state["manual_ictal"] is False and state["ictal"] is False
+
+
+def test_a_too_short_edf_bed_warns_in_its_state(env: dict[str, Any]) -> None:
+    import edfio
+    import numpy as np
+
+    c, h = env["client"], env["h"]
+    rng = np.random.default_rng(5)
+    signals = [
+        edfio.EdfSignal(
+            20.0 * rng.standard_normal(768),
+            256.0,
+            label=f"EEG {name}",
+            physical_dimension="uV",
+            physical_range=(-500.0, 500.0),
+        )  # fmt: skip
+        for name in ("Fp1", "F3", "C3", "P3", "O1", "Fp2", "F4", "C4", "P4", "O2")
+    ]
+    edfio.Edf(signals, data_record_duration=1.0).write(env["edf"].parent / "short.edf")
+    r = c.post(
+        f"{API}/beds", headers=h["technician"],
+        json={"bed_id": "s1", "weight_kg": 70,
+              "source": {"kind": "edf", "path": "short.edf", "speed": 1000}},
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    wait_for(lambda: c.get(f"{API}/beds/s1", headers=h["viewer"]).json()["status"] == "finished")
+    (warning,) = c.get(f"{API}/beds/s1/state", headers=h["viewer"]).json()["warnings"]
+    assert warning.startswith("too short to analyse reliably: 3.0 s")
 
 
 def test_alert_filters_and_ack(env: dict[str, Any]) -> None:
