@@ -183,6 +183,29 @@ def test_pattern_band_and_current_pattern(pattern_server: PatternServer) -> None
             title = page.get_attribute("#plot-pattern", "title") or ""
             assert title.startswith("GRDA 2 Hz (generalized rhythmic delta activity)"), title
 
+            # the bed state's newest hop (HopPublic) says what trend rows do not: the
+            # continuum; it is played into the page's state polls (this bed has no
+            # live hop), then the page says it and hatches the run holding that hop
+            latest: dict[str, Any] = {
+                "t_s": 580.0, "pattern": "LPD+F", "pattern_hz": 1.5, "iic": True,
+                "acns_seizure": False, "quality": 0.8, "ictal": False,
+            }  # fmt: skip
+
+            def with_latest(route: Any) -> None:
+                state = route.fetch().json()
+                route.fulfill(json={**state, "latest": latest})
+
+            page.route(f"**/api/v1/beds/{BED_ID}/state", with_latest)
+            now = "document.querySelector('[data-testid=now-pattern]').textContent"
+            _wait_js(page, f"{now} === 'LPD+F 1.5 Hz · ictal–interictal continuum'", 10_000)
+            assert page.inner_text("[data-testid=now-quality]") == "80 %"
+            _wait_js(page, f"window.rsemonDebug.patterns({BED_ID!r}).segments[5].iic", 10_000)
+            got = dict(page.evaluate(f"window.rsemonDebug.patterns({BED_ID!r})"))
+            assert [s["iic"] for s in got["segments"]] == [False] * 5 + [True]
+            assert "ictal–interictal continuum" in got["label"]
+            latest.update(pattern="", pattern_hz=None, iic=False, acns_seizure=True, ictal=True)
+            _wait_js(page, f"{now} === 'electrographic seizure (ACNS criteria)'", 10_000)
+
             # the wording of the flags the bed state's hop carries
             def text(hop: dict[str, Any]) -> str:
                 return str(page.evaluate("(h) => window.rsemonDebug.patternText(h)", hop))
