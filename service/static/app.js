@@ -13,6 +13,10 @@
  *   never doubled). Polling goes on from the newest row *fetched* (the store is
  *   complete; the SSE stream may drop hop rows under load), and older pages are
  *   fetched (until_s=) while the chosen time window reaches before the oldest one.
+ *   patterns: the ACNS pattern band is built from the same merged rows (pattern,
+ *   pattern_hz, ictal), one segment per run of one term; trend rows do not hold the
+ *   ictal-interictal continuum flag, so a run is hatched when the bed state's newest
+ *   hop (polled) said so for one of its hops: live only, not for older history.
  *   yield: GET /alerts/yield (per bed on the bed view, every bed on the overview):
  *   the false-alarm budget state, a per-kind table and a CSV link.
  *
@@ -46,8 +50,12 @@
   const MAIN1_WORDS = {
     G: 'generalized', L: 'lateralized', BI: 'bilateral independent', UI: 'unilateral independent', Mf: 'multifocal',
   };
-  const MAIN2_WORDS = { PD: 'periodic discharges', RDA: 'rhythmic delta activity', SW: 'spike-and-wave' };
-  const PLUS_WORDS = { F: 'fast activity', R: 'rhythmic activity', S: 'sharp waves or spikes' };
+  const MAIN2_WORDS = {
+    PD: 'periodic discharges', RDA: 'rhythmic delta activity', SW: 'spike-and-wave or sharp-and-wave',
+  };
+  const PLUS_WORDS = {
+    F: 'fast activity', R: 'rhythmic or quasi-rhythmic delta activity', S: 'sharp waves or spikes',
+  };
   const MAX_KEEP_S = 26 * 3600; // trend history kept in the browser per bed
   const POLL_BED_MS = 2000;
   const POLL_OVERVIEW_MS = 4000;
