@@ -13,6 +13,10 @@
  *   never doubled). Polling goes on from the newest row *fetched* (the store is
  *   complete; the SSE stream may drop hop rows under load), and older pages are
  *   fetched (until_s=) while the chosen time window reaches before the oldest one.
+ *   patterns: the ACNS pattern band is built from the same merged rows (pattern,
+ *   pattern_hz, ictal), one segment per run of one term; trend rows do not hold the
+ *   ictal-interictal continuum flag, so a run is hatched when the bed state's newest
+ *   hop (polled) said so for one of its hops: live only, not for older history.
  *   yield: GET /alerts/yield (per bed on the bed view, every bed on the overview):
  *   the false-alarm budget state, a per-kind table and a CSV link.
  *
@@ -39,6 +43,18 @@
   const STAGE_TEXT = {
     none: 'no SE', early: 'early SE', established: 'established SE',
     refractory: 'refractory SE', super_refractory: 'super-refractory SE',
+  };
+  // ACNS 2021 terms (Hirsch et al., J Clin Neurophysiol 2021;38:1-29) in words: main
+  // term 1 x main term 2, then the plus modifiers; colours of the main terms are CSS
+  // variables (--pat-LPD ...: main term 2 sets the hue, main term 1 the shade)
+  const MAIN1_WORDS = {
+    G: 'generalized', L: 'lateralized', BI: 'bilateral independent', UI: 'unilateral independent', Mf: 'multifocal',
+  };
+  const MAIN2_WORDS = {
+    PD: 'periodic discharges', RDA: 'rhythmic delta activity', SW: 'spike-and-wave or sharp-and-wave',
+  };
+  const PLUS_WORDS = {
+    F: 'fast activity', R: 'rhythmic or quasi-rhythmic delta activity', S: 'sharp waves or spikes',
   };
   const MAX_KEEP_S = 26 * 3600; // trend history kept in the browser per bed
   const POLL_BED_MS = 2000;
@@ -216,7 +232,7 @@
       });
     }
     es.addEventListener('state', (e) => {
-      try { const d = JSON.parse(e.data); S.states.set(String(d.bed_id), d); } catch (_) { return; }
+      try { const d = JSON.parse(e.data); S.states.set(String(d.bed_id), d); noteIic(String(d.bed_id), d); } catch (_) { return; }
       renderCurrentView();
     });
     es.addEventListener('error', () => {
@@ -277,7 +293,7 @@
   async function loadState(bedId) {
     try {
       const st = await http('GET', `/beds/${encodeURIComponent(bedId)}/state`);
-      if (st) S.states.set(bedId, st);
+      if (st) { S.states.set(bedId, st); noteIic(bedId, st); }
     } catch (e) {
       if (e.status !== 404) throw e;
     }
@@ -285,7 +301,10 @@
 
   // trend store: columns per bed. Clock time of a row follows the bed clock of the
   // service: time = origin + t_s / speed (speed > 1 only for EDF beds replayed fast).
-  const COLS = ['t_s', 'ms', 'sr', 'score', 'burden', 'burden60', 'll', 'coh', 'ictal', 'spec', ...BANDS.map((b) => `b_${b.key}`)];
+  const COLS = [
+    't_s', 'ms', 'sr', 'score', 'burden', 'burden60', 'll', 'coh', 'ictal', 'spec',
+    'pat', 'pat_hz', 'iic', 'quality', ...BANDS.map((b) => `b_${b.key}`),
+  ];
   const TREND_PAGE = 14400; // rows per request (4 h at one hop per second)
   const AUTO_SPANS_S = [60, 120, 300, 600, 900, 1800, 3600, 7200, 14400]; // "auto" window choices
 
@@ -297,6 +316,7 @@
       t = {
         freqs: null, lastT: -Infinity, t0ms: NaN, speed: 1, grewAt: 0, loaded: false,
         syncT: null, oldT: null, hasOlder: false, backfilling: null,
+        iicSeen: new Set(), // t_s of hops the bed state reported on the continuum
       };
       for (const c of COLS) t[c] = [];
       t.bands = {};
@@ -340,6 +360,10 @@
       out.ll.push(num(row.line_length));
       out.coh.push(num(row.coherence));
       out.ictal.push(row.ictal === true || row.ictal === 1 ? 1 : 0);
+      out.pat.push(typeof row.pattern === 'string' ? row.pattern : '');
+      out.pat_hz.push(num(row.pattern_hz));
+      out.iic.push(row.iic === true || row.iic === 1 ? 1 : 0); // trend rows do not carry it (yet)
+      out.quality.push(num(row.quality));
       const bp = row.band_power_uv2 || row;
       for (const b of BANDS) out[`b_${b.key}`].push(num(bp[b.key] ?? bp[`${b.key}_uv2`]));
       out.spec.push(Array.isArray(row.spectrum_db) ? row.spectrum_db : null);
@@ -398,6 +422,7 @@
     while (k < tr.t_s.length && tr.t_s[k] < cut) k += 1;
     if (!k) return;
     for (const c of COLS) tr[c].splice(0, k);
+    for (const t of tr.iicSeen) if (t < cut) tr.iicSeen.delete(t);
     tr.hasOlder = true;
     tr.oldT = tr.t_s.length ? tr.t_s[0] : null;
   }
@@ -1152,6 +1177,193 @@
     ctx.fillText('waiting for data…', w / 2, h / 2);
   }
 
+  // ------------------------------------------------------------------ ACNS patterns
+  function parseTerm(term) {
+    // "LPD+F" -> main term 1 "L", main term 2 "PD", plus ["F"]; main "LPD"
+    const m = /^(G|L|BI|UI|Mf)(PD|RDA|SW)(?:\+([FRS]+))?$/.exec(String(term || ''));
+    if (!m) return { main: String(term || ''), main1: null, main2: null, plus: [] };
+    return { main: m[1] + m[2], main1: m[1], main2: m[2], plus: (m[3] || '').split('').filter(Boolean) };
+  }
+  function termWords(term) {
+    // "LPD+F" -> "lateralized periodic discharges with superimposed fast activity"
+    const p = parseTerm(term);
+    if (!p.main1) return String(term || '');
+    const plus = p.plus.map((k) => PLUS_WORDS[k]).filter(Boolean);
+    return `${MAIN1_WORDS[p.main1]} ${MAIN2_WORDS[p.main2]}${plus.length ? ` with superimposed ${plus.join(' and ')}` : ''}`;
+  }
+  const hzText = (hz) => (isNum(hz) ? ` ${Number(hz.toFixed(1))} Hz` : '');
+  function patternText(h) {
+    // the current pattern of a hop (HopPublic or a trend row) in words
+    if (!h) return 'none';
+    if (h.acns_seizure === true) return 'electrographic seizure (ACNS criteria)';
+    const term = typeof h.pattern === 'string' ? h.pattern : '';
+    if (!term) return 'none';
+    const s = `${term}${hzText(num(h.pattern_hz))}`;
+    return h.iic === true ? `${s} · ictal–interictal continuum` : s;
+  }
+  function noteIic(bedId, st) {
+    // trend rows do not store the continuum flag; the bed state's newest hop does
+    const l = st && st.latest;
+    if (l && l.iic === true && isNum(num(l.t_s))) trendStore(bedId).iicSeen.add(num(l.t_s));
+  }
+  const patColours = new Map();
+  function patColour(main) {
+    // --pat-<main term> from style.css (one place for the palette); grey if unknown
+    if (!patColours.has(main)) {
+      const v = /^[A-Za-z]+$/.test(main)
+        ? getComputedStyle(document.documentElement).getPropertyValue(`--pat-${main}`).trim() : '';
+      patColours.set(main, v || '#9aa4af');
+    }
+    return patColours.get(main);
+  }
+  function darkColour(hex) {
+    const m = /^#([0-9a-f]{6})$/i.exec(hex);
+    if (!m) return false;
+    const [r, g, b] = [0, 2, 4].map((i) => parseInt(m[1].slice(i, i + 2), 16) / 255);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.35;
+  }
+
+  function patternRuns(tr, x0, x1) {
+    // runs of consecutive rows with one ACNS term inside [x0, x1], split at data gaps;
+    // a run is on the continuum when one of its hops was reported so
+    const runs = [];
+    const gap = gapMs(tr);
+    let run = null;
+    const close = () => {
+      if (!run) return;
+      const hz = tr.pat_hz.slice(run.i0, run.i1 + 1).filter(isNum).sort((a, b) => a - b);
+      run.hz = hz.length ? hz[hz.length >> 1] : NaN;
+      runs.push(run); run = null;
+    };
+    for (let i = lowerBound(tr.ms, x0); i < tr.ms.length && tr.ms[i] <= x1; i += 1) {
+      const term = tr.pat[i] || '';
+      const iic = tr.iic[i] === 1 || tr.iicSeen.has(tr.t_s[i]);
+      if (run && (term !== run.term || tr.ms[i] - tr.ms[run.i1] > gap)) close();
+      if (!term) continue;
+      if (!run) run = { term, main: parseTerm(term).main, i0: i, i1: i, iic: false };
+      run.i1 = i; run.iic = run.iic || iic;
+    }
+    close();
+    return runs;
+  }
+
+  function runText(tr, r) {
+    return `${r.term}${hzText(r.hz)} (${termWords(r.term)}), ${hhmmss(tr.ms[r.i0])}–${hhmmss(tr.ms[r.i1])}`
+      + `${r.iic ? ' · ictal–interictal continuum' : ''}`;
+  }
+
+  function hatch(ctx, xa, xb, y0, y1) {
+    ctx.save(); ctx.beginPath(); ctx.rect(xa, y0, xb - xa, y1 - y0); ctx.clip();
+    ctx.strokeStyle = OI.black; ctx.lineWidth = 1.2; ctx.beginPath();
+    for (let x = xa - (y1 - y0); x < xb; x += 6) { ctx.moveTo(x, y1); ctx.lineTo(x + (y1 - y0), y0); }
+    ctx.stroke(); ctx.restore();
+    ctx.strokeStyle = OI.black; ctx.lineWidth = 1.5; ctx.strokeRect(xa + 0.75, y0 + 0.75, Math.max(1, xb - xa - 1.5), y1 - y0 - 1.5);
+  }
+
+  const bandView = { runs: [], tr: null, x0: 0, x1: 1, pw: 1 }; // what the band shows (for its tooltip)
+
+  function plotPatterns(tr, sz) {
+    // one lane: a segment per run of one ACNS term (colour by main term, the term
+    // written on it where it fits, hatched and outlined on the continuum), ictal
+    // time drawn over the band as a vermillion bar marked "seizure"
+    const cv = $('plot-pattern');
+    const { ctx, w, h } = prepCanvas(cv);
+    if (!w) return;
+    const [x0, x1] = timeWindow(tr);
+    const ph = h - M.t - M.b;
+    const { X, pw } = frame(ctx, w, h, x0, x1, [], () => '', '');
+    const runs = patternRuns(tr, x0, x1);
+    const hop = hopMs(tr);
+    const y0 = M.t + Math.round(ph * 0.3); const y1 = M.t + ph;
+    ctx.save(); ctx.beginPath(); ctx.rect(M.l, M.t, pw, ph); ctx.clip();
+    ctx.font = '11px system-ui, sans-serif'; ctx.textBaseline = 'middle'; ctx.textAlign = 'center';
+    for (const r of runs) {
+      const next = r.i1 + 1 < tr.ms.length ? tr.ms[r.i1 + 1] : tr.ms[r.i1] + hop;
+      const xa = X(tr.ms[r.i0]); const xb = Math.max(xa + 2, X(Math.min(next, tr.ms[r.i1] + 2 * hop)));
+      const colour = patColour(r.main);
+      ctx.fillStyle = colour; ctx.fillRect(xa, y0, xb - xa, y1 - y0);
+      if (r.iic) hatch(ctx, xa, xb, y0, y1);
+      const label = r.term;
+      if (ctx.measureText(label).width + 8 < xb - xa) {
+        const [cx, cy] = [(xa + xb) / 2, (y0 + y1) / 2];
+        if (r.iic) { // a white box keeps the term readable on the hatch
+          const tw = ctx.measureText(label).width;
+          ctx.fillStyle = '#fff'; ctx.fillRect(cx - tw / 2 - 2, cy - 7, tw + 4, 14);
+        }
+        ctx.fillStyle = !r.iic && darkColour(colour) ? '#fff' : '#000';
+        ctx.fillText(label, cx, cy);
+      }
+    }
+    // seizure over the band: a bar across the top of the lane, and a veil over it
+    ctx.fillStyle = 'rgba(213,94,0,0.22)';
+    for (const [a, b] of sz.intervals) {
+      if (b < x0 || a > x1) continue;
+      const xa = X(Math.max(a, x0)); const xb = Math.max(xa + 2, X(Math.min(b, x1)));
+      ctx.fillRect(xa, y0, xb - xa, y1 - y0);
+    }
+    for (const [a, b] of sz.intervals) {
+      if (b < x0 || a > x1) continue;
+      const xa = X(Math.max(a, x0)); const xb = Math.max(xa + 2, X(Math.min(b, x1)));
+      ctx.fillStyle = OI.vermillion; ctx.fillRect(xa, M.t, xb - xa, y0 - M.t);
+      if (ctx.measureText('seizure').width + 6 < xb - xa) {
+        ctx.fillStyle = '#fff'; ctx.fillText('seizure', (xa + xb) / 2, (M.t + y0) / 2);
+      }
+    }
+    ctx.restore();
+    ctx.fillStyle = '#3b434c'; ctx.font = '11px system-ui, sans-serif'; ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
+    ctx.fillText('seizure', M.l - 5, (M.t + y0) / 2);
+    ctx.fillText('pattern', M.l - 5, (y0 + y1) / 2);
+    if (!tr.ms.length) emptyNote(ctx, w, h);
+    Object.assign(bandView, { runs, tr, x0, x1, pw });
+    cv.setAttribute('aria-label', runs.length
+      ? `ACNS pattern band: ${runs.slice(-12).map((r) => runText(tr, r)).join('; ')}`
+      : 'ACNS pattern band: no pattern in view');
+    renderPatternLegend(runs);
+  }
+
+  function bandHover(ev) {
+    // the tooltip of the band: the run under the pointer, in words
+    const cv = ev.currentTarget;
+    const { runs, tr, x0, x1, pw } = bandView;
+    if (!tr) return;
+    const x = ev.clientX - cv.getBoundingClientRect().left;
+    const ms = x0 + ((x - M.l) / pw) * (x1 - x0);
+    const hop = hopMs(tr);
+    const r = runs.find((q) => ms >= tr.ms[q.i0] - hop / 2 && ms <= tr.ms[q.i1] + hop);
+    cv.title = r ? runText(tr, r) : (x >= M.l && x <= M.l + pw ? `no ACNS pattern at ${hhmmss(ms)}` : '');
+  }
+
+  function renderPatternLegend(runs) {
+    // words for every main term in view, then the fixed marks (seizure, continuum)
+    const ul = $('pattern-legend');
+    const mains = [...new Set(runs.map((r) => r.main))].sort();
+    const sig = mains.join(',');
+    if (ul.dataset.sig === sig) return;
+    ul.dataset.sig = sig;
+    const item = (cls, label, title) => el('li', { title, 'data-term': label },
+      el('span', { class: `pat-sw ${cls}`, 'aria-hidden': 'true' }), label);
+    ul.replaceChildren(
+      ...(mains.length ? mains.map((m) => item(parseTerm(m).main1 ? `pat-${m}` : 'pat-other', m, termWords(m)))
+        : [el('li', { class: 'muted', text: 'no ACNS pattern in view' })]),
+      item('pat-seizure', 'seizure', 'electrographic seizure (ictal hops)'),
+      item('pat-iic', 'hatched: ictal–interictal continuum', 'seen live by this page; stored trend rows do not hold the flag'),
+    );
+  }
+
+  function renderPatternNow(st, tr) {
+    // the current pattern and signal quality: the bed state's newest hop, else the
+    // newest trend row (which has no continuum or ACNS-seizure flag)
+    const n = tr.t_s.length;
+    const l = st && st.latest;
+    const hop = l || (n ? { pattern: tr.pat[n - 1], pattern_hz: tr.pat_hz[n - 1], quality: tr.quality[n - 1] } : null);
+    const pn = $('now-pattern');
+    pn.textContent = hop ? patternText(hop) : '—';
+    pn.title = hop && hop.pattern ? termWords(hop.pattern) : '';
+    pn.className = hop && (hop.acns_seizure || hop.iic) ? 'pattern-alert' : '';
+    const q = hop ? num(hop.quality) : NaN;
+    $('now-quality').textContent = isNum(q) ? `${Math.round(q * 100)} %` : '—';
+  }
+
   // viridis (van der Walt & Smith 2015): perceptually uniform, colour-blind safe
   const VIRIDIS = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725']
     .map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
@@ -1230,7 +1442,10 @@
     plotLine('plot-burden', tr, 'burden', { range: [0, 1], colour: OI.purple, unit: 'fraction', seizures: sz, width: 1.8 });
     plotLine('plot-ll', tr, 'll', { auto: true, colour: OI.black, unit: 'µV/s', seizures: sz, fmt: (v) => String(Math.round(v)) });
     plotLine('plot-coh', tr, 'coh', { range: [0, 1], colour: OI.green, unit: 'MSC', seizures: sz });
+    plotPatterns(tr, sz);
+    plotLine('plot-quality', tr, 'quality', { range: [0, 1], colour: OI.orange, unit: 'share', width: 1.8 });
     plotCsa(tr);
+    renderPatternNow(st, tr);
     const n = tr.t_s.length;
     const last = (k) => (n ? tr[k][n - 1] : NaN);
     const verdict = band ? bandVerdict(last('sr'), tg, st) : '';
@@ -1240,6 +1455,7 @@
     $('now-burden').textContent = n ? `now ${pct(last('burden'))} of 5 min · ${pct(last('burden60'))} of 60 min` : '';
     $('now-ll').textContent = n ? `now ${fmt(last('ll'), 0)} µV/s` : '';
     $('now-coh').textContent = n ? `now ${fmt(last('coh'))}` : '';
+    $('now-quality-trend').textContent = n ? `now ${pct(last('quality'))}` : '';
     const ago = tr.grewAt ? Math.round((Date.now() - tr.grewAt) / 1000) : null;
     $('trend-status').textContent = n
       ? `${n} points · last at ${hhmmss(tr.ms[n - 1])} (t = ${Math.round(tr.t_s[n - 1])} s)${ago !== null && ago > 30 ? ` · no new data for ${ago} s` : ''}`
@@ -1267,6 +1483,7 @@
       if (S.route.view === 'bed') backfill(S.route.bedId).then(drawPlots).catch(() => {});
     });
     $('show-acked').addEventListener('change', renderAlertList);
+    $('plot-pattern').addEventListener('mousemove', bandHover);
     window.addEventListener('hashchange', route);
     let rs = null;
     window.addEventListener('resize', () => { clearTimeout(rs); rs = setTimeout(renderCurrentView, 100); });
@@ -1304,6 +1521,27 @@
         onset_marks_t: onsets.map((ms) => Math.round(toT(ms) * 1000) / 1000), // seizure markers drawn
       };
     },
+    // the pattern band as drawn (runs inside the time window), the seizure bars over
+    // it, its legend and the current pattern line
+    patterns(bedId) {
+      const id = String(bedId);
+      const tr = S.trends.get(id);
+      if (!tr) return null;
+      const [x0, x1] = timeWindow(tr);
+      const toT = (ms) => Math.round((((ms - tr.t0ms) * tr.speed) / 1000) * 1000) / 1000;
+      return {
+        segments: patternRuns(tr, x0, x1).map((r) => ({
+          term: r.term, main: r.main, from_t: tr.t_s[r.i0], to_t: tr.t_s[r.i1], n: r.i1 - r.i0 + 1,
+          hz: isNum(r.hz) ? r.hz : null, iic: r.iic, colour: patColour(r.main), words: termWords(r.term),
+          mid_px: M.l + ((tr.ms[r.i0] + tr.ms[r.i1]) / 2 - x0) / (x1 - x0) * (bandView.pw || 1), // on the canvas
+        })),
+        seizures: seizureIntervals(tr, id).intervals.filter(([a, b]) => b >= x0 && a <= x1).map(([a, b]) => [toT(a), toT(b)]),
+        legend: [...$('pattern-legend').querySelectorAll('li[data-term]')].map((li) => li.dataset.term),
+        label: $('plot-pattern').getAttribute('aria-label'),
+        current: $('now-pattern').textContent, quality: $('now-quality').textContent,
+      };
+    },
+    patternText, // the current-pattern wording of a hop (pure)
   });
 
   init();

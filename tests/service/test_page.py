@@ -247,7 +247,9 @@ def _plot_boxes(page: Any) -> list[tuple[int, int, int, int]]:
         " const r = c.getBoundingClientRect();"
         " return [r.left + scrollX, r.top + scrollY, r.width, r.height].map(Math.round); })"
     )
-    assert len(boxes) == 6  # suppression ratio, seizure score, burden, line length, coherence, CSA
+    # suppression ratio, seizure score, burden, ACNS pattern band, line length,
+    # coherence, signal quality, CSA
+    assert len(boxes) == 8
     return [tuple(b) for b in boxes]
 
 
