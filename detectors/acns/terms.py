@@ -533,8 +533,10 @@ def _spread_steps(sets: Sequence[frozenset[str]]) -> int:
 
     A step must keep ≥ 80 % of the previous window's electrodes (a field that
     grows, not one that moves about), and the new electrodes must stay involved
-    in each of the next two windows (or as many as remain), so that channels
-    flickering at the edge of a field are not a spread.
+    in each of the next two windows, so that channels flickering at the edge of
+    a field are not a spread. A step in the last two windows of a sequence is not
+    counted yet (it cannot be told from flicker until it has held): a live bed
+    judges it two windows later.
     """
     if not sets:
         return 0
@@ -544,7 +546,8 @@ def _spread_steps(sets: Sequence[frozenset[str]]) -> int:
         new = sets[k] - seen
         after = sets[k + 1 : k + 1 + SPREAD_HOLD_WINDOWS]
         kept = len(sets[k - 1] & sets[k]) >= SPREAD_KEEP_RATIO * len(sets[k - 1])
-        if new and kept and all(new <= later for later in after):
+        held = len(after) == SPREAD_HOLD_WINDOWS and all(new <= later for later in after)
+        if new and kept and held:
             steps += 1
         seen |= sets[k]
     return steps

@@ -301,9 +301,10 @@ class PatternTracker:
             return np.full(len(self.ch_names), np.nan)
         stack = np.stack(self._quiet_sd)
         ok = np.isfinite(stack).sum(axis=0) >= MIN_BACKGROUND_WINDOWS
-        with np.errstate(all="ignore"):
-            med = np.nanmedian(np.where(np.isfinite(stack), stack, np.nan), axis=0)
-        return np.where(ok, med, np.nan)
+        med = np.full(stack.shape[1], np.nan)
+        if ok.any():
+            med[ok] = np.nanmedian(stack[:, ok], axis=0)
+        return med
 
     def _judge(self, term: WindowTerm) -> tuple[Decision, Decision]:
         if term.pattern is None:

@@ -375,3 +375,16 @@ def test_a_ceiling_on_sigma_lets_a_dense_train_stand_out() -> None:
     assert bounded.count_per_channel()[1] == free.count_per_channel()[1]
     with pytest.raises(ValueError, match="ceiling_sd_uv"):
         detect_discharges(x, FS, ceiling_sd_uv=np.array([12.0]))
+
+
+def test_a_spread_counts_only_once_it_has_held_for_two_windows() -> None:
+    """A field that grows in the newest windows may be flicker at its edge (the
+    generalized clip GRDA_sample1 'spread' into C3/P3 and then O2 in consecutive
+    windows and was called evolving): a step counts once the new electrodes have
+    stayed for the next two windows."""
+    from detectors.acns.terms import _spread_steps
+
+    a, b, c = frozenset({"FP1", "F3"}), frozenset({"C3", "P3"}), frozenset({"O1"})
+    assert _spread_steps([a, a | b, a | b | c]) == 0  # both steps still unconfirmed
+    assert _spread_steps([a, a | b, a | b | c, a | b | c, a | b | c]) == 2
+    assert _spread_steps([a, a | b, a, a | b | c, a]) == 0  # flicker, never held
