@@ -22,6 +22,7 @@ Skips (with the reason) when Playwright or Chromium is missing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -216,6 +217,25 @@ def _start_bed(srv: Server) -> None:
             "settings": {"notch_hz": 60, "l_freq_hz": 1.0, "h_freq_hz": 40.0},
         },
     )
+
+
+@contextlib.contextmanager
+def browser_page(height: int = 1100) -> Iterator[tuple[Any, list[str]]]:
+    """A headless Chromium page (1440 px wide) and the list its errors go to: page
+    errors and anything the service's Content-Security-Policy refused."""
+    sync_playwright = _playwright()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1440, "height": height}).new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on(
+                "console", lambda m: "Content Security Policy" in m.text and errors.append(m.text)
+            )
+            yield page, errors
+        finally:
+            browser.close()
 
 
 def _sign_in(page: Any, base: str, token: str) -> None:

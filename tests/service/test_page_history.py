@@ -36,7 +36,7 @@ from service.clock import BedClock, parse_iso
 from service.db import Database
 from service.store import TREND_FIELDS, apply_alert_changes
 from tests.service.conftest import ServerProcess, bearer, make_tokens, wait_for
-from tests.service.test_page import CHROMIUM, CHROMIUM_ARGS, _playwright, _sign_in, _wait_js
+from tests.service.test_page import _playwright, _sign_in, _wait_js, browser_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -207,37 +207,26 @@ def test_bed_view_draws_whole_history_while_hops_arrive(history_server: HistoryS
     hs = history_server
     # live hops are arriving before the page opens
     opened_at_t = wait_for(lambda: (t := _stored(hs)) and t[-1] > hs.history_s + 2 and t[-1], 60)
-    sync_playwright = _playwright()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(viewport={"width": 1440, "height": 1100}).new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on(
-                "console", lambda m: "Content Security Policy" in m.text and errors.append(m.text)
-            )
-            _sign_in(page, hs.base, hs.tokens["viewer"])
-            # hop rows reach the page over SSE before the bed view asks for the history
-            _wait_js(page, f"(window.rsemonDebug.trends({BED_ID!r})?.n || 0) > 0", 20_000)
-            page.goto(f"{hs.base}/#/bed/{BED_ID}")
-            page.wait_for_selector("[data-testid=bed-title]", state="visible")
-            _wait_js(page, "document.querySelector('#conn').textContent === 'live'", 10_000)
-            if hs.window != "auto":
-                page.select_option("#window-select", hs.window)
-            # the whole history is drawn once the page has loaded it ...
-            _wait_js(page, f"window.rsemonDebug.trends({BED_ID!r})?.first_t === 1", 30_000)
-            first = _check_whole_history(page, hs)
-            # ... and still after new hops arrived, with the rows that came after opening
-            after_t = max(opened_at_t, first["last_t"]) + 3 * hs.speed
-            _wait_js(
-                page,
-                f"(window.rsemonDebug.trends({BED_ID!r})?.last_t || 0) > {after_t}",
-                timeout=30_000,
-            )
-            time.sleep(2.5)  # one poll more: the page's series has caught up with the store
-            later = _check_whole_history(page, hs)
-            assert later["last_t"] > after_t and later["n"] > first["n"]
-            assert not errors, errors
-        finally:
-            browser.close()
+    with browser_page() as (page, errors):
+        _sign_in(page, hs.base, hs.tokens["viewer"])
+        # hop rows reach the page over SSE before the bed view asks for the history
+        _wait_js(page, f"(window.rsemonDebug.trends({BED_ID!r})?.n || 0) > 0", 20_000)
+        page.goto(f"{hs.base}/#/bed/{BED_ID}")
+        page.wait_for_selector("[data-testid=bed-title]", state="visible")
+        _wait_js(page, "document.querySelector('#conn').textContent === 'live'", 10_000)
+        if hs.window != "auto":
+            page.select_option("#window-select", hs.window)
+        # the whole history is drawn once the page has loaded it ...
+        _wait_js(page, f"window.rsemonDebug.trends({BED_ID!r})?.first_t === 1", 30_000)
+        first = _check_whole_history(page, hs)
+        # ... and still after new hops arrived, with the rows that came after opening
+        after_t = max(opened_at_t, first["last_t"]) + 3 * hs.speed
+        _wait_js(
+            page,
+            f"(window.rsemonDebug.trends({BED_ID!r})?.last_t || 0) > {after_t}",
+            timeout=30_000,
+        )
+        time.sleep(2.5)  # one poll more: the page's series has caught up with the store
+        later = _check_whole_history(page, hs)
+        assert later["last_t"] > after_t and later["n"] > first["n"]
+        assert not errors, errors

@@ -29,7 +29,7 @@ import pytest
 from service.db import Database
 from service.store import TREND_FIELDS
 from tests.service.conftest import ServerProcess, bearer, make_tokens
-from tests.service.test_page import CHROMIUM, CHROMIUM_ARGS, _playwright, _sign_in, _wait_js
+from tests.service.test_page import _playwright, _sign_in, _wait_js, browser_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -131,94 +131,83 @@ def test_pattern_band_and_current_pattern(pattern_server: PatternServer) -> None
         timeout=30,
     ).json()["data"]
     assert len(stored) == N_ROWS - (GAP[1] - GAP[0] + 1)  # the bed added nothing
-    sync_playwright = _playwright()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(viewport={"width": 1440, "height": 1100}).new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on(
-                "console", lambda m: "Content Security Policy" in m.text and errors.append(m.text)
-            )
-            _sign_in(page, ps.base, ps.tokens["viewer"])
-            page.goto(f"{ps.base}/#/bed/{BED_ID}")
-            page.wait_for_selector("[data-testid=bed-title]", state="visible")
-            _wait_js(page, f"window.rsemonDebug.trends({BED_ID!r})?.last_t === {N_ROWS}", 20_000)
-            _wait_js(page, f"window.rsemonDebug.patterns({BED_ID!r})?.segments.length > 0")
-            got = dict(page.evaluate(f"window.rsemonDebug.patterns({BED_ID!r})"))
+    with browser_page() as (page, errors):
+        _sign_in(page, ps.base, ps.tokens["viewer"])
+        page.goto(f"{ps.base}/#/bed/{BED_ID}")
+        page.wait_for_selector("[data-testid=bed-title]", state="visible")
+        _wait_js(page, f"window.rsemonDebug.trends({BED_ID!r})?.last_t === {N_ROWS}", 20_000)
+        _wait_js(page, f"window.rsemonDebug.patterns({BED_ID!r})?.segments.length > 0")
+        got = dict(page.evaluate(f"window.rsemonDebug.patterns({BED_ID!r})"))
 
-            # one segment per stored run, split at the data gap, with its term
-            segs = [(s["term"], s["from_t"], s["to_t"]) for s in got["segments"]]
-            assert segs == SEGMENTS, got["segments"]
-            for s in got["segments"]:
-                assert s["main"] == s["term"].split("+")[0]
-                assert s["n"] == s["to_t"] - s["from_t"] + 1
-                assert not s["iic"]  # stored rows never say so
-            assert [s["hz"] for s in got["segments"]] == [1.0, 1.0, 1.5, 2.0, 2.5, 1.5]
-            assert got["segments"][2]["words"] == (
-                "lateralized periodic discharges with superimposed fast activity"
-            )
-            # one colour per main term: LPD and LPD+F share one; the others differ
-            colour = {s["main"]: s["colour"] for s in got["segments"]}
-            assert {s["colour"] for s in got["segments"] if s["main"] == "LPD"} == {colour["LPD"]}
-            assert len(set(colour.values())) == 3, colour
-            # the seizure over the band, from its first ictal row to the next row
-            assert got["seizures"] == [[SEIZURE[0], SEIZURE[1] + 1]], got["seizures"]
-            # the legend names every main term in view (words, not colour only)
-            assert [t for t in got["legend"] if t in colour] == ["GRDA", "GSW", "LPD"]
-            assert "seizure" in got["legend"]
-            assert "null" not in page.inner_text("[data-testid=pattern-legend]")
-            assert "LPD+F 1.5 Hz" in got["label"] and "GRDA 2 Hz" in got["label"]
+        # one segment per stored run, split at the data gap, with its term
+        segs = [(s["term"], s["from_t"], s["to_t"]) for s in got["segments"]]
+        assert segs == SEGMENTS, got["segments"]
+        for s in got["segments"]:
+            assert s["main"] == s["term"].split("+")[0]
+            assert s["n"] == s["to_t"] - s["from_t"] + 1
+            assert not s["iic"]  # stored rows never say so
+        assert [s["hz"] for s in got["segments"]] == [1.0, 1.0, 1.5, 2.0, 2.5, 1.5]
+        assert got["segments"][2]["words"] == (
+            "lateralized periodic discharges with superimposed fast activity"
+        )
+        # one colour per main term: LPD and LPD+F share one; the others differ
+        colour = {s["main"]: s["colour"] for s in got["segments"]}
+        assert {s["colour"] for s in got["segments"] if s["main"] == "LPD"} == {colour["LPD"]}
+        assert len(set(colour.values())) == 3, colour
+        # the seizure over the band, from its first ictal row to the next row
+        assert got["seizures"] == [[SEIZURE[0], SEIZURE[1] + 1]], got["seizures"]
+        # the legend names every main term in view (words, not colour only)
+        assert [t for t in got["legend"] if t in colour] == ["GRDA", "GSW", "LPD"]
+        assert "seizure" in got["legend"]
+        assert "null" not in page.inner_text("[data-testid=pattern-legend]")
+        assert "LPD+F 1.5 Hz" in got["label"] and "GRDA 2 Hz" in got["label"]
 
-            # the current pattern (newest row: the bed has no live hop) and quality
-            assert got["current"] == "LPD+F 1.5 Hz", got
-            assert got["quality"] == f"{round(QUALITY_LAST * 100)} %", got
-            assert page.inner_text("[data-testid=now-pattern]") == "LPD+F 1.5 Hz"
+        # the current pattern (newest row: the bed has no live hop) and quality
+        assert got["current"] == "LPD+F 1.5 Hz", got
+        assert got["quality"] == f"{round(QUALITY_LAST * 100)} %", got
+        assert page.inner_text("[data-testid=now-pattern]") == "LPD+F 1.5 Hz"
 
-            # the tooltip of a segment says its term in words
-            box = page.locator("#plot-pattern").bounding_box()
-            grda = got["segments"][3]
-            page.mouse.move(box["x"] + grda["mid_px"], box["y"] + box["height"] / 2)
-            title = page.get_attribute("#plot-pattern", "title") or ""
-            assert title.startswith("GRDA 2 Hz (generalized rhythmic delta activity)"), title
+        # the tooltip of a segment says its term in words
+        box = page.locator("#plot-pattern").bounding_box()
+        grda = got["segments"][3]
+        page.mouse.move(box["x"] + grda["mid_px"], box["y"] + box["height"] / 2)
+        title = page.get_attribute("#plot-pattern", "title") or ""
+        assert title.startswith("GRDA 2 Hz (generalized rhythmic delta activity)"), title
 
-            # the bed state's newest hop (HopPublic) says what trend rows do not: the
-            # continuum; it is played into the page's state polls (this bed has no
-            # live hop), then the page says it and hatches the run holding that hop
-            latest: dict[str, Any] = {
-                "t_s": 580.0, "pattern": "LPD+F", "pattern_hz": 1.5, "iic": True,
-                "acns_seizure": False, "quality": 0.8, "ictal": False,
-            }  # fmt: skip
+        # the bed state's newest hop (HopPublic) says what trend rows do not: the
+        # continuum; it is played into the page's state polls (this bed has no
+        # live hop), then the page says it and hatches the run holding that hop
+        latest: dict[str, Any] = {
+            "t_s": 580.0, "pattern": "LPD+F", "pattern_hz": 1.5, "iic": True,
+            "acns_seizure": False, "quality": 0.8, "ictal": False,
+        }  # fmt: skip
 
-            def with_latest(route: Any) -> None:
-                state = route.fetch().json()
-                route.fulfill(json={**state, "latest": latest})
+        def with_latest(route: Any) -> None:
+            state = route.fetch().json()
+            route.fulfill(json={**state, "latest": latest})
 
-            page.route(f"**/api/v1/beds/{BED_ID}/state", with_latest)
-            now = "document.querySelector('[data-testid=now-pattern]').textContent"
-            _wait_js(page, f"{now} === 'LPD+F 1.5 Hz · ictal–interictal continuum'", 10_000)
-            assert page.inner_text("[data-testid=now-quality]") == "80 %"
-            _wait_js(page, f"window.rsemonDebug.patterns({BED_ID!r}).segments[5].iic", 10_000)
-            got = dict(page.evaluate(f"window.rsemonDebug.patterns({BED_ID!r})"))
-            assert [s["iic"] for s in got["segments"]] == [False] * 5 + [True]
-            assert "ictal–interictal continuum" in got["label"]
-            latest.update(pattern="", pattern_hz=None, iic=False, acns_seizure=True, ictal=True)
-            _wait_js(page, f"{now} === 'electrographic seizure (ACNS criteria)'", 10_000)
+        page.route(f"**/api/v1/beds/{BED_ID}/state", with_latest)
+        now = "document.querySelector('[data-testid=now-pattern]').textContent"
+        _wait_js(page, f"{now} === 'LPD+F 1.5 Hz · ictal–interictal continuum'", 10_000)
+        assert page.inner_text("[data-testid=now-quality]") == "80 %"
+        _wait_js(page, f"window.rsemonDebug.patterns({BED_ID!r}).segments[5].iic", 10_000)
+        got = dict(page.evaluate(f"window.rsemonDebug.patterns({BED_ID!r})"))
+        assert [s["iic"] for s in got["segments"]] == [False] * 5 + [True]
+        assert "ictal–interictal continuum" in got["label"]
+        latest.update(pattern="", pattern_hz=None, iic=False, acns_seizure=True, ictal=True)
+        _wait_js(page, f"{now} === 'electrographic seizure (ACNS criteria)'", 10_000)
 
-            # the wording of the flags the bed state's hop carries
-            def text(hop: dict[str, Any]) -> str:
-                return str(page.evaluate("(h) => window.rsemonDebug.patternText(h)", hop))
+        # the wording of the flags the bed state's hop carries
+        def text(hop: dict[str, Any]) -> str:
+            return str(page.evaluate("(h) => window.rsemonDebug.patternText(h)", hop))
 
-            hop = {"pattern": "LPD+F", "pattern_hz": 1.5, "iic": False, "acns_seizure": False}
-            assert text(hop) == "LPD+F 1.5 Hz"
-            assert text({**hop, "iic": True}) == "LPD+F 1.5 Hz · ictal–interictal continuum"
-            seizure = {"pattern": "", "pattern_hz": None, "iic": False, "acns_seizure": True}
-            assert text(seizure) == "electrographic seizure (ACNS criteria)"
-            assert text({**seizure, "acns_seizure": False}) == "none"
-            assert not errors, errors
-        finally:
-            browser.close()
+        hop = {"pattern": "LPD+F", "pattern_hz": 1.5, "iic": False, "acns_seizure": False}
+        assert text(hop) == "LPD+F 1.5 Hz"
+        assert text({**hop, "iic": True}) == "LPD+F 1.5 Hz · ictal–interictal continuum"
+        seizure = {"pattern": "", "pattern_hz": None, "iic": False, "acns_seizure": True}
+        assert text(seizure) == "electrographic seizure (ACNS criteria)"
+        assert text({**seizure, "acns_seizure": False}) == "none"
+        assert not errors, errors
 
 
 def test_rows_match_the_runs() -> None:

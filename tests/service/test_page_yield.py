@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.service.conftest import ServerProcess, bearer, start_module_server, wait_for
-from tests.service.test_page import CHROMIUM, CHROMIUM_ARGS, _playwright, _sign_in, _wait_js
+from tests.service.test_page import _playwright, _sign_in, _wait_js, browser_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -75,65 +75,54 @@ def test_bed_view_shows_over_budget_after_false_alarm_labels(yield_server: Serve
         return list(got.json()["data"])
 
     wait_for(alerts, 60)
-    sync_playwright = _playwright()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(viewport={"width": 1440, "height": 1100}).new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on(
-                "console", lambda m: "Content Security Policy" in m.text and errors.append(m.text)
+    with browser_page() as (page, errors):
+        _sign_in(page, srv.url, tokens["clinician"])
+        page.goto(f"{srv.url}/#/bed/{BED_ID}")
+        page.wait_for_selector("[data-testid=bed-title]", state="visible")
+        # nothing labelled yet: within budget, and a row per alert kind raised
+        _wait_budget(page, "within")
+        assert "within budget" in page.inner_text("#bed [data-testid=yield-budget]")
+        kinds = {a["kind"] for a in alerts()}
+        _wait_js(page, "document.querySelectorAll('#bed [data-testid=yield-row]').length > 0")
+        shown = set(
+            page.eval_on_selector_all(
+                "#bed [data-testid=yield-row]", "rows => rows.map(r => r.dataset.kind)"
             )
-            _sign_in(page, srv.url, tokens["clinician"])
-            page.goto(f"{srv.url}/#/bed/{BED_ID}")
-            page.wait_for_selector("[data-testid=bed-title]", state="visible")
-            # nothing labelled yet: within budget, and a row per alert kind raised
-            _wait_budget(page, "within")
-            assert "within budget" in page.inner_text("#bed [data-testid=yield-budget]")
-            kinds = {a["kind"] for a in alerts()}
-            _wait_js(page, "document.querySelectorAll('#bed [data-testid=yield-row]').length > 0")
-            shown = set(
-                page.eval_on_selector_all(
-                    "#bed [data-testid=yield-row]", "rows => rows.map(r => r.dataset.kind)"
-                )
-            )
-            assert shown and shown <= kinds, (shown, kinds)
+        )
+        assert shown and shown <= kinds, (shown, kinds)
 
-            # the CSV export, as the link fetches it (same origin, session cookie)
-            href = page.get_attribute("#bed [data-testid=yield-csv]", "href")
-            assert href and "format=csv" in href and f"bed_id={BED_ID}" in href
-            csv = page.evaluate(
-                "async (u) => { const r = await fetch(u, {credentials: 'same-origin'});"
-                " return [r.status, r.headers.get('content-type'), await r.text()]; }",
-                href,
-            )
-            assert csv[0] == 200 and csv[1].startswith("text/csv"), csv
-            assert csv[2].splitlines()[0].startswith("kind,count,acked,true_alarm,false_alarm")
+        # the CSV export, as the link fetches it (same origin, session cookie)
+        href = page.get_attribute("#bed [data-testid=yield-csv]", "href")
+        assert href and "format=csv" in href and f"bed_id={BED_ID}" in href
+        csv = page.evaluate(
+            "async (u) => { const r = await fetch(u, {credentials: 'same-origin'});"
+            " return [r.status, r.headers.get('content-type'), await r.text()]; }",
+            href,
+        )
+        assert csv[0] == 200 and csv[1].startswith("text/csv"), csv
+        assert csv[2].splitlines()[0].startswith("kind,count,acked,true_alarm,false_alarm")
 
-            # a clinician labels alerts false: over budget, said in words, no reload
-            page.evaluate("window.__sameDocument = true")
-            item = page.locator("[data-testid=alert][data-acked=false]").first
-            item.wait_for(timeout=10_000)
-            kind = item.get_attribute("data-kind")
-            item.locator("[data-testid=ack-label]").select_option("false_alarm")
-            item.locator("[data-testid=ack-button]").click()
-            _wait_budget(page, "over")
-            assert page.evaluate("window.__sameDocument === true")
-            text = page.inner_text("#bed [data-testid=yield-budget]")
-            assert "OVER budget" in text and "(budget 1)" in text, text
-            row = page.locator(f"#bed [data-testid=yield-row][data-kind='{kind}']")
-            assert row.locator("td").nth(2).inner_text() == "1"  # false alarms of that kind
-            server = httpx.get(
-                f"{srv.url}/api/v1/alerts/yield?bed_id={BED_ID}",
-                headers=bearer(tokens["viewer"]),
-                timeout=10,
-            ).json()
-            assert server["budget_state"] == "over"
-            assert server["false_alarms_per_bed_day"] > server["false_alarm_budget_per_bed_day"]
-            # the overview says the same for every bed together
-            page.goto(f"{srv.url}/#/")
-            _wait_budget(page, "over", "#overview")
-            assert not errors, errors
-        finally:
-            browser.close()
+        # a clinician labels alerts false: over budget, said in words, no reload
+        page.evaluate("window.__sameDocument = true")
+        item = page.locator("[data-testid=alert][data-acked=false]").first
+        item.wait_for(timeout=10_000)
+        kind = item.get_attribute("data-kind")
+        item.locator("[data-testid=ack-label]").select_option("false_alarm")
+        item.locator("[data-testid=ack-button]").click()
+        _wait_budget(page, "over")
+        assert page.evaluate("window.__sameDocument === true")
+        text = page.inner_text("#bed [data-testid=yield-budget]")
+        assert "OVER budget" in text and "(budget 1)" in text, text
+        row = page.locator(f"#bed [data-testid=yield-row][data-kind='{kind}']")
+        assert row.locator("td").nth(2).inner_text() == "1"  # false alarms of that kind
+        server = httpx.get(
+            f"{srv.url}/api/v1/alerts/yield?bed_id={BED_ID}",
+            headers=bearer(tokens["viewer"]),
+            timeout=10,
+        ).json()
+        assert server["budget_state"] == "over"
+        assert server["false_alarms_per_bed_day"] > server["false_alarm_budget_per_bed_day"]
+        # the overview says the same for every bed together
+        page.goto(f"{srv.url}/#/")
+        _wait_budget(page, "over", "#overview")
+        assert not errors, errors
