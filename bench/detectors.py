@@ -90,6 +90,7 @@ from recordings.synthetic import (  # noqa: E402
     add_artefacts,
     iter_chunks,
     make_burst_suppression,
+    make_recurring_seizures,
     make_seizure_recording,
     stream_background_chunks,
 )
@@ -455,6 +456,19 @@ def recording_sets(quick: bool = False) -> dict[str, list[Recording]]:
             _synthetic_recording(f"synbg_s{s}", synthetic_background_recording(s)) for s in bg_seeds
         ],
     }
+    # recordings that start inside a seizure (the seizure generator of the bundled
+    # recording, seizure 0-60 s) and an ICU scenario with seizures every 2-5 min
+    sets["synthetic-ictal-start"] = [
+        _synthetic_recording(
+            f"synstart_s{s}",
+            make_seizure_recording(180.0, 256.0, seizures=((0.0, 60.0),), seed=s),
+        )
+        for s in ((0, 1) if quick else (0, 1, 2, 3))
+    ]
+    sets["synthetic-recurring"] = [
+        _synthetic_recording(f"synrec_s{s}", make_recurring_seizures(1800.0, seed=s))
+        for s in ((0,) if quick else (0, 1))
+    ]
     if not quick:
         sets["synthetic-bg"].append(long_background())
     return {k: v for k, v in sets.items() if v}
