@@ -72,6 +72,10 @@ BURDEN_HIGH = 0.9
 #: ``seizure_burden`` clears below ``BURDEN_MEDIUM - BURDEN_HYSTERESIS`` (no flapping
 #: at the threshold).
 BURDEN_HYSTERESIS = 0.1
+#: the continuum must hold this long before it is raised, and be gone this long to
+#: clear (ours: six 10-s windows, so that one window does not raise or clear it)
+IIC_RAISE_S = 60.0
+IIC_CLEAR_S = 60.0
 
 #: Conditions that end after :data:`CONDITION_CLEAR_S` without a recurrence.
 _TRANSIENT = ("data_gap", "rate_drift", "engine_error", "stream_restored")
@@ -91,6 +95,8 @@ class AlertPolicy:
         self.conditions = OpenAlerts(ENGINE_UPDATE_INTERVAL_S)
         self.last_seen_s: dict[str, float] = {}
         self.all_good_since_s: float | None = None
+        self._iic_since_s: float | None = None  # the continuum holds since
+        self._iic_off_since_s: float | None = None  # an open continuum alert: gone since
 
     @property
     def engine_alerts(self) -> dict[str, tuple[float, str]]:
@@ -133,6 +139,7 @@ class AlertPolicy:
         out += self._quality_cleared(hop, n_channels, t)
         out += self._transients_over(t)
         out += self._burden(hop, t)
+        out += self._continuum(hop, t)
         ictal = bool(hop.ictal) or manual_ictal
         sr = hop.suppression_ratio
         sr_known = sr is not None and math.isfinite(sr)
@@ -226,6 +233,42 @@ class AlertPolicy:
             msg = f"no longer electrographic status: seizures {b60:.0%} of the last 60 min"
             out += self.conditions.clear("electrographic_se", msg, t, details)
         return out
+
+    # -- ictal-interictal continuum (ACNS 2021) --------------------------------------
+    def _continuum(self, hop: HopResult, t: float) -> list[Alert]:
+        """``ictal_interictal_continuum`` (medium) once the ACNS pattern has been on the
+        continuum for ``IIC_RAISE_S``; cleared once it has been off for ``IIC_CLEAR_S``
+        or a seizure is reported (the seizure alerts then speak)."""
+        iic = bool(getattr(hop, "iic", False)) and not hop.ictal
+        open_ = "ictal_interictal_continuum" in self.conditions
+        if iic:
+            self._iic_off_since_s = None
+            if self._iic_since_s is None:
+                self._iic_since_s = t
+            if open_ or t - self._iic_since_s >= IIC_RAISE_S:
+                hz = hop.pattern_hz if math.isfinite(hop.pattern_hz) else None
+                words = f"{hop.pattern} {hz:.1f} Hz" if hz is not None else hop.pattern
+                msg = (f"ictal-interictal continuum: {words} (ACNS 2021); "
+                       "periodic or rhythmic pattern that may be ictal")  # fmt: skip
+                details = {"pattern": hop.pattern, "pattern_hz": hz,
+                           "since_s": round(self._iic_since_s, 1)}  # fmt: skip
+                return self.conditions.report("ictal_interictal_continuum", "medium", msg,
+                                              details, t)  # fmt: skip
+            return []
+        self._iic_since_s = None
+        if not open_:
+            return []
+        if hop.ictal:
+            self._iic_off_since_s = None
+            return self.conditions.clear("ictal_interictal_continuum",
+                                         "continuum ended: seizure reported", t)  # fmt: skip
+        if self._iic_off_since_s is None:
+            self._iic_off_since_s = t
+        if t - self._iic_off_since_s >= IIC_CLEAR_S:
+            self._iic_off_since_s = None
+            msg = f"no continuum pattern for {IIC_CLEAR_S:.0f} s"
+            return self.conditions.clear("ictal_interictal_continuum", msg, t)
+        return []
 
     # -- conditions that end ------------------------------------------------------
     def _quality_cleared(self, hop: HopResult, n_channels: int, t: float) -> list[Alert]:

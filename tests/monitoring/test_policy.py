@@ -108,3 +108,27 @@ def test_electrographic_status_from_ten_continuous_minutes_or_a_fifth_of_an_hour
     assert ese(3.0, 0.21, 0.0) == []  # the seizure stopped, but the hour is still ≥ 20 %...
     assert ese(4.0, 0.19, 0.0) == ["cleared"]  # ...and then no longer: cleared
     assert ese(5.0, 0.21, 0.0) == ["raised"]  # recurring seizures: ≥ 20 % of the hour
+
+
+def test_ictal_interictal_continuum_after_a_minute_and_cleared_after_a_minute() -> None:
+    """The ACNS continuum raised once it has held 60 s, cleared once gone 60 s, and
+    cleared at once when a seizure is reported (the seizure alerts then speak)."""
+    import dataclasses
+
+    policy, clinical = AlertPolicy(), ClinicalState()
+
+    def iic_changes(t: float, iic: bool, ictal: bool = False) -> list[str]:
+        h = dataclasses.replace(hop(t, ictal=ictal), iic=iic, pattern="LPD+F", pattern_hz=1.5)
+        return [c.state for c in policy.hop_changes(h, clinical, N_CH)
+                if c.kind == "ictal_interictal_continuum"]  # fmt: skip
+
+    assert [iic_changes(float(t), True) for t in range(0, 60)] == [[]] * 60
+    assert iic_changes(60.0, True) == ["raised"]
+    assert iic_changes(61.0, False) == []  # one window without it does not clear
+    assert iic_changes(62.0, True) == []
+    assert [iic_changes(float(t), False) for t in range(63, 122)] == [[]] * 59
+    assert iic_changes(123.0, False) == ["cleared"]
+    for t in range(200, 261):
+        iic_changes(float(t), True)
+    assert "ictal_interictal_continuum" in policy.conditions
+    assert iic_changes(261.0, False, ictal=True) == ["cleared"]
