@@ -203,6 +203,19 @@ _REASONS: Mapping[str, Callable[..., str]] = MappingProxyType(
             "(< 24 h of anaesthetic)"
         ),
         "super_refractory": _srse,
+        "late_benzodiazepine": lambda tr, after_s: (
+            f"note: the first benzodiazepine ({tr.assessment.agent} at {clock(tr.time_s)}) came "
+            f"{_h(after_s)} after the episode began; benzodiazepines lose efficacy as SE goes "
+            "on (synaptic GABA-A receptors are internalised, Kapur & Macdonald, J Neurosci "
+            "1997; Naylor et al., J Neurosci 2005; KCC2 down-regulation makes GABA less "
+            "inhibitory, Kaila et al., Nat Rev Neurosci 2014) - decision support, not advice"
+        ),
+        "nmda_rationale": lambda stage: (
+            f"note ({_stage_name(stage)}): seizures sustained this long recruit synaptic NMDA "
+            "receptors (Naylor et al., Neurobiol Dis 2013), the rationale for an NMDA "
+            "antagonist such as ketamine (Gaspard et al., Epilepsia 2013) - decision "
+            "support, not advice"
+        ),
         "steps_undocumented": lambda: (
             "note: the benzodiazepine and second-line steps are not both "
             "documented as adequate and failed"

@@ -195,6 +195,7 @@ def _evaluate(
     reasons += found.reasons
     stage, summary, ladder = _ladder(t1_crossed, found, ep, rules)
     reasons += ladder
+    reasons += _mechanism_notes(stage, txs, ep)
     dependent = False
     if onset is not None and t1_crossed:
         dependent, srse, srse_summary = _anaesthetic_findings(
@@ -217,6 +218,26 @@ def _evaluate(
         t_s=t,
         summary=messages.reason_text(summary),
     )
+
+
+#: a benzodiazepine first given this long after the episode began is noted as late:
+#: in animal models GABA-A receptor internalisation cuts benzodiazepine potency
+#: within 30 min of continuous seizures (Kapur & Macdonald, J Neurosci 1997)
+LATE_BENZO_S = 30 * 60.0
+
+
+def _mechanism_notes(stage: str, txs: Sequence[Treatment], ep: Episode) -> list[Reason]:
+    """Mechanism-aware notes (issue 14): a late first benzodiazepine; in refractory and
+    super-refractory SE the NMDA-receptor rationale for an NMDA antagonist."""
+    out: list[Reason] = []
+    benzos = [tr for tr in txs if tr.assessment.drug_class == "benzodiazepine"
+              and tr.assessment.kind == "bolus" and tr.time_s >= ep.start_s]  # fmt: skip
+    if benzos and benzos[0].time_s - ep.start_s >= LATE_BENZO_S:
+        out.append(Reason("late_benzodiazepine",
+                          {"tr": benzos[0], "after_s": benzos[0].time_s - ep.start_s}))  # fmt: skip
+    if stage in ("refractory", "super_refractory"):
+        out.append(Reason("nmda_rationale", {"stage": stage}))
+    return out
 
 
 def _time_point_reasons(

@@ -240,3 +240,19 @@ def test_reraise_raises_an_open_condition_anew_in_place():
     assert alert.state == "updated" and alert.t_s == 20.0
     assert book["a"].raised_t_s == 20.0 and book["a"].memo == {}
     assert book.keys() == ["a", "b"]
+
+
+def test_mechanism_notes_late_benzodiazepine_and_the_nmda_rationale():
+    """Issue 14: a first benzodiazepine >= 30 min into the episode is noted as late
+    (GABA-A receptor internalisation, KCC2); refractory SE notes the NMDA-receptor
+    rationale for ketamine. Worded as decision support, with citations."""
+    early = se_stage([(0.0, 30 * MIN)], [LZP, LEV], 25 * MIN, RULES)
+    assert not any("benzodiazepines lose efficacy" in r for r in early.reasons)
+    nmda = [r for r in early.reasons if "NMDA" in r]
+    assert len(nmda) == 1 and "ketamine" in nmda[0] and "Gaspard" in nmda[0]
+    assert "decision support" in nmda[0]
+    late_lzp = tx(40 * MIN, "lorazepam", 4, "mg")
+    late = se_stage([(0.0, 60 * MIN)], [late_lzp], 50 * MIN, RULES)
+    (note,) = [r for r in late.reasons if "benzodiazepines lose efficacy" in r]
+    assert "00:40:00" in note and "40" in note and "Kapur" in note and "KCC2" in note
+    assert not any("NMDA" in r for r in late.reasons)  # established, not refractory
