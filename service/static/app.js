@@ -1362,6 +1362,11 @@
     pn.className = hop && (hop.acns_seizure || hop.iic) ? 'pattern-alert' : '';
     const q = hop ? num(hop.quality) : NaN;
     $('now-quality').textContent = isNum(q) ? `${Math.round(q * 100)} %` : '—';
+    // what makes this bed's input hard to trust (too short, non-physiological scale)
+    const warnings = (st && Array.isArray(st.warnings)) ? st.warnings : [];
+    const wl = $('bed-warnings');
+    wl.replaceChildren(...warnings.map((w) => el('li', { text: `input warning: ${w}` })));
+    wl.hidden = warnings.length === 0;
   }
 
   // viridis (van der Walt & Smith 2015): perceptually uniform, colour-blind safe

@@ -182,9 +182,11 @@ def test_pattern_band_and_current_pattern(pattern_server: PatternServer) -> None
             "acns_seizure": False, "quality": 0.8, "ictal": False,
         }  # fmt: skip
 
+        warnings: list[str] = []
+
         def with_latest(route: Any) -> None:
             state = route.fetch().json()
-            route.fulfill(json={**state, "latest": latest})
+            route.fulfill(json={**state, "latest": latest, "warnings": warnings})
 
         page.route(f"**/api/v1/beds/{BED_ID}/state", with_latest)
         now = "document.querySelector('[data-testid=now-pattern]').textContent"
@@ -196,6 +198,13 @@ def test_pattern_band_and_current_pattern(pattern_server: PatternServer) -> None
         assert "ictal–interictal continuum" in got["label"]
         latest.update(pattern="", pattern_hz=None, iic=False, acns_seizure=True, ictal=True)
         _wait_js(page, f"{now} === 'electrographic seizure (ACNS criteria)'", 10_000)
+        # the bed's input warnings (issue 11 part 6) are shown while the state has them
+        assert page.locator("[data-testid=bed-warnings]").is_hidden()
+        warnings.append("input is 3 s long: too short to analyse")
+        _wait_js(page, "!document.querySelector('[data-testid=bed-warnings]').hidden", 10_000)
+        assert "too short to analyse" in page.inner_text("[data-testid=bed-warnings]")
+        warnings.clear()
+        _wait_js(page, "document.querySelector('[data-testid=bed-warnings]').hidden", 10_000)
 
         # the wording of the flags the bed state's hop carries
         def text(hop: dict[str, Any]) -> str:
