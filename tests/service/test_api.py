@@ -343,7 +343,12 @@ def test_state_and_trends_of_an_edf_bed(env: dict[str, Any]) -> None:
     )
     assert state["warnings"] == [] and state["latest"]["quality"] == 1.0
     trends = c.get(f"{API}/beds/e1/trends", headers=h["viewer"]).json()
-    assert trends["columns"][-1] == "quality" and trends["data"][-1]["quality"] == 1.0
+    assert trends["columns"][-4:] == ["quality", "bsp", "bsp_lo", "bsp_hi"]
+    last = trends["data"][-1]
+    assert last["quality"] == 1.0
+    # continuous EEG: the burst-suppression probability and its interval near 0
+    assert 0 <= last["bsp_lo"] <= last["bsp"] <= last["bsp_hi"] < 0.2
+    assert state["latest"]["bsp"] == pytest.approx(last["bsp"], abs=1e-4)
     t_s = [row["t_s"] for row in trends["data"]]
     assert trends["count"] == len(t_s) >= 290
     assert t_s == sorted(t_s) and len(set(t_s)) == len(t_s)
