@@ -37,13 +37,15 @@ live monitor cannot do, and counts samples as the trials)
   last at least 0.5 s (ACNS 2021; :mod:`detectors.burst`), so the binary state
   cannot change more often than once per 0.5 s, and we count one trial per 0.5 s.
   Counting the 256 samples of a second as 256 trials made the interval about
-  20 times too narrow (measured: it covered the true ratio in a few per cent of
-  hops on synthetic burst suppression); with 0.5 s it covered it in every hop
-  after the first 3 min at ratios 0.3/0.7/0.9 (bench/RESULTS.md), with a median
-  width of 0.21 at 0.3-0.7 (a trial of 1 s: 0.25).
+  3.5 times too narrow (median width 0.06 against 0.21) and let the BSP chase
+  each burst: it covered the true ratio in only 10-30 % of hops on synthetic
+  burst suppression; with 0.5 s it covered it in every hop after the first
+  3 min at ratios 0.3/0.7/0.9 (bench/RESULTS.md).
 - ``state_var`` = 0.002 per bin (per second): the filter's steady-state memory is
-  then about a minute, like the 60-s suppression ratio beside it, and a step from
-  a ratio of 0.3 to 0.9 is followed within about 3 min (bench/RESULTS.md).
+  then about a minute, like the 60-s suppression ratio beside it: a step from a
+  ratio of 0.3 to 0.9 reached 0.6 after 23 s and stayed within 0.12 of 0.9 from
+  65 s on (the 60-s ratio: 30 s and 53 s; bench/RESULTS.md). A larger variance
+  follows faster but widens the interval (0.004: width 0.25 against 0.21).
 - The state starts at ``x_0 = 0`` (p = 0.5) with ``v_0 = 4`` (the interval spans
   nearly 0–1 before any data) and restarts there on a gap (:meth:`reset`).
 
