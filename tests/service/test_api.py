@@ -578,6 +578,9 @@ def test_database_urls_and_migrations(tmp_path: Path) -> None:
     assert db.schema_version == MIGRATIONS[-1][0]
     with db.read() as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        # migration 10: the burst-suppression probability and its interval
+        trend_cols = [row[1] for row in conn.execute("PRAGMA table_info(trends)")]
+        assert trend_cols[-3:] == ["bsp", "bsp_lo", "bsp_hi"]
     db.close()
     db = Database(str(path))  # reopening applies nothing twice
     assert db.migrate() == []
