@@ -25,9 +25,14 @@ with the 95 % interval ``logistic(x_{k|k} ± 1.96 √v_{k|k})`` (exact quantiles
 logistic being monotone), as in [1]_. A bin without a judged sample (no live
 channel) is a prediction step only: the interval widens.
 
-Choices (ours; the paper fits ``state_var`` offline by EM on each record, which a
-live monitor cannot do, and counts samples as the trials)
------------------------------------------------------------------------------
+Choices (ours)
+--------------
+[1]_ estimates the model's parameters from each recording (expectation-
+maximisation), which a live monitor starting on a new patient cannot do before it
+has to report, so the three figures below are fixed, chosen on synthetic burst
+suppression with known ratios and marked as ours. (The paper itself was not at
+hand when this was written: its own bin length and variance are not quoted here.)
+
 - ``bin_s`` = 1 s: long enough that the Python loop over bins costs well under 1 %
   of the engine, short against the shortest burst-suppression cycle (a 0.5-s burst
   plus a 0.5-s suppression, ACNS 2021), so a bin seldom spans more than one change.
