@@ -110,6 +110,14 @@ class BurstStats:
     #: suppression threshold on the channel consensus, whether or not the run has
     #: lasted the minimum suppression duration; NaN where nothing is known
     below_fraction: NDArray[np.float64] | None = None
+    #: per *sample*, the suppression flags that became final in this push (a
+    #: sample's flag is final ``min_suppression_s`` after it, when its run has
+    #: either qualified or ended), consecutive across pushes since the last reset,
+    #: and whether no channel was live there (for :mod:`detectors.bsp`)
+    final_suppressed: NDArray[np.bool_] | None = None
+    final_dead: NDArray[np.bool_] | None = None
+    #: per hop, how many samples since the last reset have a final flag
+    n_final: NDArray[np.int64] | None = None
 
 
 def _moving_count(
@@ -247,6 +255,7 @@ class SuppressionTracker:
         # above-level, above-flat-level and (only while a NaN is in it) NaN
         self._tail = np.zeros((2, self.n_channels, 0), dtype=self._count_dtype)
         self._n_seen = 0  # absolute index of the next sample
+        self._n_final = 0  # samples whose final suppression flag was handed out
         self._n_flagged = 0  # samples through the amplitude stage
         self._run = 0  # length of the below-run ending at the last sample
         self._run_qualified = False  # that run is already a suppression
@@ -362,7 +371,11 @@ class SuppressionTracker:
                 raise ValueError(f"good must have shape ({self.n_channels},), got {good.shape}")
         if n == 0:
             nan = np.full(hop_t_s.shape, np.nan)
-            return BurstStats(hop_t_s, nan, np.zeros(hop_t_s.shape), nan, self.n_bursts_total, nan)
+            none = np.zeros(0, dtype=bool)
+            return BurstStats(
+                hop_t_s, nan, np.zeros(hop_t_s.shape), nan, self.n_bursts_total, nan,
+                none, none, np.full(hop_t_s.shape, self._n_final, dtype=np.int64),
+            )  # fmt: skip
         base = self._n_seen
         parts = [self._below(x[:, i : i + _BLOCK], good) for i in range(0, n, _BLOCK)]
         below = np.concatenate([p[0] for p in parts])
@@ -398,13 +411,21 @@ class SuppressionTracker:
         with np.errstate(invalid="ignore", divide="ignore"):
             frac = (csum_b[hi_b] - csum_b[lo_b]) / (hi_b - lo_b)
         frac = np.where(hi_b > lo_b, frac, np.nan)
+        # flags final by the end of this push: samples up to base + n - n_min
+        final_to = max(self._n_final, base + n - self._n_min + 1)
+        f0 = off - (base - self._n_final)  # hist index of sample self._n_final
+        f1 = off + (final_to - base)
+        fin_supp, fin_dead = hist[f0:f1].copy(), dead_h[f0:f1].copy()
+        self._n_final = final_to
+        n_final = np.maximum(abs_hi - self._n_min + 1, 0).astype(np.int64)
         self._below_hist = below_h[-self._n_recent :]
         self._hist = hist[-self._n_win :]
         self._dead_hist = dead_h[-self._n_win :]
         self._n_seen += n
         return BurstStats(
-            hop_t_s, sr.astype(np.float64), bpm, ibi, self.n_bursts_total, frac.astype(np.float64)
-        )
+            hop_t_s, sr.astype(np.float64), bpm, ibi, self.n_bursts_total,
+            frac.astype(np.float64), fin_supp, fin_dead, n_final,
+        )  # fmt: skip
 
     def _book(
         self, below: NDArray[np.bool_], base: int

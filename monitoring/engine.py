@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from detectors.acns.tracker import RULE_CONFIDENCE, PatternEpisode, PatternTracker, PatternWindow
 from detectors.alerts import Alert, Severity
+from detectors.bsp import BspStats, BurstSuppressionProbability
 from detectors.burden import SeizureBurden
 from detectors.burst import DepthClassifier, SuppressionTracker
 from detectors.quality import (
@@ -81,15 +82,22 @@ class HopResult:
     #: the newest judged window is in the ictal-interictal continuum (ACNS 2021)
     iic: bool = False
     quality: float = 1.0
+    #: burst-suppression probability (Chemali et al. 2013) and its 95 % interval;
+    #: NaN where the suppression ratio is (units or quality unknown)
+    bsp: float = math.nan
+    bsp_lo: float = math.nan
+    bsp_hi: float = math.nan
 
     TREND_COLUMNS = (
         "t_s", "suppression_ratio", "line_length", "coherence", "ictal", "depth",
         "seizure_score", "rms_uv", "bursts_per_min", "ibi_median_s",
         "delta_uv2", "theta_uv2", "alpha_uv2", "beta_uv2", "n_good_channels",
         "seizure_burden_5min", "seizure_burden_60min", "pattern", "pattern_hz", "quality",
+        "bsp", "bsp_lo", "bsp_hi",
     )  # fmt: skip
     #: decimals of each column in ``trends.csv`` (None: as is)
-    _DIGITS = (3, 4, 3, 4, None, None, 4, 3, 2, 2, 3, 3, 3, 3, None, 4, 4, None, 2, 3)
+    _DIGITS = (3, 4, 3, 4, None, None, 4, 3, 2, 2, 3, 3, 3, 3, None, 4, 4, None, 2, 3,
+               4, 4, 4)  # fmt: skip
 
     def trend_values(self) -> tuple[Any, ...]:
         """The :attr:`TREND_COLUMNS` of this hop: floats (None where not finite),
@@ -108,6 +116,7 @@ class HopResult:
             num(bp.get("alpha")), num(bp.get("beta")), int(self.n_good_channels),
             num(self.seizure_burden_5min), num(self.seizure_burden_60min),
             str(self.pattern), num(self.pattern_hz), num(self.quality),
+            num(self.bsp), num(self.bsp_lo), num(self.bsp_hi),
         )  # fmt: skip
 
     def trend_row(self) -> list[Any]:
@@ -161,6 +170,8 @@ class BedEngine:
             window_s=cfg.suppression_window_s,
         )  # fmt: skip
         self.depth = DepthClassifier(cfg.depth_hold_s)
+        #: burst-suppression probability from the tracker's final flags (issue 11.5)
+        self.bsp = BurstSuppressionProbability(sfreq_hz)
         #: the ACNS 2021 rules on 10-s windows (absolute criteria: µV only)
         self.patterns = PatternTracker(sfreq_hz, self.ch_names) if cfg.acns and unit_known else None
         self.detector = SeizureDetector(
@@ -193,6 +204,7 @@ class BedEngine:
         self.filter.reset()
         self.windower.reset()
         self.tracker.reset()
+        self.bsp.reset()
         self._reset_patterns()
         if self._quality is not None:
             self._quality.reset()
@@ -220,13 +232,15 @@ class BedEngine:
         # does not depend on the chunking
         if chunk.gap_before:
             self.tracker.reset()
+            self.bsp.reset()
             self._reset_patterns()
         if self.patterns is not None:
             self.patterns.push(filt.data_uv, filt.t0_s)
         sr_stats = self._track(mont, batch.t_end_s)
+        bsp = self.bsp.push(sr_stats.final_suppressed, sr_stats.final_dead, sr_stats.n_final)
         if not len(batch):
             return []
-        return self._hops(batch, good, sr_stats)
+        return self._hops(batch, good, sr_stats, bsp)
 
     def _track(self, filt: Chunk, hop_t_s: NDArray[np.float64]) -> Any:
         """Feed the suppression tracker in pieces of a few seconds.
@@ -271,7 +285,9 @@ class BedEngine:
             self._quality = _ElectrodeQuality(self)
         return self._quality.push(batch, chunk)
 
-    def _hops(self, batch: WindowBatch, good: NDArray[np.bool_], sr_stats: Any) -> list[HopResult]:
+    def _hops(
+        self, batch: WindowBatch, good: NDArray[np.bool_], sr_stats: Any, bsp: BspStats
+    ) -> list[HopResult]:
         fs = self.sfreq_hz
         n_window, n_hop = self.windower.n_window, batch.n_hop
         span = batch.span_uv
@@ -315,6 +331,9 @@ class BedEngine:
             s if qw >= QUALITY_MIN_FOR_DEPTH else math.nan
             for s, qw in zip(sr_list, q_list, strict=True)
         ]
+        # the BSP is unknown exactly where the ratio is (same units and quality rule)
+        sr_known = np.isfinite(np.asarray(sr_list, dtype=np.float64))
+        bsp_cols = [np.where(sr_known, a, np.nan).tolist() for a in (bsp.bsp, bsp.lo, bsp.hi)]
         q_due = q.any_persistent if q is not None else [False] * len(batch)
         bpm_list = sr_stats.bursts_per_min.tolist()
         ibi_list = sr_stats.ibi_median_s.tolist()
@@ -379,6 +398,9 @@ class BedEngine:
                     acns_seizure=acns_sz,
                     iic=latest is not None and latest.iic.present,
                     quality=q_list[w],
+                    bsp=bsp_cols[0][w],
+                    bsp_lo=bsp_cols[1][w],
+                    bsp_hi=bsp_cols[2][w],
                 )
             )
             self.n_hops += 1

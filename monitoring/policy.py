@@ -143,7 +143,13 @@ class AlertPolicy:
         ictal = bool(hop.ictal) or manual_ictal
         sr = hop.suppression_ratio
         sr_known = sr is not None and math.isfinite(sr)
-        for c in clinical.update(t, ictal, float(sr) if sr_known else None, hop.depth):
+        # the band is judged on the burst-suppression probability's interval when known
+        bsp = (hop.bsp, hop.bsp_lo, hop.bsp_hi)
+        bsp_known = sr_known and all(math.isfinite(v) for v in bsp)
+        for c in clinical.update(
+            t, ictal, float(sr) if sr_known else None, hop.depth,
+            bsp=bsp if bsp_known else None,
+        ):  # fmt: skip
             details = dict(c.details)
             if c.state == "raised" and c.key in SEIZURE_KEYS and eeg_onset is not None:
                 details["eeg"] = eeg_onset

@@ -256,6 +256,14 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE trends ADD COLUMN quality REAL;
         """,
     ),
+    (
+        10,
+        """
+        ALTER TABLE trends ADD COLUMN bsp REAL;
+        ALTER TABLE trends ADD COLUMN bsp_lo REAL;
+        ALTER TABLE trends ADD COLUMN bsp_hi REAL;
+        """,
+    ),
 )
 
 

@@ -618,6 +618,13 @@ class HopPublic(_Out):
         default=None,
         description="signal quality 0-1: share of the montage's channels usable this hop",
     )
+    bsp: float | None = Field(
+        default=None,
+        description="burst-suppression probability 0-1 (Chemali et al. 2013); "
+        "null where the suppression ratio is unknown",
+    )
+    bsp_lo: float | None = Field(default=None, description="lower end of its 95 % interval")
+    bsp_hi: float | None = Field(default=None, description="upper end of its 95 % interval")
 
 
 class WeanEntryPublic(_Out):

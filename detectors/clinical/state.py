@@ -201,6 +201,7 @@ class ClinicalState:
         self._ep_t2 = False
         self._ep_stage = "none"
         self._a24_run: float | None = None
+        self._bsp: tuple[float, float, float] | None = None  # of the latest hop
 
     @property
     def t1_t2_min(self) -> tuple[float, float | None]:
@@ -331,8 +332,9 @@ class ClinicalState:
 
     # ------------------------------------------------------------------- update
     def update(
-        self, t_s: float, ictal: bool, suppression_ratio: float | None, depth: str | None
-    ) -> list[Alert]:
+        self, t_s: float, ictal: bool, suppression_ratio: float | None, depth: str | None,
+        bsp: tuple[float, float, float] | None = None,
+    ) -> list[Alert]:  # fmt: skip
         """Feed the EEG state of one hop; return alert transitions.
 
         Parameters
@@ -347,6 +349,11 @@ class ClinicalState:
         depth : str or None
             Depth label from the suppression tracker; labels in
             ``isoelectric_depths`` count as isoelectric.
+        bsp : (float, float, float) or None
+            Burst-suppression probability and its 95 % interval (lo, hi)
+            (:mod:`detectors.bsp`). When given and finite, the below/above-band
+            conditions hold only while the whole interval is outside the band;
+            otherwise the ratio is compared with the targets.
 
         Returns
         -------
@@ -358,6 +365,7 @@ class ClinicalState:
             raise ValueError(f"t_s must not go backwards: got {t_s!r} after {self._now_s!r}")
         ictal = _check_ictal(ictal)
         sr = _check_ratio("suppression_ratio", suppression_ratio)
+        self._bsp = _check_bsp(bsp)
         if depth is not None and not isinstance(depth, str):
             raise TypeError(f"depth must be a str or None, got {depth!r}")
 
@@ -473,9 +481,11 @@ class ClinicalState:
         self, t: float, seg: InfusionSegment, sr: float | None, depth: str | None
     ) -> list[Alert]:
         tg = self.targets
+        bsp = self._bsp
         conds = titration.band_conditions(
-            tg, seg.status, sr, depth, self.isoelectric_sr, self.isoelectric_depths
-        )
+            tg, seg.status, sr, depth, self.isoelectric_sr, self.isoelectric_depths,
+            None if bsp is None else (bsp[1], bsp[2]),
+        )  # fmt: skip
         out: list[Alert] = []
         for key, (applicable, now) in conds.items():
             is_open = key in self._alerts
@@ -510,6 +520,8 @@ class ClinicalState:
             "goal": tg.goal,
             "infusions_mg_per_kg_h": dict(seg.rates),
         }
+        if self._bsp is not None:
+            details.update(bsp=self._bsp[0], bsp_lo=self._bsp[1], bsp_hi=self._bsp[2])
         if step.action == "raise":
             memo = {"figure": sr, "ema": sr, "ema_t_s": None if sr is None else t}
             return self._raise(key, sev, msg, details, t, memo)
@@ -719,6 +731,22 @@ def _check_ictal(ictal: Any) -> bool:
     if is_np_bool or (isinstance(ictal, int) and ictal in (0, 1)):
         return bool(ictal)
     raise TypeError(f"ictal must be a bool, got {ictal!r}")
+
+
+def _check_bsp(value: Any) -> tuple[float, float, float] | None:
+    """(bsp, lo, hi) as three ratios with lo <= bsp <= hi; None when absent or any
+    is unknown (NaN)."""
+    if value is None:
+        return None
+    if not isinstance(value, tuple | list) or len(value) != 3:
+        raise TypeError(f"bsp must be (bsp, lo, hi) or None, got {value!r}")
+    vals = [_check_ratio(n, v) for n, v in zip(("bsp", "bsp_lo", "bsp_hi"), value, strict=True)]
+    if any(v is None for v in vals):
+        return None
+    b, lo, hi = (float(v) for v in vals)  # type: ignore[arg-type]
+    if lo > hi:
+        raise ValueError(f"bsp must satisfy lo <= hi, got {value!r}")
+    return b, lo, hi
 
 
 def _check_ratio(name: str, value: Any) -> float | None:

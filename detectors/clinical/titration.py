@@ -19,7 +19,11 @@ open alerts, and :mod:`detectors.clinical.messages` words the decision.
   average of the ratio (:func:`smoothed_ratio`) moved by ``sr_update_delta`` from
   the figure last reported (:func:`material_change`). The band expresses
   burst-suppression practice (Brophy et al. 2012; Rossetti & Lowenstein 2011;
-  ACNS 2021 Hirsch et al. for the terminology).
+  ACNS 2021 Hirsch et al. for the terminology). When the burst-suppression
+  probability's 95 % interval is known (:mod:`detectors.bsp`, Chemali et al.
+  2013), ``below_band`` holds only while the whole interval lies below the lower
+  target and ``above_band`` only while it lies above the upper one, so a ratio
+  hovering at a band edge does not raise and clear alerts in turn.
 * 24 h of anaesthetic (:func:`anaesthetic_24h`, low): a wean trial may be
   considered (Brophy et al. 2012); cleared when a wean starts or the infusion stops.
 """
@@ -108,11 +112,15 @@ def band_conditions(
     depth: str | None,
     isoelectric_sr: float,
     isoelectric_depths: tuple[str, ...],
+    bsp_interval: tuple[float, float] | None = None,
 ) -> dict[str, tuple[bool, bool | None]]:
     """Per band key: (the rule applies, the condition holds now or None if unknown).
 
     The EEG is isoelectric when the suppression ratio is at least ``isoelectric_sr``
-    or the depth label is one of ``isoelectric_depths``.
+    or the depth label is one of ``isoelectric_depths``. With ``bsp_interval``
+    (the 95 % interval of the burst-suppression probability, both ends finite) the
+    band is judged on the interval instead of the ratio: below when its upper end
+    is under ``sr_low``, above when its lower end is over ``sr_high``.
     """
     on_infusion = infusion_status == "running"
     bs = targets.goal == "burst_suppression" and on_infusion
@@ -120,9 +128,16 @@ def band_conditions(
     iso_now = (sr is not None and sr >= isoelectric_sr) or (
         depth is not None and depth in isoelectric_depths
     )
+    if sr is None:
+        below = above = None
+    elif bsp_interval is not None:
+        lo, hi = bsp_interval
+        below, above = hi < targets.sr_low, lo > targets.sr_high and not iso_now
+    else:
+        below, above = sr < targets.sr_low, sr > targets.sr_high and not iso_now
     return {
-        "below_band": (bs, None if sr is None else sr < targets.sr_low),
-        "above_band": (bs, None if sr is None else (sr > targets.sr_high and not iso_now)),
+        "below_band": (bs, below),
+        "above_band": (bs, above),
         "isoelectric": (
             infusion_status in ("running", "weaning"),
             iso_now if iso_known else None,

@@ -343,7 +343,12 @@ def test_state_and_trends_of_an_edf_bed(env: dict[str, Any]) -> None:
     )
     assert state["warnings"] == [] and state["latest"]["quality"] == 1.0
     trends = c.get(f"{API}/beds/e1/trends", headers=h["viewer"]).json()
-    assert trends["columns"][-1] == "quality" and trends["data"][-1]["quality"] == 1.0
+    assert trends["columns"][-4:] == ["quality", "bsp", "bsp_lo", "bsp_hi"]
+    last = trends["data"][-1]
+    assert last["quality"] == 1.0
+    # continuous EEG: the burst-suppression probability and its interval near 0
+    assert 0 <= last["bsp_lo"] <= last["bsp"] <= last["bsp_hi"] < 0.2
+    assert state["latest"]["bsp"] == pytest.approx(last["bsp"], abs=1e-4)
     t_s = [row["t_s"] for row in trends["data"]]
     assert trends["count"] == len(t_s) >= 290
     assert t_s == sorted(t_s) and len(set(t_s)) == len(t_s)
@@ -573,6 +578,9 @@ def test_database_urls_and_migrations(tmp_path: Path) -> None:
     assert db.schema_version == MIGRATIONS[-1][0]
     with db.read() as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        # migration 10: the burst-suppression probability and its interval
+        trend_cols = [row[1] for row in conn.execute("PRAGMA table_info(trends)")]
+        assert trend_cols[-3:] == ["bsp", "bsp_lo", "bsp_hi"]
     db.close()
     db = Database(str(path))  # reopening applies nothing twice
     assert db.migrate() == []

@@ -1,0 +1,147 @@
+"""Burst-suppression probability (issue 11, part 5): accuracy, coverage, flapping, cost.
+
+``python -m bench.bsp`` (about 2 min on one core)
+
+- Convergence and coverage: 10-min synthetic burst suppression
+  (:func:`recordings.synthetic.make_burst_suppression`) at ratios 0.3, 0.7 and 0.9,
+  seeds 0-2, through :class:`monitoring.engine.BedEngine` in 10-s chunks; after the
+  first 3 min, the BSP's median and largest error against the generator's ratio,
+  the share of hops whose 95 % interval holds it and the interval's median width;
+  the same with the samples counted as trials (``trial_s`` = 1/256 s) to show why
+  they are not; and the 60-s suppression ratio's largest error beside it.
+- Step: 10 min at 0.3 then 10 min at 0.9: seconds until the BSP (and the ratio)
+  reach 0.6, and after which they stay within 0.12 of 0.9.
+- Band edge: an hour alternating 6 min at 0.45 and 6 min at 0.55 around a lower
+  target of 0.5 (band 0.5-0.8, infusion running): ``below_band`` raises with the
+  point-ratio rule and with the interval rule, for sustain 120 s and 300 s.
+- Cost: CPU time of ``BurstSuppressionProbability.push`` within 2 h of
+  ``bench/throughput.py``'s engine run, against the engine's CPU time.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import detectors.bsp as bsp_mod  # noqa: E402
+from detectors.clinical import ClinicalState, Targets  # noqa: E402
+from monitoring.engine import BedEngine, HopResult  # noqa: E402
+from pipeline.chunk import Chunk  # noqa: E402
+from recordings.synthetic import make_burst_suppression  # noqa: E402
+
+FS = 256.0
+
+
+def run(data: np.ndarray, ch: tuple[str, ...], **bsp_kw: Any) -> list[HopResult]:
+    eng = BedEngine(FS, ch)
+    if bsp_kw:
+        eng.bsp = bsp_mod.BurstSuppressionProbability(FS, **bsp_kw)
+    n, hops = int(10 * FS), []
+    for i in range(0, data.shape[1], n):
+        hops += eng.push(Chunk(np.ascontiguousarray(data[:, i : i + n]), i / FS, FS, ch))
+    return hops
+
+
+def cols(hops: list[HopResult], *keys: str) -> list[np.ndarray]:
+    return [np.array([getattr(h, k) for h in hops], dtype=float) for k in keys]
+
+
+def concatenated(ratios: list[float], seg_s: float, seed: int) -> tuple[np.ndarray, Any]:
+    recs = [
+        make_burst_suppression(duration_s=seg_s, suppression_ratio=r, seed=seed + i)
+        for i, r in enumerate(ratios)
+    ]
+    return np.concatenate([r.data_uv for r in recs], axis=1), recs[0].ch_names
+
+
+def accuracy() -> None:
+    print("ratio  model         med|err|  max|err|  coverage(min)  width  ratio max|err|")
+    for label, kw in (("ours", {}), ("256 trials/s", {"trial_s": 1 / FS})):
+        for r in (0.3, 0.7, 0.9):
+            rows = []
+            for seed in (0, 1, 2):
+                rec = make_burst_suppression(duration_s=600.0, suppression_ratio=r, seed=seed)
+                t, b, lo, hi, sr = cols(
+                    run(rec.data_uv, rec.ch_names, **kw),
+                    "t_s", "bsp", "bsp_lo", "bsp_hi", "suppression_ratio",
+                )  # fmt: skip
+                m = t >= 180.0
+                err = np.abs(b[m] - r)
+                cov = np.mean((lo[m] <= r) & (r <= hi[m]))
+                rows.append((np.median(err), err.max(), cov, np.median(hi[m] - lo[m]),
+                             np.abs(sr[m] - r).max()))  # fmt: skip
+            a = np.array(rows)
+            med, worst, cov, width = a[:, 0].max(), a[:, 1].max(), a[:, 2].min(), a[:, 3].mean()
+            print(f"{r:5.1f}  {label:12s}  {med:8.3f}  {worst:8.3f}  {cov:13.3f}  "
+                  f"{width:5.3f}  {a[:, 4].max():14.3f}")  # fmt: skip
+
+
+def step() -> None:
+    data, ch = concatenated([0.3, 0.9], 600.0, seed=10)
+    t, b, sr = cols(run(data, ch), "t_s", "bsp", "suppression_ratio")
+    for name, y in (("BSP", b), ("ratio", sr)):
+        after = t > 600.0
+        reach = t[after & (y >= 0.6)][0] - 600.0
+        off = after & (np.abs(y - 0.9) > 0.12)
+        settle = t[off][-1] - 600.0 if off.any() else 0.0
+        print(f"step 0.3 -> 0.9: {name} reaches 0.6 after {reach:.0f} s, "
+              f"within 0.12 of 0.9 from {settle:.0f} s")  # fmt: skip
+
+
+def band_edge() -> None:
+    data, ch = concatenated([0.45, 0.55] * 5, 360.0, seed=20)
+    hops = run(data, ch)
+    for sustain in (120.0, 300.0):
+        counts = {}
+        for rule in ("point", "interval"):
+            st = ClinicalState(weight_kg=80)
+            st.add_treatment(0.0, "midazolam", 0.2, "mg/kg/h", "IV", "infusion_start")
+            st.set_targets(Targets(sr_low=0.5, sr_high=0.8, sustain_s=sustain))
+            n = 0
+            for h in hops:
+                sr = h.suppression_ratio if np.isfinite(h.suppression_ratio) else None
+                iv = (h.bsp, h.bsp_lo, h.bsp_hi) if rule == "interval" else None
+                n += sum(a.key == "below_band" and a.state == "raised"
+                         for a in st.update(h.t_s, False, sr, h.depth, bsp=iv))  # fmt: skip
+            counts[rule] = n
+        print(f"0.5 ± 0.05 for 1 h, sustain {sustain:.0f} s: below_band raised "
+              f"{counts['point']}x (point ratio) vs {counts['interval']}x (interval)")  # fmt: skip
+
+
+def cost() -> None:
+    from bench import throughput
+
+    acc = [0.0]
+    orig = bsp_mod.BurstSuppressionProbability.push
+
+    def timed(self: Any, *a: Any, **k: Any) -> Any:
+        t0 = time.process_time()
+        out = orig(self, *a, **k)
+        acc[0] += time.process_time() - t0
+        return out
+
+    bsp_mod.BurstSuppressionProbability.push = timed  # type: ignore[method-assign]
+    with tempfile.TemporaryDirectory() as d:
+        res = throughput.run_engine(2.0, 60.0, 0, Path(d))
+    share = acc[0] / res["cpu_engine"]
+    print(f"cost: BSP {acc[0]:.3f} s CPU of the engine's {res['cpu_engine']:.2f} s for 2 h "
+          f"({share:.2%})")  # fmt: skip
+
+
+if __name__ == "__main__":
+    accuracy()
+    step()
+    band_edge()
+    cost()
