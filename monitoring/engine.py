@@ -93,11 +93,11 @@ class HopResult:
         "seizure_score", "rms_uv", "bursts_per_min", "ibi_median_s",
         "delta_uv2", "theta_uv2", "alpha_uv2", "beta_uv2", "n_good_channels",
         "seizure_burden_5min", "seizure_burden_60min", "pattern", "pattern_hz", "quality",
-        "bsp", "bsp_lo", "bsp_hi",
+        "bsp", "bsp_lo", "bsp_hi", "iic", "acns_seizure",
     )  # fmt: skip
     #: decimals of each column in ``trends.csv`` (None: as is)
     _DIGITS = (3, 4, 3, 4, None, None, 4, 3, 2, 2, 3, 3, 3, 3, None, 4, 4, None, 2, 3,
-               4, 4, 4)  # fmt: skip
+               4, 4, 4, None, None)  # fmt: skip
 
     def trend_values(self) -> tuple[Any, ...]:
         """The :attr:`TREND_COLUMNS` of this hop: floats (None where not finite),
@@ -117,6 +117,7 @@ class HopResult:
             num(self.seizure_burden_5min), num(self.seizure_burden_60min),
             str(self.pattern), num(self.pattern_hz), num(self.quality),
             num(self.bsp), num(self.bsp_lo), num(self.bsp_hi),
+            int(bool(self.iic)), int(bool(self.acns_seizure)),
         )  # fmt: skip
 
     def trend_row(self) -> list[Any]:

@@ -264,6 +264,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE trends ADD COLUMN bsp_hi REAL;
         """,
     ),
+    (
+        11,
+        """
+        ALTER TABLE trends ADD COLUMN iic INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE trends ADD COLUMN acns_seizure INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 )
 
 

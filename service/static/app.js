@@ -362,7 +362,7 @@
       out.ictal.push(row.ictal === true || row.ictal === 1 ? 1 : 0);
       out.pat.push(typeof row.pattern === 'string' ? row.pattern : '');
       out.pat_hz.push(num(row.pattern_hz));
-      out.iic.push(row.iic === true || row.iic === 1 ? 1 : 0); // trend rows do not carry it (yet)
+      out.iic.push(row.iic === true || row.iic === 1 ? 1 : 0);
       out.quality.push(num(row.quality));
       const bp = row.band_power_uv2 || row;
       for (const b of BANDS) out[`b_${b.key}`].push(num(bp[b.key] ?? bp[`${b.key}_uv2`]));
@@ -1346,7 +1346,7 @@
       ...(mains.length ? mains.map((m) => item(parseTerm(m).main1 ? `pat-${m}` : 'pat-other', m, termWords(m)))
         : [el('li', { class: 'muted', text: 'no ACNS pattern in view' })]),
       item('pat-seizure', 'seizure', 'electrographic seizure (ictal hops)'),
-      item('pat-iic', 'hatched: ictal–interictal continuum', 'seen live by this page; stored trend rows do not hold the flag'),
+      item('pat-iic', 'hatched: ictal–interictal continuum', 'ACNS 2021 ictal–interictal continuum'),
     );
   }
 

@@ -13,12 +13,15 @@ __all__ = ["TREND_FIELDS", "trend_row", "insert_trends", "read_trends", "ictal_m
 
 #: Trend columns stored per hop (same names as ``trends.csv``).
 TREND_FIELDS: tuple[str, ...] = tuple(HopResult.TREND_COLUMNS)
+#: 0/1 columns returned as booleans
+_FLAGS = ("ictal", "iic", "acns_seizure")
 
 
 def trend_row(hop: HopResult) -> dict[str, Any]:
     """A hop as the trends endpoint returns its rows."""
     row = dict(zip(TREND_FIELDS, hop.trend_values(), strict=True))
-    row["ictal"] = bool(row["ictal"])
+    for flag in _FLAGS:
+        row[flag] = bool(row[flag])
     return row
 
 
@@ -66,8 +69,9 @@ def read_trends(
     out = []
     for r in rows:
         d = dict(r)
-        if "ictal" in d:
-            d["ictal"] = bool(d["ictal"])
+        for flag in _FLAGS:
+            if flag in d:
+                d[flag] = bool(d[flag])
         out.append(d)
     return out
 

@@ -343,7 +343,12 @@ def test_state_and_trends_of_an_edf_bed(env: dict[str, Any]) -> None:
     )
     assert state["warnings"] == [] and state["latest"]["quality"] == 1.0
     trends = c.get(f"{API}/beds/e1/trends", headers=h["viewer"]).json()
-    assert trends["columns"][-4:] == ["quality", "bsp", "bsp_lo", "bsp_hi"]
+    assert trends["columns"][-6:] == ["quality", "bsp", "bsp_lo", "bsp_hi", "iic",
+                                      "acns_seizure"]  # fmt: skip
+    # the ACNS flags are booleans, and an ACNS seizure is always a reported seizure
+    assert all(isinstance(r["iic"], bool) and isinstance(r["acns_seizure"], bool)
+               for r in trends["data"])  # fmt: skip
+    assert all(r["ictal"] for r in trends["data"] if r["acns_seizure"])
     last = trends["data"][-1]
     assert last["quality"] == 1.0
     # continuous EEG: the burst-suppression probability and its interval near 0
@@ -578,9 +583,10 @@ def test_database_urls_and_migrations(tmp_path: Path) -> None:
     assert db.schema_version == MIGRATIONS[-1][0]
     with db.read() as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        # migration 10: the burst-suppression probability and its interval
+        # migration 10: the burst-suppression probability and its interval; 11: the
+        # ACNS continuum and seizure flags of each hop
         trend_cols = [row[1] for row in conn.execute("PRAGMA table_info(trends)")]
-        assert trend_cols[-3:] == ["bsp", "bsp_lo", "bsp_hi"]
+        assert trend_cols[-5:] == ["bsp", "bsp_lo", "bsp_hi", "iic", "acns_seizure"]
     db.close()
     db = Database(str(path))  # reopening applies nothing twice
     assert db.migrate() == []
