@@ -29,6 +29,7 @@ References
 from __future__ import annotations
 
 import csv
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -81,6 +82,11 @@ class Recording:
         return self.prefix
 
 
+def _abs(path: Path) -> str:
+    """Absolute and normalised, symbolic links kept (a link's name is the recording's)."""
+    return os.path.abspath(path)
+
+
 def _label(text: str) -> str:
     label = _BIDS_LABEL.sub("", text)
     if not label:
@@ -114,8 +120,8 @@ def _bids_recordings(root: Path) -> list[Recording]:
             events = path.with_name(f"{prefix}_events.tsv")
             found.append(
                 Recording(
-                    str(path.resolve()),
-                    str(events.resolve()) if events.is_file() else None,
+                    _abs(path),
+                    _abs(events) if events.is_file() else None,
                     subject,
                     session,
                     prefix,
@@ -128,7 +134,7 @@ def _sibling_reference(path: Path) -> str | None:
     for name in (f"{path.stem}_events.tsv", f"{path.stem}.tsv"):
         candidate = path.with_name(name)
         if candidate.is_file():
-            return str(candidate.resolve())
+            return _abs(candidate)
     return None
 
 
@@ -149,7 +155,7 @@ def _folder_recordings(root: Path) -> list[Recording]:
     for path in sorted(root.rglob("*")):
         if "derivatives" in path.relative_to(root).parts or not _is_eeg(path):
             continue
-        found.append(_plain(path.resolve(), _sibling_reference(path)))
+        found.append(_plain(Path(_abs(path)), _sibling_reference(path)))
     return found
 
 
@@ -159,7 +165,7 @@ def _resolve_reference(spec: str | None, base: Path) -> str | None:
         return None
     file_part, sep, record = spec.partition("::")
     path = Path(file_part).expanduser()
-    return str(path if path.is_absolute() else (base / path).resolve()) + sep + record
+    return _abs(base / path) + sep + record
 
 
 def _manifest_recordings(manifest: Path) -> list[Recording]:
@@ -177,7 +183,7 @@ def _manifest_recordings(manifest: Path) -> list[Recording]:
         if not row.get("path"):
             raise DatasetError(f"{manifest}: line {line_no}: empty path")
         path = Path(row["path"]).expanduser()
-        path = (path if path.is_absolute() else base / path).resolve()
+        path = Path(_abs(base / path))
         reference = _resolve_reference(row.get("reference") or None, base)
         found.append(_plain(path, reference, row.get("subject") or None))
     return found
