@@ -30,7 +30,7 @@ _CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;max-width:1100px}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;margin:.5em 0}th,td{padding:2px 8px;text-align:right}
-th{background:#eee}td:first-child,th:first-child{text-align:left}
+th{background:#eee}td:first-child,th:first-child,#recordings td{text-align:left}
 tr.failed td{color:#a00}.muted{color:#777}.rec{margin:1em 0;page-break-inside:avoid}
 .rec h3{font-size:1em;margin:.2em 0}svg text{font:10px sans-serif}
 .legend span{display:inline-block;margin-right:1em}
@@ -136,6 +136,9 @@ def _timeline(score: RecordingScore | None, duration_s: float, patterns: Sequenc
             parts.append(f'<rect class="{name}" x="{x(onset):.1f}" y="{y}" width="{w:.1f}" '
                          f'height="14" fill="{colour}"><title>{_e(kind)} {onset:.0f}–'
                          f'{onset + length:.0f} s</title></rect>')  # fmt: skip
+            if name == "patterns" and w >= 8 * len(kind) + 4:
+                parts.append(f'<text x="{x(onset) + 2:.1f}" y="{y + 11}" fill="#fff">'
+                             f"{_e(kind.upper())}</text>")  # fmt: skip
     y0 = 4 + 3 * 18
     parts.append(
         f'<text x="2" y="{y0 + 16}">SR 0–1</text>'
@@ -187,7 +190,9 @@ def _bars(svg_id: str, labels: Sequence[str], values: Sequence[float], unit: str
         parts.append(f'<rect x="{x0:.1f}" y="{bottom - h:.1f}" width="{bar_w * 0.8:.1f}" '
                      f'height="{h:.1f}" fill="{colour}"><title>{_e(label)}: {value:g}</title>'
                      f'</rect><text x="{x0 + bar_w * 0.4:.1f}" y="{bottom + 12}" '
-                     f'text-anchor="middle">{_e(label)}</text>')  # fmt: skip
+                     f'text-anchor="middle">{_e(label)}</text>'
+                     f'<text x="{x0 + bar_w * 0.4:.1f}" y="{bottom - h - 3:.1f}" '
+                     f'text-anchor="middle">{value:.3g}</text>')  # fmt: skip
     return (
         f'<svg id="{svg_id}" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img">{"".join(parts)}</svg>'

@@ -10,8 +10,10 @@ same settings hash, status ``ok``, the four files present).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
+import io
 import json
 import math
 import os
@@ -184,7 +186,10 @@ def replay_recording(
         from monitoring.settings import BedSettings
 
         shutil.rmtree(scratch, ignore_errors=True)
-        summary = run_replay(rec.path, scratch, BedSettings.from_dict(settings), progress=False)
+        # replay prints input warnings on stderr; here they go to status.json instead
+        with contextlib.redirect_stderr(io.StringIO()):
+            summary = run_replay(rec.path, scratch, BedSettings.from_dict(settings),
+                                 progress=False)  # fmt: skip
         for name in OUTPUT_FILES:
             os.replace(scratch / name, paths[name])
         shutil.rmtree(scratch, ignore_errors=True)
