@@ -119,10 +119,13 @@ def _run_tasks(
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         dask_log.setLevel(logging.ERROR)
     client, cluster = _client(workers, scheduler)
+    # task keys name the output root and settings too: two runs sharing a scheduler
+    # never share a task
+    run_id = settings_hash({"root": str(root.resolve()), "settings": settings})
     try:
         futures = {
             client.submit(replay_recording, rec, str(root), settings, version,
-                          key=f"rsemon-replay-{rec.key}-{settings_hash(settings)}",
+                          key=f"rsemon-replay-{rec.key}-{run_id}",
                           pure=False, retries=0): rec
             for rec in todo
         }  # fmt: skip

@@ -130,7 +130,18 @@ def _trend_digest(trends_csv: Path, n_points: int = TREND_POINTS) -> list[list[f
 
 
 def _peak_rss_mb() -> float:
-    """Peak resident memory of this (worker) process so far, MB."""
+    """Peak resident memory of this (worker) process so far, MB.
+
+    ``VmHWM`` of ``/proc/self/status`` (the high-water mark of this process's own
+    memory); not ``ru_maxrss``, which Linux carries across ``execve`` from the parent
+    (a worker spawned by a large driver would report the driver's peak).
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 

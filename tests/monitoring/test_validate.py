@@ -325,3 +325,49 @@ def test_a_manifest_of_a_real_recording(tmp_path: Path, scheduler: str) -> None:
     (record,) = run.scores["records"]
     assert record["n_ref"] == 1 and record["duration_s"] == 500.0
     assert record["n_true_positive"] == 1
+
+
+# ----------------------------------------------------------------------------- Dask's own CLI
+def _dask(*args: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with log.open("wb") as fh:
+        return subprocess.Popen([sys.executable, "-m", "dask", *args], cwd=ROOT, env=env,
+                                stdout=fh, stderr=subprocess.STDOUT)  # fmt: skip
+
+
+def test_a_separately_started_dask_scheduler_and_worker_give_the_same_scores(
+    bids: Path, first_run: dict, tmp_path: Path
+) -> None:
+    """``dask scheduler`` + ``dask worker`` (Dask's own command line, other processes)
+    reached with ``scheduler=``: the pooled scores equal the LocalCluster run's."""
+    import time
+
+    address_file = tmp_path / "scheduler.json"
+    scheduler = _dask("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                      "--scheduler-file", str(address_file),
+                      log=tmp_path / "scheduler.log")  # fmt: skip
+    procs = [scheduler]
+    try:
+        deadline = time.monotonic() + 60
+        while not address_file.exists():
+            assert scheduler.poll() is None and time.monotonic() < deadline, (
+                (tmp_path / "scheduler.log").read_text())  # fmt: skip
+            time.sleep(0.2)
+        procs.append(_dask("worker", "--scheduler-file", str(address_file), "--nthreads", "1",
+                           "--no-dashboard", "--host", "127.0.0.1",
+                           log=tmp_path / "worker.log"))  # fmt: skip
+        address = json.loads(address_file.read_text())["address"]
+        from distributed import Client
+
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(1, timeout=60)
+        run = run_validate(bids, tmp_path / "out", scheduler=address, progress=False)
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    assert run.skipped == [] and len(run.failed) == 1
+    assert run.scores["pooled"] == first_run["run"].scores["pooled"]
