@@ -371,3 +371,20 @@ def test_a_separately_started_dask_scheduler_and_worker_give_the_same_scores(
                 proc.kill()
     assert run.skipped == [] and len(run.failed) == 1
     assert run.scores["pooled"] == first_run["run"].scores["pooled"]
+
+
+def test_the_embedded_cluster_listens_on_loopback_only() -> None:
+    from monitoring.validate.run import _client
+
+    client, cluster = _client(2, None)
+    try:
+        client.wait_for_workers(2, timeout=60)
+        info = client.scheduler_info()
+        addresses = [cluster.scheduler_address, *info["workers"]]
+        assert len(addresses) == 3
+        assert all(a.startswith("tcp://127.0.0.1:") for a in addresses), addresses
+        assert all(w["nthreads"] == 1 for w in info["workers"].values())
+        assert cluster.dashboard_link is None or "127.0.0.1" in cluster.dashboard_link
+    finally:
+        client.close()
+        cluster.close()
