@@ -96,9 +96,12 @@ def _client(workers: int | None, scheduler: str | None) -> tuple[Any, Any]:
         except (OSError, ValueError) as exc:  # TimeoutError is an OSError
             raise ValueError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
     n = default_workers() if workers is None else workers
+    # no dashboard; the scheduler's small HTTP server (health, metrics) takes any free
+    # port on 127.0.0.1 rather than 8787, so that concurrent runs do not collide
     cluster = LocalCluster(
         n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
         dashboard_address=None, silence_logs=logging.ERROR,
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
     )  # fmt: skip
     return Client(cluster), cluster
 
