@@ -211,11 +211,12 @@ def run_validate(
     skipped = [r.key for r in recordings if is_done(r, root, __version__, digest)]
     bar.skipped = len(skipped)
     bar.show()
-    todo = [r for r in recordings if r.key not in set(skipped)]
+    done = set(skipped)
+    todo = [r for r in recordings if r.key not in done]
     statuses = _run_tasks(todo, root, settings_dict, __version__, workers, scheduler, bar)
-    for key in skipped:
-        rec = next(r for r in recordings if r.key == key)
-        statuses[key] = read_status(rec, root) or {}
+    for rec in recordings:
+        if rec.key in done:
+            statuses[rec.key] = read_status(rec, root) or {}
     bar.show(final=True)
 
     ordered = {r.key: statuses[r.key] for r in recordings}
