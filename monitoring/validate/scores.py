@@ -60,7 +60,11 @@ def score_recording(
     """Score one replayed recording (its ``events.tsv`` under ``root``) against its
     reference; without a reference, or when the reference cannot be read, the
     result is None and ``note`` says why."""
-    detected, _ = read_events_tsv(output_paths(rec, root)["events.tsv"])
+    try:
+        detected, _ = read_events_tsv(output_paths(rec, root)["events.tsv"])
+    except (OSError, ValueError) as exc:
+        note = f"not scored: events.tsv unreadable: {' '.join(str(exc).split())}"
+        return RecordingScore(rec, duration_s, [], [], None, note)
     if rec.reference is None:
         return RecordingScore(rec, duration_s, [], detected, None, "no reference annotations")
     try:
