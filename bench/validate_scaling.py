@@ -5,8 +5,8 @@
 Writes ``--recordings`` synthetic 19-channel 256-Hz EDFs of ``--minutes`` each (one
 seizure each, ``recordings.synthetic.write_seizure_edf``) with their reference
 events TSVs, then, for each worker count, starts a ``distributed.LocalCluster``
-(processes, one thread each, as ``rsemon validate`` does), waits for its workers,
-imports the replay code on each (once per worker, as a long run pays it), and
+(``monitoring.validate.run.local_cluster``, the one ``rsemon validate`` starts),
+waits for its workers, imports the replay code on each (once per worker, as a long run pays it), and
 times :func:`monitoring.validate.run_validate` on that cluster through its
 scheduler address into a fresh output folder: the run's wall time covers discovery,
 every replay task, scoring and the report, not the cluster's start (timed
@@ -63,16 +63,13 @@ def _warm() -> None:
 
 
 def run_once(data: Path, out: Path, n_workers: int) -> dict[str, float]:
-    import logging
-
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     from monitoring.validate import run_validate
+    from monitoring.validate.run import local_cluster
 
     t0 = time.perf_counter()
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      host="127.0.0.1", dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster:  # fmt: skip
+    with local_cluster(n_workers) as cluster:
         with Client(cluster) as client:
             client.wait_for_workers(n_workers)
             client.run(_warm)  # imports once per worker, as in a long run

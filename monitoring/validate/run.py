@@ -33,7 +33,7 @@ from monitoring.validate.tasks import (
     write_status,
 )
 
-__all__ = ["ValidationRun", "Progress", "run_validate", "default_workers"]
+__all__ = ["ValidationRun", "Progress", "run_validate", "default_workers", "local_cluster"]
 
 
 def default_workers() -> int:
@@ -88,7 +88,7 @@ class ValidationRun:
 
 def _client(workers: int | None, scheduler: str | None) -> tuple[Any, Any]:
     """A ``distributed.Client`` and the LocalCluster it owns (None for ``scheduler``)."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler is not None:
         try:
@@ -96,14 +96,30 @@ def _client(workers: int | None, scheduler: str | None) -> tuple[Any, Any]:
         except (OSError, ValueError) as exc:  # TimeoutError is an OSError
             raise ValueError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
     n = default_workers() if workers is None else workers
-    # no dashboard; the scheduler's small HTTP server (health, metrics) takes any free
-    # port on 127.0.0.1 rather than 8787, so that concurrent runs do not collide
-    cluster = LocalCluster(
-        n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, silence_logs=logging.ERROR,
-        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-    )  # fmt: skip
+    cluster = local_cluster(n)
     return Client(cluster), cluster
+
+
+def local_cluster(n_workers: int) -> Any:
+    """The embedded ``distributed.LocalCluster``: ``n_workers`` processes with one
+    thread each, on 127.0.0.1 only, no dashboard.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which stops
+    glibc adapting its mmap threshold: every large NumPy temporary is then mapped and
+    unmapped, and a replay takes twice the CPU (bench/RESULTS.md, 1f); it is unset
+    here. The scheduler's small HTTP server (health, metrics; no dashboard) takes any
+    free port on 127.0.0.1 rather than 8787, so that concurrent runs do not collide.
+    """
+    import dask
+    from distributed import LocalCluster
+
+    unset = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+    with dask.config.set(unset):
+        return LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None, silence_logs=logging.ERROR,
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+        )  # fmt: skip
 
 
 def _run_tasks(

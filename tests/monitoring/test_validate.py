@@ -384,6 +384,9 @@ def test_the_embedded_cluster_listens_on_loopback_only() -> None:
         assert len(addresses) == 3
         assert all(a.startswith("tcp://127.0.0.1:") for a in addresses), addresses
         assert all(w["nthreads"] == 1 for w in info["workers"].values())
+        # Dask's MALLOC_TRIM_THRESHOLD_ (twice the replay CPU) is not passed on
+        trim = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+        assert set(trim.values()) == {None}, trim
         assert cluster.dashboard_link is None or "127.0.0.1" in cluster.dashboard_link
     finally:
         client.close()
