@@ -104,22 +104,17 @@ def local_cluster(n_workers: int) -> Any:
     """The embedded ``distributed.LocalCluster``: ``n_workers`` processes with one
     thread each, on 127.0.0.1 only, no dashboard.
 
-    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which stops
-    glibc adapting its mmap threshold: every large NumPy temporary is then mapped and
-    unmapped, and a replay takes twice the CPU (bench/RESULTS.md, 1f); it is unset
-    here. The scheduler's small HTTP server (health, metrics; no dashboard) takes any
-    free port on 127.0.0.1 rather than 8787, so that concurrent runs do not collide.
+    The scheduler's small HTTP server (health, metrics; no dashboard) takes any free
+    port on 127.0.0.1 rather than 8787, so that concurrent runs do not collide. (Dask's
+    ``MALLOC_TRIM_THRESHOLD_`` is undone in each task: :func:`.tasks.undo_dask_malloc_trim`.)
     """
-    import dask
     from distributed import LocalCluster
 
-    unset = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
-    with dask.config.set(unset):
-        return LocalCluster(
-            n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None, silence_logs=logging.ERROR,
-            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-        )  # fmt: skip
+    return LocalCluster(
+        n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None, silence_logs=logging.ERROR,
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+    )  # fmt: skip
 
 
 def _run_tasks(
