@@ -89,6 +89,41 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _workers(text: str) -> int:
+    """``--workers``: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return value
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    # imported here: `rsemon replay` never loads Dask
+    from monitoring.validate import run_validate
+
+    run = run_validate(args.dataset, args.out, bed_settings(args), workers=args.workers,
+                       scheduler=args.scheduler, progress=not args.quiet)  # fmt: skip
+    pooled = run.scores.get("pooled")
+    n = len(run.recordings)
+    print(f"{n} recording(s): {n - len(run.failed) - len(run.skipped)} replayed, "
+          f"{len(run.skipped)} skipped (done before), {len(run.failed)} failed "
+          f"in {run.wall_s:.1f} s")  # fmt: skip
+    for status in run.failed:
+        print(f"  failed: {status.get('prefix')}: {status.get('reason')}")
+    if pooled is not None:
+        f1 = "n/a" if pooled["f1"] is None else f"{pooled['f1']:.3f}"
+        print(f"pooled SzCORE event scores over {pooled['n_records']} scored recording(s): "
+              f"F1 {f1}, {pooled['n_true_positive']}/{pooled['n_ref']} seizures detected, "
+              f"{pooled['n_false_positive']} false alarm(s)")  # fmt: skip
+    else:
+        print("no recording with reference annotations: nothing scored")
+    print(f"-> {run.report}")
+    return 0
+
+
 def _cmd_score(args: argparse.Namespace) -> int:
     from detectors.scoring import score_main
 
@@ -96,7 +131,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def build_parser(*, extra_commands: bool = True) -> argparse.ArgumentParser:
-    """The ``rsemon`` parser; without ``extra_commands``, only ``replay`` and ``score``
+    """The ``rsemon`` parser; without ``extra_commands``, only ``replay``, ``validate`` and
+    ``score``
     (the other subcommands' modules are then not imported: ``rsemon replay`` starts
     with what it needs only)."""
     from pipeline import __version__
@@ -117,6 +153,24 @@ def build_parser(*, extra_commands: bool = True) -> argparse.ArgumentParser:
     add_bed_settings_arguments(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_replay)
+
+    p = sub.add_parser(
+        "validate",
+        help="replay and score every recording of a BIDS data set, folder or CSV manifest "
+        "on a Dask cluster; resumable; HTML report",
+    )
+    p.add_argument("dataset", metavar="DATASET",
+                   help="BIDS EEG data set, folder of EDF/BDF files, or CSV manifest "
+                   "(columns path, reference)")  # fmt: skip
+    p.add_argument("--out", type=out_dir, default=Path("."),
+                   help="output root: OUT/derivatives/rse-monitor (default .)")  # fmt: skip
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_workers, default=None, metavar="N",
+                       help="workers of the embedded LocalCluster (default: cores)")  # fmt: skip
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")  # fmt: skip
+    add_bed_settings_arguments(p)
+    p.set_defaults(func=_cmd_validate)
 
     # parsed by detectors.scoring (main() hands it the arguments, --help included)
     p = sub.add_parser(
@@ -166,8 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from detectors.scoring import score_main
 
         return score_main(words[1:])
-    # `rsemon replay ...` needs no other subcommand's parser (nor its imports)
-    parser = build_parser(extra_commands=words[:1] != ["replay"])
+    # `rsemon replay|validate ...` need no other subcommand's parser (nor its imports)
+    parser = build_parser(extra_commands=words[:1] not in (["replay"], ["validate"]))
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

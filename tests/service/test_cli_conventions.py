@@ -12,7 +12,7 @@ from service.cli import build_parser, main
 
 SUBCOMMANDS = (
     ("replay",), ("score",), ("stream",), ("monitor",), ("streams",), ("serve",), ("token",),
-    ("token", "create"), ("token", "list"), ("token", "revoke"), ("demo",),
+    ("token", "create"), ("token", "list"), ("token", "revoke"), ("demo",), ("validate",),
 )  # fmt: skip
 
 
@@ -76,6 +76,11 @@ def test_flags_around_score_help(capsys: pytest.CaptureFixture[str]) -> None:
         (["replay", "x.edf", "--bogus"], "rsemon: unrecognized arguments: --bogus"),
         (["token", "create", "--role", "god"], "rsemon token create: argument --role"),
         (["score", "only-one.tsv"], "rsemon score: error: files must come in REF HYP pairs"),
+        (
+            ["validate", "ds", "--workers", "2", "--scheduler", "tcp://h:8786"],
+            "rsemon validate: argument --scheduler: not allowed with argument --workers",
+        ),
+        (["validate", "/nonexistent/ds"], "rsemon validate: no such file or folder"),
     ],
 )
 def test_usage_errors_are_one_line_exit_2(
@@ -87,7 +92,9 @@ def test_usage_errors_are_one_line_exit_2(
     assert "Traceback" not in err and "usage:" not in err
 
 
-@pytest.mark.parametrize("command", [["replay", "x.edf"], ["monitor", "--lsl", "b"]])
+@pytest.mark.parametrize(
+    "command", [["replay", "x.edf"], ["monitor", "--lsl", "b"], ["validate", "ds"]]
+)
 def test_out_onto_an_existing_file_is_refused(
     command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
