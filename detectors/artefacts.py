@@ -20,6 +20,7 @@ of precedence (:data:`CLASSES`):
                   spectrum: 20-40 Hz power ≥ :data:`MUSCLE_HF_SHARE` of 1-40 Hz, its
                   log-log slope over 20-40 Hz ≥ :data:`MUSCLE_SLOPE` (flat or rising) and
                   no spectral peak in 15-40 Hz (max/mean < :data:`MUSCLE_PEAK_RATIO`)
+                  nor harmonic comb (flatness ≥ :data:`MUSCLE_FLATNESS`)
 ``mechanical``    a narrow spectral line (bin ≥ :data:`LINE_RATIO` × its neighbours 2-5
                   bins away) at the same frequency on ≥ :data:`LINE_COMMON_SHARE` of the
                   channels, with near-identical phase (sign-invariant phase consensus
@@ -110,6 +111,11 @@ MUSCLE_SLOPE = -1.0
 #: Highest bin over the mean of 15-40 Hz below which there is no peak (ours; a fl
 #: Welch spectrum of 3 segments reaches about 2.5).
 MUSCLE_PEAK_RATIO = 4.0
+#: Least spectral flatness (geometric over arithmetic mean of the 20-40 Hz bins) of
+#: EMG (ours): broadband noise reads about 0.8 in a Welch spectrum of 3 segments; the
+#: harmonic comb of spike-and-wave discharges, with empty bins between its teeth,
+#: reads about 0.1.
+MUSCLE_FLATNESS = 0.5
 #: Least 20-40 Hz RMS of an EMG channel, µV (ours; unit known only).
 MUSCLE_MIN_UV = 3.0
 MUSCLE_MIN_CHANNELS = 2
@@ -172,7 +178,8 @@ def muscle_channels(
     -------
     ndarray of bool, shape (n_windows, n_channels)
         ``hf / tot ≥ MUSCLE_HF_SHARE`` and ``slope ≥ MUSCLE_SLOPE`` and
-        ``max / mean (15-40 Hz) < MUSCLE_PEAK_RATIO`` (and ``hf ≥ MUSCLE_MIN_UV²``
+        ``max / mean (15-40 Hz) < MUSCLE_PEAK_RATIO`` and ``flatness (20-40 Hz) ≥
+        MUSCLE_FLATNESS`` (and ``hf ≥ MUSCLE_MIN_UV²``
         with ``unit_known``), with ``hf`` the 20-40 Hz and ``tot`` the 1-40 Hz power
         and ``slope`` the least-squares slope of ``log10 psd`` on ``log10 f`` over
         20-40 Hz.
@@ -189,10 +196,13 @@ def muscle_channels(
     x = np.log10(f[hf_sel])
     xc = (x - x.mean()) / ((x - x.mean()) ** 2).sum()
     with np.errstate(divide="ignore", invalid="ignore"):
-        slope = np.log10(np.maximum(ph, 1e-30)) @ xc
+        lg = np.log10(np.maximum(ph, 1e-30))
+        slope = lg @ xc
+        flat = 10.0 ** lg.mean(axis=-1) / ph.mean(axis=-1)
         pk = p[..., pk_sel]
         peak = pk.max(axis=-1) / pk.mean(axis=-1)
         out = (hf >= MUSCLE_HF_SHARE * tot) & (slope >= MUSCLE_SLOPE) & (peak < MUSCLE_PEAK_RATIO)
+        out &= flat >= MUSCLE_FLATNESS
     if unit_known:
         out &= hf >= MUSCLE_MIN_UV**2
     return out & (tot > 0)

@@ -353,6 +353,7 @@ class SeizureDetector:
         psd: NDArray[np.float64] | None = None,
         freqs_hz: NDArray[np.float64] | None = None,
         suppressed_fraction: float | None = None,
+        artefact: bool = False,
     ) -> SeizureDecision:
         """Judge one window.
 
@@ -377,6 +378,11 @@ class SeizureDetector:
             suppressed, it does not enter the background either, so that neither the
             bursts of burst suppression nor the emergence from it (against a
             baseline of suppressed windows) look like a seizure.
+        artefact : bool
+            The window is in artefact (:mod:`detectors.artefacts`: muscle, movement,
+            clipping...): treated as the movement guard treats its own artefact
+            windows (no evidence, no background, an event neither advances nor ends,
+            held ``artefact_hold_s``).
 
         Returns
         -------
@@ -400,13 +406,12 @@ class SeizureDetector:
         judged = usable & np.isfinite(self._base[0])
         if not judged.any():
             # warming up (or nothing usable): learn, decide nothing
-            if self.current is None and self._cusum == 0.0:
+            if self.current is None and self._cusum == 0.0 and not artefact:
                 self._push_baseline(feats, t_s)
             return SeizureDecision(t_s, self.current is not None, 0.0, evidence=self._cusum)
 
         evid = feats[0] - self._base[0]
-        artefact = False
-        if p_lo is not None:
+        if p_lo is not None and not artefact:
             r_lo = (feats[1] - self._base[1])[judged]
             fin = np.isfinite(r_lo)
             if fin.any():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from numpy.typing import NDArray
 
 from detectors.acns.tracker import RULE_CONFIDENCE, PatternEpisode, PatternTracker, PatternWindow
 from detectors.alerts import Alert, Severity
+from detectors.artefacts import ArtefactClassifier
 from detectors.bsp import BspStats, BurstSuppressionProbability
 from detectors.burden import SeizureBurden
 from detectors.burst import DepthClassifier, SuppressionTracker
@@ -87,17 +89,19 @@ class HopResult:
     bsp: float = math.nan
     bsp_lo: float = math.nan
     bsp_hi: float = math.nan
+    #: artefact class of the window (:mod:`detectors.artefacts`; "" for none)
+    artefact: str = ""
 
     TREND_COLUMNS = (
         "t_s", "suppression_ratio", "line_length", "coherence", "ictal", "depth",
         "seizure_score", "rms_uv", "bursts_per_min", "ibi_median_s",
         "delta_uv2", "theta_uv2", "alpha_uv2", "beta_uv2", "n_good_channels",
         "seizure_burden_5min", "seizure_burden_60min", "pattern", "pattern_hz", "quality",
-        "bsp", "bsp_lo", "bsp_hi", "iic", "acns_seizure",
+        "bsp", "bsp_lo", "bsp_hi", "iic", "acns_seizure", "artefact",
     )  # fmt: skip
     #: decimals of each column in ``trends.csv`` (None: as is)
     _DIGITS = (3, 4, 3, 4, None, None, 4, 3, 2, 2, 3, 3, 3, 3, None, 4, 4, None, 2, 3,
-               4, 4, 4, None, None)  # fmt: skip
+               4, 4, 4, None, None, None)  # fmt: skip
 
     def trend_values(self) -> tuple[Any, ...]:
         """The :attr:`TREND_COLUMNS` of this hop: floats (None where not finite),
@@ -117,7 +121,7 @@ class HopResult:
             num(self.seizure_burden_5min), num(self.seizure_burden_60min),
             str(self.pattern), num(self.pattern_hz), num(self.quality),
             num(self.bsp), num(self.bsp_lo), num(self.bsp_hi),
-            int(bool(self.iic)), int(bool(self.acns_seizure)),
+            int(bool(self.iic)), int(bool(self.acns_seizure)), str(self.artefact),
         )  # fmt: skip
 
     def trend_row(self) -> list[Any]:
@@ -198,6 +202,8 @@ class BedEngine:
         self._t_last_s: float | None = None
         self._bad_reported: dict[str, str] = {}  # electrode -> cause last alerted
         self._quality: _ElectrodeQuality | None = None  # built at the first push
+        self.artefacts = ArtefactClassifier(self.ch_names, sfreq_hz, unit_known)
+        self._artefact_time = _ArtefactTime(cfg.suppression_window_s, cfg.hop_s)
         self.n_gaps = 0
 
     def reset_stages(self) -> None:
@@ -209,6 +215,8 @@ class BedEngine:
         self._reset_patterns()
         if self._quality is not None:
             self._quality.reset()
+        self.artefacts.reset()
+        self._artefact_time.reset()
 
     def _reset_patterns(self) -> None:
         if self.patterns is not None:
@@ -235,6 +243,8 @@ class BedEngine:
             self.tracker.reset()
             self.bsp.reset()
             self._reset_patterns()
+            self.artefacts.reset()
+            self._artefact_time.reset()
         if self.patterns is not None:
             self.patterns.push(filt.data_uv, filt.t0_s)
         sr_stats = self._track(mont, batch.t_end_s)
@@ -341,18 +351,30 @@ class BedEngine:
         results = []
         # suppression inside each window (a µV threshold: only when units are known)
         below_frac = sr_stats.below_fraction if self.unit_known else None
+        art = self.artefacts.update(
+            span, n_window, n_hop, psd, freqs, good, q.raw_cause if q is not None else None
+        )
+        art_labels, art_block = art.labels(), art.blocking.tolist()
         for w, t in enumerate(t_list):
             g = good[w]
+            blk = art_block[w]
+            # artefact time is neither suppressed nor active in the ratio (ECG excepted,
+            # see _ArtefactTime)
+            sr_list[w] = self._artefact_time.correct(
+                sr_list[w], blk and art_labels[w] != "ecg",
+                math.nan if below_frac is None else float(below_frac[w]),
+            )  # fmt: skip
             alerts: list[Alert] = []
             if q_due[w] or self._bad_reported:
                 self._quality_alerts(t, w, alerts)
             dec = self.detector.update(
                 t, ll[w], g, psd=psd[w], freqs_hz=freqs,
                 suppressed_fraction=None if below_frac is None else float(below_frac[w]),
+                artefact=blk,
             )  # fmt: skip
             pat = self.patterns
             if pat is not None:
-                pat.note_good(g)
+                pat.note_good(g, blk)
                 for pw in pat.ready(t):
                     self._pattern_window(pw)
             if dec.offset is not None:
@@ -364,7 +386,8 @@ class BedEngine:
             score = max(dec.score, RULE_CONFIDENCE) if acns_sz else dec.score
             burden = self.burden.update(t, ictal)
             sr = sr_list[w]
-            depth, changed = self.depth.update(t, sr)
+            # depth is not decided on a window in artefact: the last depth holds
+            depth, changed = (self.depth.depth, False) if blk else self.depth.update(t, sr)
             if changed and self.n_hops > 0:
                 alerts.append(
                     _engine_alert(
@@ -402,6 +425,7 @@ class BedEngine:
                     bsp=bsp_cols[0][w],
                     bsp_lo=bsp_cols[1][w],
                     bsp_hi=bsp_cols[2][w],
+                    artefact=art_labels[w],
                 )
             )
             self.n_hops += 1
@@ -645,6 +669,7 @@ class _ElectrodeQuality:
         self.windower.reset()
         self._last_cause = np.zeros(len(self._used), dtype=np.int8)
         self.index = np.zeros(0)
+        self.raw_cause: NDArray[np.int8] | None = None
 
     def push(self, batch: WindowBatch, chunk: Chunk) -> NDArray[np.bool_]:
         eng = self.engine
@@ -656,6 +681,7 @@ class _ElectrodeQuality:
         n_win = len(batch)
         if span is None or n_win == 0:
             self.index = np.zeros(0)
+            self.raw_cause = None
             return np.zeros((n_win, len(eng.ch_names)), dtype=bool)
         causes = window_causes(
             span, eng.sfreq_hz, eng.windower.n_window, batch.n_hop,
@@ -664,6 +690,8 @@ class _ElectrodeQuality:
         if causes.shape[0] != n_win:
             raise RuntimeError(f"quality windows ({causes.shape[0]}) out of step ({n_win})")
         qb = self.stage.update(causes)
+        #: the electrodes' causes before the hold (for :mod:`detectors.artefacts`)
+        self.raw_cause = causes[:, self._used]
         ca, cb = qb.cause[:, self._a], qb.cause[:, self._b]
         good = (ca == 0) & (cb == 0)
         self.index = good.mean(axis=1)
@@ -686,6 +714,53 @@ class _ElectrodeQuality:
             self.names[i]: CAUSES[int(self.last_cause[w, i])]
             for i in np.flatnonzero(self.persistent[w])
         }
+
+
+class _ArtefactTime:
+    """Removes artefact time from the trailing suppression ratio (issue 11, part 2).
+
+    The tracker's ratio ``r`` is the suppressed share of the trailing ``window_s``.
+    With ``A`` the time of the hops in artefact within it and ``S_A`` the suppressed
+    time among them (estimated by each such hop's below-threshold fraction times the
+    hop), the ratio without artefact is ``(r W - S_A) / (W - A)``; unknown (NaN) when
+    artefact fills more than half the window. An approximation at the hop grain: the
+    tracker segments sample by sample and is left as it is (another stage builds on
+    it). ECG is not removed: the tracker's 1-20 Hz band, 0.25-s median and channel
+    consensus already keep QRS complexes from breaking a suppression
+    (:mod:`detectors.burst`), and a bed with continuous ECG contamination -- common
+    on a suppressed background -- would otherwise have no ratio at all.
+    """
+
+    def __init__(self, window_s: float, hop_s: float) -> None:
+        self.n_keep = max(1, int(round(window_s / hop_s)))
+        self.hop_s = float(hop_s)
+        self.window_s = float(window_s)
+        self.reset()
+
+    def reset(self) -> None:
+        self._hist: deque[tuple[bool, float]] = deque(maxlen=self.n_keep)
+        self._n_art = 0
+        self._supp_s = 0.0
+        self._n_seen = 0
+
+    def correct(self, ratio: float, artefact: bool, below_fraction: float) -> float:
+        """The ratio at this hop without the artefact hops of the trailing window."""
+        if len(self._hist) == self.n_keep:
+            old_art, old_supp = self._hist[0]
+            self._n_art -= old_art
+            self._supp_s -= old_supp
+        supp = below_fraction * self.hop_s if artefact and math.isfinite(below_fraction) else 0.0
+        self._hist.append((artefact, supp))
+        self._n_art += artefact
+        self._supp_s += supp
+        self._n_seen += 1
+        if self._n_art == 0 or not math.isfinite(ratio):
+            return ratio
+        w = min(self.window_s, self._n_seen * self.hop_s)
+        a = self._n_art * self.hop_s
+        if a > 0.5 * w:
+            return math.nan
+        return min(1.0, max(0.0, (ratio * w - min(self._supp_s, ratio * w)) / (w - a)))
 
 
 def _masked_median(values: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDArray[np.float64]:

@@ -271,6 +271,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE trends ADD COLUMN acns_seizure INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        12,
+        """
+        ALTER TABLE trends ADD COLUMN artefact TEXT NOT NULL DEFAULT '';
+        """,
+    ),
 )
 
 

@@ -625,6 +625,11 @@ class HopPublic(_Out):
     )
     bsp_lo: float | None = Field(default=None, description="lower end of its 95 % interval")
     bsp_hi: float | None = Field(default=None, description="upper end of its 95 % interval")
+    artefact: str = Field(
+        default="",
+        description="artefact class of the window (clipping, electrode_pop, movement, "
+        "muscle, mechanical, ecg); empty for none",
+    )
 
 
 class WeanEntryPublic(_Out):

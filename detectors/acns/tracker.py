@@ -24,7 +24,9 @@ Sources of 256 Hz and more are decimated by an integer step to 128-255 Hz
 (``MIN_RATE_HZ``) before the windows are judged. Windows start ``settle_s``
 after the first sample and after every reset (a gap in the data), so that the
 causal filters' start-up transient is not judged. Channels that the engine's
-artefact guards flagged in any hop of a window are left out of that window. The
+artefact guards flagged in any hop of a window are left out of that window; a
+window whose hops were mostly in artefact (:mod:`detectors.artefacts`) is not
+judged. The
 criteria are in µV: a source whose units are unknown gets no ACNS decisions (the
 engine does not build a tracker for it).
 
@@ -202,6 +204,7 @@ class PatternTracker:
         self._to_skip = self.n_settle
         self._phase = 0  # samples since the first kept one, modulo step
         self._good = np.ones(len(self.ch_names), dtype=bool)
+        self._n_hops = self._n_artefact = 0  # hops noted for the next window, in artefact
         self._run: deque[WindowTerm] = deque(maxlen=self.max_run_windows)
         self._prev_term: WindowTerm | None = None
         self._quiet_sd: deque[NDArray[np.float64]] = deque(maxlen=self.background_windows)
@@ -233,9 +236,14 @@ class PatternTracker:
         self._buf.append(data_uv)
         self._n_buf += n
 
-    def note_good(self, good: NDArray[np.bool_]) -> None:
-        """Channels the engine's guards passed at one hop (AND-ed over the window)."""
+    def note_good(self, good: NDArray[np.bool_], artefact: bool = False) -> None:
+        """Channels the engine's guards passed at one hop (AND-ed over the window), and
+        whether the hop's window was in artefact (:mod:`detectors.artefacts`): a window
+        whose hops were mostly in artefact is not judged (no pattern, reason
+        ``artefact``)."""
         self._good &= good
+        self._n_hops += 1
+        self._n_artefact += bool(artefact)
 
     @property
     def next_end_s(self) -> float | None:
@@ -270,9 +278,13 @@ class PatternTracker:
         self._t_buf0 = t_end
         good = self._good & np.isfinite(x).all(axis=1) & (np.ptp(x, axis=1) > 0)
         self._good = np.ones(len(self.ch_names), dtype=bool)
+        artefact_share = self._n_artefact / max(1, self._n_hops)
+        self._n_hops = self._n_artefact = 0
         idx = np.flatnonzero(good)
         names = tuple(self.ch_names[i] for i in idx)
-        if len(idx) >= max(self.min_channels, 1):
+        if artefact_share > 0.5:
+            term = WindowTerm(t0, self.window_s, None, (Reason("artefact", artefact_share, 0.5),))
+        elif len(idx) >= max(self.min_channels, 1):
             term = classify_window(
                 x[idx], self.sfreq_hz, names, t_start_s=t0, min_channels=self.min_channels,
                 ceiling_sd_uv=self._ceiling()[idx] if self.local_background else None,

@@ -171,7 +171,7 @@ def add_mechanical(
     rng = np.random.default_rng(seed)
     sl = _span(x, fs, start_s, stop_s)
     n = sl.stop - sl.start
-    gain = rng.uniform(0.5, 1.5, x.shape[0])
+    gain = np.asarray(rng.uniform(0.5, 1.5, size=x.shape[0]))
     wave = np.sin(2 * np.pi * freq_hz * np.arange(n) / fs + rng.uniform(0, 2 * np.pi))
     out = x.copy()
     out[:, sl] += amplitude_uv * gain[:, None] * (wave * taper(n, int(0.2 * fs)))[None, :]
