@@ -153,6 +153,10 @@ class _Tee:
             k: "suppressed_fraction" in inspect.signature(d.update).parameters
             for k, d in detectors.items()
         }
+        # and which take the engine's artefact flag (detectors.artefacts)
+        self._takes_artefact = {
+            k: "artefact" in inspect.signature(d.update).parameters for k, d in detectors.items()
+        }
 
     def update(
         self,
@@ -162,6 +166,7 @@ class _Tee:
         psd: Any = None,
         freqs_hz: Any = None,
         suppressed_fraction: float | None = None,
+        artefact: bool = False,
     ) -> SeizureDecision:
         first: SeizureDecision | None = None
         for name, det in self.detectors.items():
@@ -170,6 +175,8 @@ class _Tee:
                 if self._takes_suppression[name]
                 else {}
             )
+            if self._takes_artefact[name]:
+                extra["artefact"] = artefact
             dec = det.update(t_s, line_length, good, psd=psd, freqs_hz=freqs_hz, **extra)
             self.strengths[name].append((t_s, dec.strength))
             if dec.onset is not None:

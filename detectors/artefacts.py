@@ -147,6 +147,8 @@ ECG_Z = 3.0
 #: Consecutive intervals of a window differ by at most this ratio (ours).
 ECG_REGULARITY = 1.25
 ECG_MIN_OF, ECG_OF = 3, 4
+#: An ECG event needs at least this many channels (and a quarter of them; ours).
+ECG_MIN_CHANNELS = 4
 
 _LINE_BAND_HZ = (5.0, 40.0)  # at 1-Hz bins: the neighbours 2-5 bins away exist
 
@@ -289,7 +291,8 @@ def ecg_windows(
 
     Per sample ``t`` and channel ``c``, ``z = |x[t] - x[t-1]|`` over the mean of it in
     the hop block holding ``t``; an *event* is a run of samples where ``z ≥ ECG_Z`` on
-    at least a quarter of the channels (QRS: a sharp deflection seen at once on many
+    at least a quarter of the channels, and
+    :data:`ECG_MIN_CHANNELS` (QRS: a sharp deflection seen at once on many
     electrodes; Tatum 2011). A window passes with ≥ 2 events whose successive
     intervals lie in :data:`CARDIAC_INTERVAL_S` and differ by at most
     :data:`ECG_REGULARITY` × (stateless; persistence is the classifier's).
@@ -318,7 +321,7 @@ def ecg_windows(
     with np.errstate(invalid="ignore", divide="ignore"):
         hot = blk >= ECG_Z * scale
     cnt = hot.sum(axis=0).reshape(used)  # channels hot at each sample
-    ev = cnt * 4 >= n_ch
+    ev = cnt >= max(ECG_MIN_CHANNELS, n_ch / 4)
     if not ev.any():
         return out
     # event onsets, merging runs closer than 60 ms (one QRS)
