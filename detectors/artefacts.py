@@ -49,9 +49,10 @@ bends it (≤ 1.4 dB at 40 Hz), so the slope is read on 20-40 Hz.
 ``tests/detectors/test_artefacts.py`` and checked on the healthy EEG in
 ``../shared/data`` (``bench/RESULTS.md``); no labelled artefact corpus was available.
 
-**Not done**: an ECG/EKG channel, when recorded, is not used (the montage keeps EEG
-only); a ventilator line below 0.5 Hz cannot be resolved in a 2-s window (the
-engine's 0.5-Hz high-pass removes most of it, and a large one is ``movement``).
+**Not done**: an ECG/EKG channel, when recorded, is not used (ingest sets it aside),
+so ``ecg`` is reported but does not make a window unusable (see
+:class:`ArtefactBatch`); lines below 5 Hz (a 0.3-Hz ventilator, CPR at 2 Hz) are not
+resolved from their neighbours in a 2-s window (a large one is ``movement``).
 
 References
 ----------
@@ -345,7 +346,8 @@ class ArtefactBatch:
 
     ``code`` (n_windows,) int8: 0 none, else ``1 + CLASSES.index(class)``;
     ``blocking`` (n_windows,) bool: the window is unusable as a whole (every class
-    but a clipping or pop on fewer than :data:`BLOCK_SHARE` of the electrodes).
+    but ``ecg``, and a clipping or pop on fewer than :data:`BLOCK_SHARE` of the
+    electrodes).
     """
 
     code: NDArray[np.int8]
@@ -433,7 +435,11 @@ class ArtefactClassifier:
             if move[w]:
                 c = _MOVE
             code[w] = c
-        block[:] = code > 0
+        # ECG is reported, not blocking: without an ECG channel, QRS-locked transients
+        # cannot be told from periodic discharges at a cardiac rate (on the ICU clips of
+        # ../shared/data the 'ecg' windows' events met the EKG's R peaks no more often
+        # than chance: they were LPDs/GPDs), and ECG does not fool the detectors
+        block[:] = (code > 0) & (code != _ECG)
         if electrode_cause is not None and electrode_cause.size:
             ec = electrode_cause
             n_el = ec.shape[1]

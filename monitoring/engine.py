@@ -358,12 +358,10 @@ class BedEngine:
         for w, t in enumerate(t_list):
             g = good[w]
             blk = art_block[w]
-            # artefact time is neither suppressed nor active in the ratio (ECG excepted,
-            # see _ArtefactTime)
+            # artefact time is neither suppressed nor active in the ratio
             sr_list[w] = self._artefact_time.correct(
-                sr_list[w], blk and art_labels[w] != "ecg",
-                math.nan if below_frac is None else float(below_frac[w]),
-            )  # fmt: skip
+                sr_list[w], blk, math.nan if below_frac is None else float(below_frac[w])
+            )
             alerts: list[Alert] = []
             if q_due[w] or self._bad_reported:
                 self._quality_alerts(t, w, alerts)
@@ -382,6 +380,9 @@ class BedEngine:
             self._seizure_union(t, alerts)
             ictal = self._union is not None
             latest = pat.latest if pat is not None else None
+            if art_labels[w] == "ecg" and latest is not None and latest.term.pattern is not None:
+                # periodic discharges at a cardiac rate are not called ECG (no ECG channel)
+                art_labels[w] = "" if latest.term.pattern.main2 == "PD" else "ecg"
             acns_sz = self._acns_event is not None
             score = max(dec.score, RULE_CONFIDENCE) if acns_sz else dec.score
             burden = self.burden.update(t, ictal)
@@ -725,10 +726,9 @@ class _ArtefactTime:
     hop), the ratio without artefact is ``(r W - S_A) / (W - A)``; unknown (NaN) when
     artefact fills more than half the window. An approximation at the hop grain: the
     tracker segments sample by sample and is left as it is (another stage builds on
-    it). ECG is not removed: the tracker's 1-20 Hz band, 0.25-s median and channel
-    consensus already keep QRS complexes from breaking a suppression
-    (:mod:`detectors.burst`), and a bed with continuous ECG contamination -- common
-    on a suppressed background -- would otherwise have no ratio at all.
+    it). ECG windows are not in artefact (:class:`detectors.artefacts.ArtefactBatch`):
+    the tracker's 1-20 Hz band, 0.25-s median and channel consensus already keep QRS
+    complexes from breaking a suppression (:mod:`detectors.burst`).
     """
 
     def __init__(self, window_s: float, hop_s: float) -> None:

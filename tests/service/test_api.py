@@ -343,8 +343,8 @@ def test_state_and_trends_of_an_edf_bed(env: dict[str, Any]) -> None:
     )
     assert state["warnings"] == [] and state["latest"]["quality"] == 1.0
     trends = c.get(f"{API}/beds/e1/trends", headers=h["viewer"]).json()
-    assert trends["columns"][-6:] == ["quality", "bsp", "bsp_lo", "bsp_hi", "iic",
-                                      "acns_seizure"]  # fmt: skip
+    assert trends["columns"][-7:] == ["quality", "bsp", "bsp_lo", "bsp_hi", "iic",
+                                      "acns_seizure", "artefact"]  # fmt: skip
     # the ACNS flags are booleans, and an ACNS seizure is always a reported seizure
     assert all(isinstance(r["iic"], bool) and isinstance(r["acns_seizure"], bool)
                for r in trends["data"])  # fmt: skip
@@ -354,6 +354,7 @@ def test_state_and_trends_of_an_edf_bed(env: dict[str, Any]) -> None:
     # continuous EEG: the burst-suppression probability and its interval near 0
     assert 0 <= last["bsp_lo"] <= last["bsp"] <= last["bsp_hi"] < 0.2
     assert state["latest"]["bsp"] == pytest.approx(last["bsp"], abs=1e-4)
+    assert last["artefact"] == "" and state["latest"]["artefact"] == ""
     t_s = [row["t_s"] for row in trends["data"]]
     assert trends["count"] == len(t_s) >= 290
     assert t_s == sorted(t_s) and len(set(t_s)) == len(t_s)
