@@ -71,7 +71,6 @@ References
 from __future__ import annotations
 
 import re
-from collections import deque
 from dataclasses import dataclass
 from typing import Literal
 
@@ -255,15 +254,23 @@ def line_windows(
     sel = sel[(sel >= 5) & (sel + 6 <= n_f)]  # the ring of neighbours must exist
     if sel.size == 0:
         return flags, bins
-    c = np.concatenate([np.zeros((n_win, n_ch, 1)), np.cumsum(psd, axis=-1)], axis=-1)
     s = sel
-    # mean of bins k-5..k-2 and k+2..k+5
-    ring = (c[..., s - 1] - c[..., s - 5]) + (c[..., s + 6] - c[..., s + 2])
-    centre = psd[..., s]
-    harm_idx = np.minimum(2 * s, n_f - 1)
+    k0, k1 = int(s[0]) - 5, int(s[-1]) + 6  # the bins the ring needs, [k0, k1)
+    c = np.zeros((n_win, n_ch, k1 - k0 + 1))
+    np.cumsum(psd[..., k0:k1], axis=-1, out=c[..., 1:])
+    # sum of bins k-5..k-2 and k+2..k+5 (c[..., j] = sum of bins k0 .. k0 + j - 1)
+    r0, r1 = 5, 5 + s.size  # s is contiguous: slices (views), not gathers
+    ring = (c[..., r0 - 1 : r1 - 1] - c[..., r0 - 5 : r1 - 5]) + (
+        c[..., r0 + 6 : r1 + 6] - c[..., r0 + 2 : r1 + 2]
+    )
+    centre = psd[..., s[0] : s[-1] + 1]
+    if 2 * s[-1] < n_f:
+        harm = psd[..., 2 * s[0] : 2 * s[-1] + 1 : 2]
+    else:
+        harm = psd[..., np.minimum(2 * s, n_f - 1)]
     with np.errstate(divide="ignore", invalid="ignore"):
         line = (centre * 8.0 >= LINE_RATIO * ring) & (centre > 0)
-        line &= psd[..., harm_idx] < LINE_HARMONIC_SHARE * centre
+        line &= harm < LINE_HARMONIC_SHARE * centre
     line &= good[..., None]
     n_line = line.sum(axis=1)  # (n_win, n_sel)
     best = n_line.argmax(axis=1)
@@ -314,14 +321,17 @@ def ecg_windows(
     out = np.zeros(n_win, dtype=bool)
     if n_win == 0 or n_span < 2:
         return out
-    d = np.abs(np.diff(x, axis=-1, prepend=x[:, :1]))
     n_blk = n_span // n_hop
     used = n_blk * n_hop
-    blk = d[:, :used].reshape(n_ch, n_blk, n_hop)
-    scale = blk.mean(axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        hot = blk >= ECG_Z * scale
-    cnt = hot.sum(axis=0).reshape(used)  # channels hot at each sample
+    d = np.empty((n_ch, used))
+    d[:, 0] = 0.0
+    np.subtract(x[:, 1:used], x[:, : used - 1], out=d[:, 1:])
+    np.abs(d, out=d)
+    blk = d.reshape(n_ch, n_blk, n_hop)
+    scale = blk.sum(axis=-1, keepdims=True) * (ECG_Z / n_hop)
+    with np.errstate(invalid="ignore"):
+        hot = blk >= scale
+    cnt = np.add.reduce(hot, axis=0, dtype=np.int16).reshape(used)  # channels hot
     ev = cnt >= max(ECG_MIN_CHANNELS, n_ch / 4)
     if not ev.any():
         return out
@@ -379,8 +389,9 @@ class ArtefactClassifier:
         self.reset()
 
     def reset(self) -> None:
-        self._line_bins: deque[int] = deque(maxlen=MECHANICAL_MIN_WINDOWS)
-        self._ecg: deque[bool] = deque(maxlen=ECG_OF)
+        # the line bins (-2: no window yet) and ECG flags of the last windows
+        self._line_bins = np.full(MECHANICAL_MIN_WINDOWS - 1, -2, dtype=np.int64)
+        self._ecg = np.zeros(ECG_OF - 1, dtype=np.int64)
         #: windows per class code since the reset (index 0: none)
         self.counts = np.zeros(len(CLASSES) + 1, dtype=np.int64)
 
@@ -418,23 +429,24 @@ class ArtefactClassifier:
         mus_win = (mus.sum(axis=1) >= MUSCLE_MIN_CHANNELS) & (mus & self._ft).any(axis=1)
         move = slow_windows(psd, freqs_hz, good) if self.unit_known else np.zeros(n_win, bool)
         df = float(freqs_hz[1] - freqs_hz[0])
-        for w in range(n_win):  # small state: persistence of lines and ECG
-            b = int(bins[w])
-            if flags[w]:
-                seg = span_uv[:, w * n_hop : w * n_hop + n_window][good[w]]
-                if phase_consensus(seg, b * df, fs) < LINE_PHASE_CONSENSUS:
-                    b = -1
-            self._line_bins.append(b)
-            lb = self._line_bins
-            mech = b >= 0 and len(lb) == lb.maxlen and all(v == b for v in lb)
-            self._ecg.append(bool(ecg[w]))
-            heart = sum(self._ecg) >= ECG_MIN_OF
-            c = _MECH if mech else _ECG if heart else 0
-            if mus_win[w]:
-                c = _MUSCLE
-            if move[w]:
-                c = _MOVE
-            code[w] = c
+        for w in np.flatnonzero(flags):  # phase only where a common line was found
+            seg = span_uv[:, w * n_hop : w * n_hop + n_window][good[w]]
+            if phase_consensus(seg, int(bins[w]) * df, fs) < LINE_PHASE_CONSENSUS:
+                bins[w] = -1
+        # persistence over the trailing windows, the previous push's included
+        m = MECHANICAL_MIN_WINDOWS
+        lb = np.concatenate([self._line_bins, bins])
+        mech = bins >= 0
+        for j in range(1, m):
+            mech &= lb[m - 1 - j : m - 1 - j + n_win] == bins
+        self._line_bins = lb[len(lb) - (m - 1) :]
+        eh = np.concatenate([self._ecg, ecg.astype(np.int64)])
+        ce = np.concatenate([[0], np.cumsum(eh)])
+        heart = ce[ECG_OF:] - ce[: len(ce) - ECG_OF] >= ECG_MIN_OF
+        self._ecg = eh[len(eh) - (ECG_OF - 1) :]
+        code[:] = np.where(mech, _MECH, np.where(heart, _ECG, 0))
+        code[mus_win] = _MUSCLE
+        code[move] = _MOVE
         # ECG is reported, not blocking: without an ECG channel, QRS-locked transients
         # cannot be told from periodic discharges at a cardiac rate (on the ICU clips of
         # ../shared/data the 'ecg' windows' events met the EKG's R peaks no more often
