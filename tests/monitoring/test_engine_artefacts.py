@@ -159,7 +159,9 @@ def test_artefact_time_is_not_suppressed_time() -> None:
 @pytest.mark.skipif(not (DATA / "eegmat_rest_task").is_dir(), reason="no shared data")
 def test_healthy_real_eeg_is_mostly_clean() -> None:
     """The healthy EEG of eegmmidb (S001, runs 1-4) and eegmat: share of hops per
-    class (figures in bench/RESULTS.md); a class in at most 5 % of hops in all."""
+    class (figures in bench/RESULTS.md, 1g: 95 % none, ecg 2.2 %, muscle 1.2 %); each
+    class in at most 3 % of the hops, the classes that take a window away (all but
+    ecg) in at most 4 %."""
     from pipeline.ingest import EdfSource
 
     paths = sorted((DATA / "eegmmidb_S001").glob("*.edf"))
@@ -172,4 +174,5 @@ def test_healthy_real_eeg_is_mostly_clean() -> None:
             counts.update(h.artefact for h in engine.push(chunk))
     n = sum(counts.values())
     assert n > 1000
-    assert counts[""] >= 0.95 * n, counts
+    assert all(v <= 0.03 * n for k, v in counts.items() if k), counts
+    assert n - counts[""] - counts["ecg"] <= 0.04 * n, counts
