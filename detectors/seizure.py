@@ -13,6 +13,9 @@ recording do not matter (the Michigan file is in raw amplifier units):
 2. **Artefact guards.**
    - *Flat, disconnected, clipped or NaN channels* (``good`` from the engine's
      guards, plus a non-positive or non-finite line length) are left out.
+   - *Artefact windows from the engine* (``artefact=True``:
+     :mod:`detectors.artefacts`, e.g. muscle or clipping) are treated as the
+     movement guard's own artefact windows (below).
    - *Duplicated derivations* (CHB-MIT lists T8-P8 twice, and T7-P7 beside
      P7-T7) vote once.
    - *Movement*: the window is an artefact window when, on the median usable
