@@ -159,7 +159,7 @@ def test_artefact_time_is_not_suppressed_time() -> None:
 @pytest.mark.skipif(not (DATA / "eegmat_rest_task").is_dir(), reason="no shared data")
 def test_healthy_real_eeg_is_mostly_clean() -> None:
     """The healthy EEG of eegmmidb (S001, runs 1-4) and eegmat: share of hops per
-    class (figures in bench/RESULTS.md, 1g: 95 % none, ecg 2.2 %, muscle 1.2 %); each
+    class (figures in bench/RESULTS.md, 1i: 95 % none, ecg 2.2 %, muscle 1.2 %); each
     class in at most 3 % of the hops, the classes that take a window away (all but
     ecg) in at most 4 %."""
     from pipeline.ingest import EdfSource
