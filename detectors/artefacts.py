@@ -376,7 +376,7 @@ class ArtefactClassifier:
         Names of the channels of ``psd`` and ``span`` (the engine's montage).
     sfreq_hz : flo
     unit_known : bool
-        False: skip the criteria in µV (movement amplitude, muscle floor).
+        False: no ``movement`` from the spectrum and no ``muscle`` (both need µV).
     """
 
     def __init__(self, ch_names: tuple[str, ...], sfreq_hz: float, unit_known: bool = True):
@@ -425,7 +425,9 @@ class ArtefactClassifier:
         fs = self.sfreq_hz
         ecg = ecg_windows(span_uv, fs, n_window, n_hop)
         flags, bins = line_windows(psd, freqs_hz, good)
-        mus = muscle_channels(psd, freqs_hz, unit_known=self.unit_known) & good
+        # muscle needs µV: the flat white floor of a suppressed EEG has an EMG-like
+        # spectrum and differs only by its amplitude
+        mus = (muscle_channels(psd, freqs_hz) & good) if self.unit_known else good & False
         mus_win = (mus.sum(axis=1) >= MUSCLE_MIN_CHANNELS) & (mus & self._ft).any(axis=1)
         move = slow_windows(psd, freqs_hz, good) if self.unit_known else np.zeros(n_win, bool)
         df = float(freqs_hz[1] - freqs_hz[0])

@@ -211,5 +211,6 @@ def test_unknown_units_leave_the_bsp_unknown():
     eng = BedEngine(FS, rec.ch_names, unit_known=False)
     hops = eng.push(Chunk(rec.data_uv, 0.0, FS, rec.ch_names, unit_known=False))
     assert hops and all(np.isnan(h.bsp) and np.isnan(h.bsp_hi) for h in hops)
-    row = hops[-1].trend_row()
-    assert row[-3:] == ["", "", ""]
+    row = dict(zip(HopResult.TREND_COLUMNS, hops[-1].trend_row(), strict=True))
+    assert [row["bsp"], row["bsp_lo"], row["bsp_hi"]] == ["", "", ""]
+    assert row["artefact"] == ""  # muscle needs µV: a suppressed floor is not EMG

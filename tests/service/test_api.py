@@ -585,9 +585,9 @@ def test_database_urls_and_migrations(tmp_path: Path) -> None:
     with db.read() as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         # migration 10: the burst-suppression probability and its interval; 11: the
-        # ACNS continuum and seizure flags of each hop
+        # ACNS continuum and seizure flags of each hop; 12: the artefact class
         trend_cols = [row[1] for row in conn.execute("PRAGMA table_info(trends)")]
-        assert trend_cols[-5:] == ["bsp", "bsp_lo", "bsp_hi", "iic", "acns_seizure"]
+        assert trend_cols[-6:] == ["bsp", "bsp_lo", "bsp_hi", "iic", "acns_seizure", "artefact"]
     db.close()
     db = Database(str(path))  # reopening applies nothing twice
     assert db.migrate() == []
