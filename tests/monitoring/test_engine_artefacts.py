@@ -1,6 +1,9 @@
 """Artefact classes through the engine (issue 11, part 2): each synthetic artefact gets
-its class within a few hops and raises no seizure alarm; a seizure whose onset is fast
-activity is still found and is not called muscle; clean EEG is left alone."""
+its class within a few hops; the blocking ones (clipping, jumps, mechanical lines)
+raise no seizure alarm; muscle and movement are reported, not blocking (they met real
+seizures, see ``detectors/artefacts.py``), so chewing and EMG still alarm — a known gap
+kept visible by strict expected failures; a seizure whose onset is fast activity is
+still found and is not called muscle; clean EEG is left alone."""
 
 from __future__ import annotations
 
@@ -69,11 +72,29 @@ def eeg() -> np.ndarray:
     return background(330.0, FS, CH, 30.0, seed=21)
 
 
-@pytest.mark.parametrize("kind", list(CASES))
-def test_each_artefact_is_classed_and_raises_no_seizure_alarm(eeg: np.ndarray, kind: str) -> None:
-    make, cls, share = CASES[kind]
+#: artefacts that raise no alarm: the blocking classes (clipping, jumps beyond any EEG,
+#: mechanical lines), ECG, and movement (the relative detector has its own movement guard)
+NO_ALARM_KINDS = ("gain_clip", "jump_10mv", "mechanical_15hz", "ecg", "movement")
+_REPORTED_ONLY = pytest.mark.xfail(
+    strict=True,
+    reason="known gap (issue 11): spectral muscle and slow-power movement are reported "
+    "but not blocking, because they also met real seizures (chb01)",
+)
+
+
+@pytest.mark.parametrize(
+    "kind", [k if k in NO_ALARM_KINDS else pytest.param(k, marks=_REPORTED_ONLY) for k in CASES]
+)
+def test_artefact_raises_no_seizure_alarm(eeg: np.ndarray, kind: str) -> None:
+    make, _, _ = CASES[kind]
     engine, hops = replay(make(eeg))
     assert alarms(hops) == [] and engine.events == []
+
+
+@pytest.mark.parametrize("kind", list(CASES))
+def test_each_artefact_is_classed(eeg: np.ndarray, kind: str) -> None:
+    make, cls, share = CASES[kind]
+    engine, hops = replay(make(eeg))
     inside = [h for h in hops if START_S < h.t_s <= STOP_S]
     first = next(h.t_s for h in inside if h.artefact == cls)
     assert first - START_S <= WITHIN_HOPS, f"{kind}: classed {first - START_S:g} s after its start"
@@ -81,25 +102,6 @@ def test_each_artefact_is_classed_and_raises_no_seizure_alarm(eeg: np.ndarray, k
     assert n_cls >= share * len(inside), f"{kind}: {n_cls} of {len(inside)} hops {cls}"
     # nothing classed before the artefact (the hold after a jump is the filters' tail)
     assert not any(h.artefact for h in hops if h.t_s <= START_S)
-
-
-def test_without_the_classes_chewing_and_emg_did_raise_alarms(
-    eeg: np.ndarray, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The tests above can fail: with the classifier silenced, the landed detectors
-    alarm on chewing and on continuous EMG (as issue 11 measured)."""
-    from detectors import artefacts
-
-    real = artefacts.ArtefactClassifier.update
-
-    def silent(self: artefacts.ArtefactClassifier, *a: object, **k: object) -> object:
-        out = real(self, *a, **k)  # type: ignore[arg-type]
-        return artefacts.ArtefactBatch(np.zeros_like(out.code), np.zeros_like(out.blocking))
-
-    monkeypatch.setattr(artefacts.ArtefactClassifier, "update", silent)
-    for kind in ("chewing", "emg"):
-        _, hops = replay(CASES[kind][0](eeg))
-        assert alarms(hops), kind
 
 
 def test_clean_background_gets_no_class_in_99_percent_of_hops(eeg: np.ndarray) -> None:
