@@ -9,10 +9,18 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
+
+# One bed's analysis is single-threaded by design (beds run side by side, one core
+# each); a multithreaded BLAS on the engine's small matrices only spins its threads:
+# it doubled the CPU time of a 2-h replay at equal wall time (bench/RESULTS.md 1g).
+# Set before NumPy is imported; the user's own setting wins.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 __all__ = [
     "main", "build_parser", "add_bed_settings_arguments", "bed_settings", "out_dir", "notch_hz",
