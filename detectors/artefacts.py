@@ -355,13 +355,22 @@ class ArtefactBatch:
     """Artefact of the windows of one push.
 
     ``code`` (n_windows,) int8: 0 none, else ``1 + CLASSES.index(class)``;
-    ``blocking`` (n_windows,) bool: the window is unusable as a whole (every class
-    but ``ecg``, and a clipping or pop on fewer than :data:`BLOCK_SHARE` of the
-    electrodes).
+    ``blocking`` (n_windows,) bool: the window is unusable as a whole for every
+    detector (a mechanical line; clipping, pops or non-EEG amplitudes on at least
+    :data:`BLOCK_SHARE` of the electrodes). Spectral muscle and slow-power movement
+    are reported only, because they also meet real seizures (see the module).
+    ``unjudged`` (n_windows,) bool: windows the ACNS rules do not judge: the blocking
+    ones and slow-power movement, whose drifting delta peak can step by 0.5 Hz twice
+    and read as ACNS evolution (the relative detector still sees them: on chb01 they
+    were ictal delta).
     """
 
     code: NDArray[np.int8]
     blocking: NDArray[np.bool_]
+
+    @property
+    def unjudged(self) -> NDArray[np.bool_]:
+        return self.blocking | (self.code == _MOVE)
 
     def labels(self) -> list[str]:
         return ["" if c == 0 else CLASSES[c - 1] for c in self.code.tolist()]

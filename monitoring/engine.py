@@ -355,6 +355,7 @@ class BedEngine:
             span, n_window, n_hop, psd, freqs, good, q.raw_cause if q is not None else None
         )
         art_labels, art_block = art.labels(), art.blocking.tolist()
+        art_skip = art.unjudged.tolist()  # windows the ACNS rules do not judge
         for w, t in enumerate(t_list):
             g = good[w]
             blk = art_block[w]
@@ -372,11 +373,7 @@ class BedEngine:
             )  # fmt: skip
             pat = self.patterns
             if pat is not None:
-                # slow-power movement is not acted on by the relative detector (it met
-                # ictal delta on chb01), but a 10-s window mostly in it is not judged by
-                # the ACNS rules either: a drifting artefact's delta peak can step by
-                # 0.5 Hz twice and read as evolution (bench/RESULTS.md 1g)
-                pat.note_good(g, blk or art_labels[w] == "movement")
+                pat.note_good(g, art_skip[w])
                 for pw in pat.ready(t):
                     self._pattern_window(pw)
             if dec.offset is not None:
@@ -517,7 +514,7 @@ class BedEngine:
         if pw.seizure.present:
             self._acns_quiet_from = None
             if ev is None:
-                onset = self._acns_onset_s(pw)
+                onset = self.patterns.seizure_onset_s() if self.patterns else pw.t_start_s
                 chans = list(pw.pattern.channels) if pw.pattern is not None else []
                 self._acns_event = DetectedSeizure(onset, None, RULE_CONFIDENCE, chans,
                                                    pw.t_end_s)  # fmt: skip
@@ -534,21 +531,6 @@ class BedEngine:
                 self._union_end_s = max(self._union_end_s, ev.offset_s)
                 self._acns_event = None
                 self._acns_quiet_from = None
-
-    def _acns_onset_s(self, pw: PatternWindow) -> float:
-        """Start of the windows that make the seizure: the fast-discharge windows
-        that run up to the newest, else the whole evolving run."""
-        run = self.patterns._run if self.patterns is not None else []
-        fast = [
-            w.pattern is not None and w.pattern.main2 in ("PD", "SW") and w.pattern.rate_hz > 2.5
-            for w in run
-        ]
-        if fast and fast[-1]:
-            k = len(fast) - 1
-            while k > 0 and fast[k - 1]:
-                k -= 1
-            return float(run[k].t_start_s)
-        return float(run[0].t_start_s) if run else pw.t_start_s
 
     def _seizure_union(self, t: float, alerts: list[Alert]) -> None:
         """Open, extend or close the reported seizure from both sources at hop ``t``."""

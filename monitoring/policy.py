@@ -245,7 +245,7 @@ class AlertPolicy:
         """``ictal_interictal_continuum`` (medium) once the ACNS pattern has been on the
         continuum for ``IIC_RAISE_S``; cleared once it has been off for ``IIC_CLEAR_S``
         or a seizure is reported (the seizure alerts then speak)."""
-        iic = bool(getattr(hop, "iic", False)) and not hop.ictal
+        iic = hop.iic and not hop.ictal
         open_ = "ictal_interictal_continuum" in self.conditions
         if iic:
             self._iic_off_since_s = None

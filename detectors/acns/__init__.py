@@ -1,6 +1,6 @@
 """Absolute criteria of the ACNS Standardized Critical Care EEG Terminology (2021).
 
-Pure building blocks, not yet wired into the engine:
+Pure building blocks, and the tracker that runs them in the engine:
 
 - :mod:`detectors.acns.discharges`: epileptiform discharges (spikes, sharp waves)
   per channel of a window;
@@ -10,7 +10,9 @@ Pure building blocks, not yet wired into the engine:
 - :mod:`detectors.acns.terms`: the ACNS term of a window (main term 1 × main
   term 2, frequency, prevalence, plus modifiers), evolution over a sequence of
   windows, and the rules for an electrographic seizure and the
-  ictal-interictal continuum, each returning its decision and its reasons.
+  ictal-interictal continuum, each returning its decision and its reasons;
+- :mod:`detectors.acns.tracker`: :class:`PatternTracker`, consecutive 10-s windows of
+  a running bed, the rules judged on the run that ends with each, pattern episodes.
 
 Reference: Hirsch LJ, Fong MWK, Leitinger M, et al. American Clinical
 Neurophysiology Society's Standardized Critical Care EEG Terminology: 2021
@@ -37,6 +39,7 @@ from detectors.acns.terms import (
     in_iic,
     is_electrographic_seizure,
 )
+from detectors.acns.tracker import PatternEpisode, PatternTracker, PatternWindow
 
 __all__ = [
     "ChannelRhythm",
@@ -44,6 +47,9 @@ __all__ = [
     "Discharges",
     "Evolution",
     "Pattern",
+    "PatternEpisode",
+    "PatternTracker",
+    "PatternWindow",
     "Reason",
     "WindowTerm",
     "channel_rhythm",

@@ -47,6 +47,7 @@ from numpy.typing import NDArray
 from detectors.acns.terms import (
     SEIZURE_RATE_HZ,
     Decision,
+    Evolution,
     Pattern,
     Reason,
     WindowTerm,
@@ -335,6 +336,19 @@ class PatternTracker:
         iic = in_iic(run, ev) if not seizure.present else Decision(False, seizure.reasons)
         return seizure, iic
 
+    def seizure_onset_s(self) -> float:
+        """Start of the windows that make the current ACNS seizure: the run of
+        fast-discharge windows up to the newest, else the whole evolving run."""
+        run = list(self._run)
+        if not run:
+            return self.latest.t_start_s if self.latest is not None else 0.0
+        k = len(run) - 1
+        if _fast_discharges(run[k].pattern):
+            while k > 0 and _fast_discharges(run[k - 1].pattern):
+                k -= 1
+            return float(run[k].t_start_s)
+        return float(run[0].t_start_s)
+
     def _sliding_rate_hz(self, term: WindowTerm) -> float:
         """Highest discharge rate over any 10-s span that ends in the newest window.
 
@@ -409,11 +423,11 @@ class PatternTracker:
         return self.episodes + ([self.current_episode] if self.current_episode else [])
 
 
-def _newest_in_seizure(term: WindowTerm, ev: object) -> bool:
+def _fast_discharges(p: Pattern | None) -> bool:
+    """A PD or SW pattern whose discharges average > 2.5 Hz (ACNS 2021 seizure rate)."""
+    return p is not None and p.main2 in ("PD", "SW") and p.rate_hz > SEIZURE_RATE_HZ
+
+
+def _newest_in_seizure(term: WindowTerm, ev: Evolution) -> bool:
     """The newest window carries the seizure: fast discharges, or the evolving run."""
-    p = term.pattern
-    if p is None:
-        return False
-    if p.main2 in ("PD", "SW") and p.rate_hz > SEIZURE_RATE_HZ:
-        return True
-    return bool(getattr(ev, "evolving", False))
+    return term.pattern is not None and (_fast_discharges(term.pattern) or ev.evolving)
