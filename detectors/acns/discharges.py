@@ -69,7 +69,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import maximum_filter1d
 
 from pipeline.checks import eeg_array, positive
 
@@ -137,12 +136,25 @@ class Discharges:
 def _candidates(
     y: NDArray[np.float64], floor: NDArray[np.float64], r: int
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """(channel, sample) of local maxima of ``y`` over ± ``r`` samples above ``floor``."""
-    is_max = y >= maximum_filter1d(y, size=2 * r + 1, axis=-1, mode="nearest")
-    is_max &= y > floor[:, None]
-    is_max[:, 0] = is_max[:, -1] = False
-    ch, p = np.nonzero(is_max)
-    return ch.astype(np.intp), p.astype(np.intp)
+    """(channel, sample) of local maxima of ``y`` over ± ``r`` samples above ``floor``.
+
+    A sample is kept when no sample within ± ``r`` of it (the edge samples repeated
+    beyond the ends) is larger, it is above its channel's ``floor`` and it is not
+    the first or last sample. Only the samples that are at least their neighbours
+    and above the floor are checked against the whole span.
+    """
+    n = y.shape[1]
+    if n < 3:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty
+    mid = y[:, 1:-1]
+    peak = (mid >= y[:, :-2]) & (mid >= y[:, 2:]) & (mid > floor[:, None])
+    ch, p = np.nonzero(peak)
+    p = p + 1
+    span = np.clip(p[:, None] + np.arange(-r, r + 1)[None, :], 0, n - 1)
+    top = y[ch[:, None], span].max(axis=1)
+    keep = y[ch, p] >= top
+    return ch[keep].astype(np.intp), p[keep].astype(np.intp)
 
 
 def _crossing(part: NDArray[np.float64], level: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -163,16 +175,25 @@ def _crossing(part: NDArray[np.float64], level: NDArray[np.float64]) -> NDArray[
     return np.where(none, float(part.shape[1]), out)
 
 
-def _measure(
-    y: NDArray[np.float64], ch: NDArray[np.intp], p: NDArray[np.intp], w: int, sfreq_hz: float
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Amplitude (µV), duration (ms) and slope (µV/ms) of candidates ``(ch, p)`` of ``y``."""
+def _segments(
+    y: NDArray[np.float64], ch: NDArray[np.intp], p: NDArray[np.intp], w: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The ``2w + 1`` samples around each candidate ``(ch, p)`` of ``y`` (edge-padded;
+    peak at column ``w``) and the candidate's amplitude (µV)."""
     pad = np.pad(y, ((0, 0), (w, w)), mode="edge")
     idx = p[:, None] + np.arange(2 * w + 1)[None, :]  # peak at column w
     seg = pad[ch[:, None], idx]
     peak = seg[:, w]
+    amp = peak - np.maximum(seg[:, : w + 1].min(axis=1), seg[:, w:].min(axis=1))
+    return seg, amp
+
+
+def _shape(
+    seg: NDArray[np.float64], amp: NDArray[np.float64], w: int, sfreq_hz: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Duration (ms) and slope (µV/ms) of candidates from their :func:`_segments`."""
+    peak = seg[:, w]
     left, right = seg[:, w::-1], seg[:, w:]  # both start at the peak
-    amp = peak - np.maximum(left.min(axis=1), right.min(axis=1))
     level = peak - amp / 2.0
     i_left, i_right = _crossing(left, level), _crossing(right, level)
     duration_ms = 2.0 * (i_left + i_right) / sfreq_hz * 1000.0
@@ -183,6 +204,15 @@ def _measure(
     step = np.abs(np.diff(seg, axis=1))
     inside = (cols >= lo) & (cols < hi)
     slope = np.where(inside, step, 0.0).max(axis=1) * sfreq_hz / 1000.0
+    return duration_ms, slope
+
+
+def _measure(
+    y: NDArray[np.float64], ch: NDArray[np.intp], p: NDArray[np.intp], w: int, sfreq_hz: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Amplitude (µV), duration (ms) and slope (µV/ms) of candidates ``(ch, p)`` of ``y``."""
+    seg, amp = _segments(y, ch, p, w)
+    duration_ms, slope = _shape(seg, amp, w, sfreq_hz)
     return amp, duration_ms, slope
 
 
@@ -209,19 +239,20 @@ def _given_sd(value: object, n_ch: int) -> NDArray[np.float64]:
 
 
 def _all_candidates(
-    xc: NDArray[np.float64], floor: NDArray[np.float64], r: int, w: int, fs: float
-) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64], NDArray[np.float64],
-           NDArray[np.float64], NDArray[np.int8]]:  # fmt: skip
-    """Candidates of both polarities with their amplitude, duration and slope."""
+    xc: NDArray[np.float64], floor: NDArray[np.float64], r: int, w: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64], NDArray[np.int8],
+           NDArray[np.float64]]:  # fmt: skip
+    """Candidates of both polarities: channel, sample, amplitude, polarity, and the
+    segments around them (sign-flipped for negative peaks) for :func:`_shape`."""
     parts = []
     for pol in (1, -1):
-        y = pol * xc
+        y = xc if pol == 1 else -xc
         # a half-wave of amplitude A needs a peak ≥ A/2 above the channel median
         ch, p = _candidates(y, floor, r)
-        amp, dur, slope = _measure(y, ch, p, w, fs)
-        parts.append((ch, p, amp, dur, slope, np.full(ch.size, pol, dtype=np.int8)))
-    ch, p, amp, dur, slope, pol_ = (np.concatenate(z) for z in zip(*parts, strict=True))
-    return ch, p, amp, dur, slope, pol_
+        seg, amp = _segments(y, ch, p, w)
+        parts.append((ch, p, amp, np.full(ch.size, pol, dtype=np.int8), seg))
+    ch, p, amp, pol_, seg = (np.concatenate(z) for z in zip(*parts, strict=True))
+    return ch, p, amp, pol_, seg
 
 
 def _kept_median(a: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDArray[np.float64]:
@@ -243,6 +274,7 @@ def _kept_median(a: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDArray[np.
 
 def _background(
     xc: NDArray[np.float64],
+    abs_xc: NDArray[np.float64],
     ch: NDArray[np.intp],
     p: NDArray[np.intp],
     dur_ms: NDArray[np.float64],
@@ -253,6 +285,7 @@ def _background(
     Samples within one discharge duration of a preliminary discharge are left
     out, so that a dense train (15 % of the time at 3 Hz) does not inflate its
     own background. The slope is the first difference; medians are taken as 0.
+    ``abs_xc`` is ``|xc|``, which the caller already has.
     """
     n_ch, n = xc.shape
     # marks of the excluded spans: +1 at each start, -1 after each end, summed
@@ -263,7 +296,7 @@ def _background(
     keep = np.cumsum(marks.reshape(n_ch, n + 1)[:, :n], axis=1) == 0
     few = keep.sum(axis=1) <= n // 4
     keep[few] = True
-    sd = _kept_median(np.abs(xc), keep)
+    sd = _kept_median(abs_xc, keep)
     sd_slope = _kept_median(np.abs(np.diff(xc, axis=-1)), keep[:, 1:])
     return _MAD_TO_SD * sd, _MAD_TO_SD * sd_slope * fs / 1000.0
 
@@ -332,17 +365,24 @@ def detect_discharges(
     ):  # fmt: skip
         positive(name, value, allow_zero=name != "refractory_ms")
     xc = x - np.median(x, axis=-1, keepdims=True)
+    abs_xc = np.abs(xc)
     given = None if background_sd_uv is None else _given_sd(background_sd_uv, n_ch)
     # first pass: σ of the whole window (xc has median 0, so MAD = median |xc|)
-    sd0 = _MAD_TO_SD * np.median(np.abs(xc), axis=-1) if given is None else given
+    sd0 = _MAD_TO_SD * np.median(abs_xc, axis=-1) if given is None else given
     r = max(1, int(round(refractory_ms / 1000.0 * fs)))
     w = int(round(FLANK_MS / 1000.0 * fs))
     # candidates generously (3 σ0): the final σ, without the discharges, is smaller
     loose = np.maximum(PRELIM_REL_AMPLITUDE * sd0, min_amplitude_uv)
-    ch, p, amp, dur, slope, pol_ = _all_candidates(xc, loose / 2.0, r, w, fs)
-    shaped = (dur >= MIN_DURATION_MS) & (dur < SHARP_MAX_MS)
-    prelim = shaped & (amp >= loose[ch])
-    sd, sd_slope = _background(xc, ch[prelim], p[prelim], dur[prelim], fs)
+    ch, p, amp, pol_, seg = _all_candidates(xc, loose / 2.0, r, w)
+    # duration and slope only where the amplitude can pass: first the candidates
+    # of the preliminary pass, then those above the final floor (row by row, so
+    # the figures are those of measuring every candidate; NaN fails every test)
+    dur, slope = np.full(ch.size, np.nan), np.full(ch.size, np.nan)
+    measured = amp >= loose[ch]
+    dur[measured], slope[measured] = _shape(seg[measured], amp[measured], w, fs)
+    with np.errstate(invalid="ignore"):
+        prelim = (dur >= MIN_DURATION_MS) & (dur < SHARP_MAX_MS) & measured
+    sd, sd_slope = _background(xc, abs_xc, ch[prelim], p[prelim], dur[prelim], fs)
     if given is not None:
         sd = given
     if ceiling_sd_uv is not None:
@@ -355,7 +395,13 @@ def detect_discharges(
         sd_slope = sd_slope * factor
     amp_floor = np.maximum(min_rel_amplitude * sd, min_amplitude_uv)
     slope_floor = np.maximum(min_rel_slope * sd_slope, min_slope_uv_per_ms)
-    ok = shaped & (amp >= amp_floor[ch]) & (slope >= slope_floor[ch])
+    high = amp >= amp_floor[ch]
+    more = high & ~measured
+    if more.any():
+        dur[more], slope[more] = _shape(seg[more], amp[more], w, fs)
+    with np.errstate(invalid="ignore"):
+        shaped = (dur >= MIN_DURATION_MS) & (dur < SHARP_MAX_MS)
+        ok = shaped & high & (slope >= slope_floor[ch])
     ch, p, amp, dur, slope, pol_ = ch[ok], p[ok], amp[ok], dur[ok], slope[ok], pol_[ok]
     t = p / fs
     order = np.lexsort((t, ch))
