@@ -180,9 +180,9 @@ def _segments(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The ``2w + 1`` samples around each candidate ``(ch, p)`` of ``y`` (edge-padded;
     peak at column ``w``) and the candidate's amplitude (µV)."""
-    pad = np.pad(y, ((0, 0), (w, w)), mode="edge")
-    idx = p[:, None] + np.arange(2 * w + 1)[None, :]  # peak at column w
-    seg = pad[ch[:, None], idx]
+    # the edge samples repeated beyond the ends; peak at column w
+    idx = np.clip(p[:, None] + np.arange(-w, w + 1)[None, :], 0, y.shape[1] - 1)
+    seg = y[ch[:, None], idx]
     peak = seg[:, w]
     amp = peak - np.maximum(seg[:, : w + 1].min(axis=1), seg[:, w:].min(axis=1))
     return seg, amp
@@ -258,18 +258,23 @@ def _all_candidates(
 def _kept_median(a: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDArray[np.float64]:
     """Row medians of the kept entries, all rows at once.
 
-    The left-out entries become alternately −inf and +inf, which leaves the median
-    of a row unchanged when it has an even number of them and moves it up by half
-    a rank when odd (immaterial for a spread estimate from thousands of samples).
+    Of the ``L`` left-out entries of a row, ``L // 2`` become −inf and the rest +inf
+    (the first ones of the row −inf), which leaves the median of a row unchanged
+    when ``L`` is even and moves it up by half a rank when odd (immaterial for a
+    spread estimate from thousands of samples). The median depends only on how
+    many entries are −inf and +inf, not on which.
     """
     if keep.all():
         return np.median(a, axis=-1)
-    out = a.copy()
-    left = ~keep
-    rank = np.cumsum(left, axis=-1)
-    out[left & (rank % 2 == 0)] = -np.inf
-    out[left & (rank % 2 == 1)] = np.inf
-    return np.median(out, axis=-1)
+    n_col = a.shape[-1]
+    out = np.where(keep, a, np.inf)
+    left = np.flatnonzero(~keep)  # row-major: each row's left-out entries in order
+    row = left // n_col
+    n_left = np.bincount(row, minlength=a.shape[0])
+    first = np.cumsum(n_left) - n_left  # index in ``left`` of each row's first one
+    low = np.arange(left.size) - first[row] < (n_left // 2)[row]
+    out.reshape(-1)[left[low]] = -np.inf
+    return np.median(out, axis=-1, overwrite_input=True)
 
 
 def _background(
@@ -368,7 +373,10 @@ def detect_discharges(
     abs_xc = np.abs(xc)
     given = None if background_sd_uv is None else _given_sd(background_sd_uv, n_ch)
     # first pass: σ of the whole window (xc has median 0, so MAD = median |xc|)
-    sd0 = _MAD_TO_SD * np.median(abs_xc, axis=-1) if given is None else given
+    if given is None:  # (a copy of |xc| may be reordered by the median)
+        sd0 = _MAD_TO_SD * np.median(np.abs(xc), axis=-1, overwrite_input=True)
+    else:
+        sd0 = given
     r = max(1, int(round(refractory_ms / 1000.0 * fs)))
     w = int(round(FLANK_MS / 1000.0 * fs))
     # candidates generously (3 σ0): the final σ, without the discharges, is smaller
