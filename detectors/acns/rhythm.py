@@ -224,7 +224,13 @@ def spectral_peak(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """``(peak_hz, peak_ratio, peak_width_hz)`` of the delta peak per channel (see module)."""
     fs = positive("sfreq_hz", sfreq_hz)
-    x = eeg_array("x_uv", x_uv, min_samples=int(2 * fs))
+    return _spectral_peak(eeg_array("x_uv", x_uv, min_samples=int(2 * fs)), fs)
+
+
+def _spectral_peak(
+    x: NDArray[np.float64], fs: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`spectral_peak` of a window already checked."""
     nper = min(x.shape[1], int(4 * fs))
     f, p = _welch(x, fs, nper)
     fit = (f >= FIT_BAND_HZ[0]) & (f <= FIT_BAND_HZ[1])
@@ -394,7 +400,7 @@ def channel_rhythm(
         raise ValueError(f"discharges has {discharges.n_channels} channels, x_uv has {x.shape[0]}")
     window_s = x.shape[1] / fs
     n, rate, freq, cv, regular, periodic = periodicity(discharges)
-    peak_hz, ratio, width = spectral_peak(x, fs)
+    peak_hz, ratio, width = _spectral_peak(x, fs)
     rhythmic = (ratio >= MIN_PEAK_RATIO) & (width <= MAX_PEAK_WIDTH_HZ)
     rhythmic &= peak_hz * window_s >= MIN_CYCLES
     if periodic.any() or rhythmic.any():
