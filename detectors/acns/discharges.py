@@ -134,26 +134,38 @@ class Discharges:
 
 
 def _candidates(
-    y: NDArray[np.float64], floor: NDArray[np.float64], r: int
+    xc: NDArray[np.float64],
+    step: NDArray[np.float64],
+    floor: NDArray[np.float64],
+    r: int,
+    pol: int,
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """(channel, sample) of local maxima of ``y`` over ± ``r`` samples above ``floor``.
+    """(channel, sample) of local maxima of ``y = pol · xc`` over ± ``r`` samples
+    above ``floor``; ``step`` is ``diff(xc)``.
 
     A sample is kept when no sample within ± ``r`` of it (the edge samples repeated
     beyond the ends) is larger, it is above its channel's ``floor`` and it is not
     the first or last sample. Only the samples that are at least their neighbours
-    and above the floor are checked against the whole span.
+    (read from the signs of ``step``: ``a - b >= 0`` exactly when ``a >= b``) and
+    above the floor are checked against the whole span.
     """
-    n = y.shape[1]
+    n = xc.shape[1]
     if n < 3:
         empty = np.zeros(0, dtype=np.intp)
         return empty, empty
-    mid = y[:, 1:-1]
-    peak = (mid >= y[:, :-2]) & (mid >= y[:, 2:]) & (mid > floor[:, None])
+    mid, before, after = xc[:, 1:-1], step[:, :-1], step[:, 1:]
+    if pol > 0:
+        peak = (before >= 0) & (after <= 0) & (mid > floor[:, None])
+    else:  # -xc ≥ its neighbours and above the floor
+        peak = (before <= 0) & (after >= 0) & (mid < -floor[:, None])
     ch, p = np.nonzero(peak)
     p = p + 1
     span = np.clip(p[:, None] + np.arange(-r, r + 1)[None, :], 0, n - 1)
-    top = y[ch[:, None], span].max(axis=1)
-    keep = y[ch, p] >= top
+    around = xc[ch[:, None], span]
+    if pol > 0:
+        keep = xc[ch, p] >= around.max(axis=1)
+    else:
+        keep = xc[ch, p] <= around.min(axis=1)
     return ch[keep].astype(np.intp), p[keep].astype(np.intp)
 
 
@@ -176,13 +188,15 @@ def _crossing(part: NDArray[np.float64], level: NDArray[np.float64]) -> NDArray[
 
 
 def _segments(
-    y: NDArray[np.float64], ch: NDArray[np.intp], p: NDArray[np.intp], w: int
+    xc: NDArray[np.float64], ch: NDArray[np.intp], p: NDArray[np.intp], w: int, pol: int = 1
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """The ``2w + 1`` samples around each candidate ``(ch, p)`` of ``y`` (edge-padded;
-    peak at column ``w``) and the candidate's amplitude (µV)."""
+    """The ``2w + 1`` samples around each candidate ``(ch, p)`` of ``y = pol · xc``
+    (edge-padded; peak at column ``w``) and the candidate's amplitude (µV)."""
     # the edge samples repeated beyond the ends; peak at column w
-    idx = np.clip(p[:, None] + np.arange(-w, w + 1)[None, :], 0, y.shape[1] - 1)
-    seg = y[ch[:, None], idx]
+    idx = np.clip(p[:, None] + np.arange(-w, w + 1)[None, :], 0, xc.shape[1] - 1)
+    seg = xc[ch[:, None], idx]
+    if pol < 0:
+        np.negative(seg, out=seg)
     peak = seg[:, w]
     amp = peak - np.maximum(seg[:, : w + 1].min(axis=1), seg[:, w:].min(axis=1))
     return seg, amp
@@ -205,15 +219,6 @@ def _shape(
     inside = (cols >= lo) & (cols < hi)
     slope = np.where(inside, step, 0.0).max(axis=1) * sfreq_hz / 1000.0
     return duration_ms, slope
-
-
-def _measure(
-    y: NDArray[np.float64], ch: NDArray[np.intp], p: NDArray[np.intp], w: int, sfreq_hz: float
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Amplitude (µV), duration (ms) and slope (µV/ms) of candidates ``(ch, p)`` of ``y``."""
-    seg, amp = _segments(y, ch, p, w)
-    duration_ms, slope = _shape(seg, amp, w, sfreq_hz)
-    return amp, duration_ms, slope
 
 
 def _drop_twins(
@@ -239,17 +244,17 @@ def _given_sd(value: object, n_ch: int) -> NDArray[np.float64]:
 
 
 def _all_candidates(
-    xc: NDArray[np.float64], floor: NDArray[np.float64], r: int, w: int
+    xc: NDArray[np.float64], step: NDArray[np.float64], floor: NDArray[np.float64], r: int,
+    w: int,
 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64], NDArray[np.int8],
            NDArray[np.float64]]:  # fmt: skip
     """Candidates of both polarities: channel, sample, amplitude, polarity, and the
     segments around them (sign-flipped for negative peaks) for :func:`_shape`."""
     parts = []
     for pol in (1, -1):
-        y = xc if pol == 1 else -xc
         # a half-wave of amplitude A needs a peak ≥ A/2 above the channel median
-        ch, p = _candidates(y, floor, r)
-        seg, amp = _segments(y, ch, p, w)
+        ch, p = _candidates(xc, step, floor, r, pol)
+        seg, amp = _segments(xc, ch, p, w, pol)
         parts.append((ch, p, amp, np.full(ch.size, pol, dtype=np.int8), seg))
     ch, p, amp, pol_, seg = (np.concatenate(z) for z in zip(*parts, strict=True))
     return ch, p, amp, pol_, seg
@@ -280,6 +285,7 @@ def _kept_median(a: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDArray[np.
 def _background(
     xc: NDArray[np.float64],
     abs_xc: NDArray[np.float64],
+    step: NDArray[np.float64],
     ch: NDArray[np.intp],
     p: NDArray[np.intp],
     dur_ms: NDArray[np.float64],
@@ -290,7 +296,7 @@ def _background(
     Samples within one discharge duration of a preliminary discharge are left
     out, so that a dense train (15 % of the time at 3 Hz) does not inflate its
     own background. The slope is the first difference; medians are taken as 0.
-    ``abs_xc`` is ``|xc|``, which the caller already has.
+    ``abs_xc`` is ``|xc|`` and ``step`` is ``diff(xc)``, which the caller already has.
     """
     n_ch, n = xc.shape
     # marks of the excluded spans: +1 at each start, -1 after each end, summed
@@ -302,7 +308,7 @@ def _background(
     few = keep.sum(axis=1) <= n // 4
     keep[few] = True
     sd = _kept_median(abs_xc, keep)
-    sd_slope = _kept_median(np.abs(np.diff(xc, axis=-1)), keep[:, 1:])
+    sd_slope = _kept_median(np.abs(step), keep[:, 1:])
     return _MAD_TO_SD * sd, _MAD_TO_SD * sd_slope * fs / 1000.0
 
 
@@ -381,7 +387,8 @@ def detect_discharges(
     w = int(round(FLANK_MS / 1000.0 * fs))
     # candidates generously (3 σ0): the final σ, without the discharges, is smaller
     loose = np.maximum(PRELIM_REL_AMPLITUDE * sd0, min_amplitude_uv)
-    ch, p, amp, pol_, seg = _all_candidates(xc, loose / 2.0, r, w)
+    step = np.diff(xc, axis=-1)
+    ch, p, amp, pol_, seg = _all_candidates(xc, step, loose / 2.0, r, w)
     # duration and slope only where the amplitude can pass: first the candidates
     # of the preliminary pass, then those above the final floor (row by row, so
     # the figures are those of measuring every candidate; NaN fails every test)
@@ -390,7 +397,7 @@ def detect_discharges(
     dur[measured], slope[measured] = _shape(seg[measured], amp[measured], w, fs)
     with np.errstate(invalid="ignore"):
         prelim = (dur >= MIN_DURATION_MS) & (dur < SHARP_MAX_MS) & measured
-    sd, sd_slope = _background(xc, abs_xc, ch[prelim], p[prelim], dur[prelim], fs)
+    sd, sd_slope = _background(xc, abs_xc, step, ch[prelim], p[prelim], dur[prelim], fs)
     if given is not None:
         sd = given
     if ceiling_sd_uv is not None:
