@@ -283,22 +283,20 @@ def _kept_median(a: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDArray[np.
 
 
 def _background(
-    xc: NDArray[np.float64],
     abs_xc: NDArray[np.float64],
-    step: NDArray[np.float64],
     ch: NDArray[np.intp],
     p: NDArray[np.intp],
     dur_ms: NDArray[np.float64],
     fs: float,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Robust σ (µV) and σ of the slope (µV/ms) per channel, without the discharges.
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Robust σ (µV) per channel without the discharges, and the samples kept.
 
     Samples within one discharge duration of a preliminary discharge are left
     out, so that a dense train (15 % of the time at 3 Hz) does not inflate its
-    own background. The slope is the first difference; medians are taken as 0.
-    ``abs_xc`` is ``|xc|`` and ``step`` is ``diff(xc)``, which the caller already has.
+    own background; medians are taken as 0. ``abs_xc`` is ``|xc|``. The kept
+    samples serve :func:`_slope_background`.
     """
-    n_ch, n = xc.shape
+    n_ch, n = abs_xc.shape
     # marks of the excluded spans: +1 at each start, -1 after each end, summed
     half = np.ceil(dur_ms / 1000.0 * fs).astype(np.intp)
     row = ch * (n + 1)
@@ -307,9 +305,20 @@ def _background(
     keep = np.cumsum(marks.reshape(n_ch, n + 1)[:, :n], axis=1) == 0
     few = keep.sum(axis=1) <= n // 4
     keep[few] = True
-    sd = _kept_median(abs_xc, keep)
-    sd_slope = _kept_median(np.abs(step), keep[:, 1:])
-    return _MAD_TO_SD * sd, _MAD_TO_SD * sd_slope * fs / 1000.0
+    return _MAD_TO_SD * _kept_median(abs_xc, keep), keep
+
+
+def _slope_background(
+    step: NDArray[np.float64], keep: NDArray[np.bool_], rows: NDArray[np.intp], fs: float
+) -> NDArray[np.float64]:
+    """Robust σ of the slope (µV/ms) of the given rows, on the samples of
+    :func:`_background` (``step`` is ``diff(xc)``); NaN on the other rows, whose
+    candidates have all failed already."""
+    out = np.full(step.shape[0], np.nan)
+    if rows.size:
+        sd_slope = _kept_median(np.abs(step[rows]), keep[rows, 1:])
+        out[rows] = _MAD_TO_SD * sd_slope * fs / 1000.0
+    return out
 
 
 def detect_discharges(
@@ -397,7 +406,7 @@ def detect_discharges(
     dur[measured], slope[measured] = _shape(seg[measured], amp[measured], w, fs)
     with np.errstate(invalid="ignore"):
         prelim = (dur >= MIN_DURATION_MS) & (dur < SHARP_MAX_MS) & measured
-    sd, sd_slope = _background(xc, abs_xc, step, ch[prelim], p[prelim], dur[prelim], fs)
+    sd, kept = _background(abs_xc, ch[prelim], p[prelim], dur[prelim], fs)
     if given is not None:
         sd = given
     if ceiling_sd_uv is not None:
@@ -407,15 +416,20 @@ def detect_discharges(
         with np.errstate(invalid="ignore", divide="ignore"):
             factor = np.where(np.isfinite(ceil) & (ceil > 0) & (ceil < sd), ceil / sd, 1.0)
         sd = sd * factor
-        sd_slope = sd_slope * factor
+    else:
+        factor = np.ones(n_ch)  # (σ_slope times 1.0: unchanged)
     amp_floor = np.maximum(min_rel_amplitude * sd, min_amplitude_uv)
-    slope_floor = np.maximum(min_rel_slope * sd_slope, min_slope_uv_per_ms)
     high = amp >= amp_floor[ch]
     more = high & ~measured
     if more.any():
         dur[more], slope[more] = _shape(seg[more], amp[more], w, fs)
     with np.errstate(invalid="ignore"):
         shaped = (dur >= MIN_DURATION_MS) & (dur < SHARP_MAX_MS)
+    # the slope's background only on channels with a candidate left to judge
+    sd_slope = _slope_background(step, kept, np.unique(ch[shaped & high]), fs)
+    sd_slope = sd_slope * factor
+    slope_floor = np.maximum(min_rel_slope * sd_slope, min_slope_uv_per_ms)
+    with np.errstate(invalid="ignore"):
         ok = shaped & high & (slope >= slope_floor[ch])
     ch, p, amp, dur, slope, pol_ = ch[ok], p[ok], amp[ok], dur[ok], slope[ok], pol_[ok]
     t = p / fs
