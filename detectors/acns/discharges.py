@@ -70,7 +70,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.checks import eeg_array, positive
+from rse_monitor.pipeline.checks import eeg_array, positive
 
 __all__ = ["Discharges", "detect_discharges", "robust_sd"]
 
