@@ -69,16 +69,38 @@ from pipeline.features import ENVELOPE_S, MIN_SUPPRESSION_S, SUPPRESSION_THRESHO
 __all__ = [
     "BS_LOW_RATIO",
     "BurstStats",
+    "DEPTHS",
     "Depth",
     "DepthClassifier",
     "FLAT_UV",
     "ISOELECTRIC_RATIO",
+    "MIN_BURST_CONTRAST",
+    "MIN_DISCHARGE_S",
+    "MIN_DISCHARGES_PER_MIN",
     "SuppressionTracker",
     "classify_depth",
     "depth_series",
 ]
 
-Depth = Literal["continuous", "burst_suppression", "suppression", "unknown"]
+Depth = Literal[
+    "continuous",
+    "burst_suppression",
+    "suppression",
+    "unknown",
+    "low_voltage",
+    "discharges_on_suppression",
+    "burst_suppression_epileptiform",
+]
+#: every depth label, the four of the first version first (``trends.csv`` ``depth``)
+DEPTHS: tuple[str, ...] = (
+    "continuous",
+    "burst_suppression",
+    "suppression",
+    "unknown",
+    "low_voltage",
+    "discharges_on_suppression",
+    "burst_suppression_epileptiform",
+)
 
 #: Burst suppression: 50–99 % of the record suppressed (ACNS 2021); ≥ 99 %
 #: suppressed is "suppression" (isoelectric for the purpose of titration); below
@@ -87,6 +109,17 @@ BS_LOW_RATIO = 0.5
 #: Peak-to-peak amplitude (µV) below which a channel is taken as flat/disconnected.
 FLAT_UV = 0.2
 ISOELECTRIC_RATIO = 0.99
+#: Shortest interruption of a suppression counted as a discharge, s: the ACNS 2021
+#: minimum spike duration (spike 20-70 ms, sharp wave 70-200 ms; Hirsch et al. 2021).
+MIN_DISCHARGE_S = 0.02
+#: Burst suppression needs bursts at least twice the voltage of the suppressions:
+#: the ACNS 2021 attenuation is "< 50 % of the voltage of the background"
+#: (Hirsch et al. 2021), so the suppressed stretches must also be attenuated
+#: relative to the activity between them. Below it, the activity is low voltage.
+MIN_BURST_CONTRAST = 2.0
+#: Periodic discharges need at least 6 cycles (ACNS 2021): 6 discharges in the
+#: trailing 60 s before a suppression is said to hold discharges.
+MIN_DISCHARGES_PER_MIN = 6.0
 
 _SQRT8 = 2.0 * math.sqrt(2.0)
 _BLOCK = 65536  # samples per internal block (bounds memory on long pushes)
@@ -118,6 +151,12 @@ class BurstStats:
     final_dead: NDArray[np.bool_] | None = None
     #: per hop, how many samples since the last reset have a final flag
     n_final: NDArray[np.int64] | None = None
+    #: discharges per minute: interruptions of a suppression lasting at least
+    #: :data:`MIN_DISCHARGE_S` but shorter than a burst, in the trailing window
+    discharges_per_min: NDArray[np.float64] | None = None
+    #: mean amplitude of the trailing window's samples above the threshold over
+    #: that of its samples below it (NaN when either is absent); see :func:`classify_depth`
+    burst_contrast: NDArray[np.float64] | None = None
 
 
 def _moving_count(
@@ -230,6 +269,8 @@ class SuppressionTracker:
         self._n_win = max(1, int(round(window_s * sfreq_hz)))
         self._n_min_burst = max(1, int(round(min_burst_s * sfreq_hz)))
         self._n_recent = max(1, int(round(recent_s * sfreq_hz)))
+        # shortest interruption of a suppression counted as a discharge
+        self._n_min_discharge = max(1, int(round(MIN_DISCHARGE_S * sfreq_hz)))
         # flags and their trailing counts, which never exceed n_smooth (see _below)
         self._count_dtype: type[np.unsignedinteger[Any]] = (
             np.uint8 if self._n_smooth < 2**8 else np.uint16 if self._n_smooth < 2**16
@@ -263,9 +304,15 @@ class SuppressionTracker:
         self._hist = np.zeros(0, dtype=bool)
         self._dead_hist = np.zeros(0, dtype=bool)
         self._below_hist = np.zeros(0, dtype=bool)  # consensus-below flags, last recent_s
+        # below / above (live, not below) flags and levels of the last window_s
+        self._blw_hist = np.zeros(0, dtype=bool)
+        self._abv_hist = np.zeros(0, dtype=bool)
+        self._lev_hist = np.zeros(0, dtype=np.float64)
         self._last_supp_stop: int | None = None  # first sample after the last suppression
         # confirmed bursts: (onset sample, sample at which confirmed)
         self._bursts: deque[tuple[int, int]] = deque()
+        # discharges: interruptions of a suppression shorter than a burst, same form
+        self._discharges: deque[tuple[int, int]] = deque()
         # closed suppressions: (start sample, stop sample = first sample after it)
         self._supps: deque[tuple[int, int]] = deque()
         self.n_bursts_total = 0
@@ -273,8 +320,9 @@ class SuppressionTracker:
     # -- sample-level segmentation ------------------------------------------------
     def _below(
         self, x: NDArray[np.float64], good: NDArray[np.bool_]
-    ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-        """Per-sample consensus "below threshold" and "no live channel" flags.
+    ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.float64]]:
+        """Per-sample consensus "below threshold" and "no live channel" flags, and
+        the mean ``|x|`` (µV, in the tracker's band) over the live channels.
 
         The trailing counts are integer moving sums of 0/1 flags over the last
         ``n_smooth - 1`` samples of the previous push and this one
@@ -325,7 +373,9 @@ class SuppressionTracker:
         n_alive = np.add.reduce(alive, axis=0, dtype=np.int64)
         n_below = n_alive - np.add.reduce(alive & active, axis=0, dtype=np.int64)
         below = (n_alive > 0) & (n_below >= self.consensus * n_alive)
-        return below, n_alive == 0
+        # mean |x| over the live channels (0 where none is): the level of the contrast
+        level = np.add.reduce(np.where(alive, mag, 0.0), axis=0) / np.maximum(n_alive, 1)
+        return below, n_alive == 0, level
 
     # -- push ---------------------------------------------------------------------
     def push(
@@ -375,11 +425,13 @@ class SuppressionTracker:
             return BurstStats(
                 hop_t_s, nan, np.zeros(hop_t_s.shape), nan, self.n_bursts_total, nan,
                 none, none, np.full(hop_t_s.shape, self._n_final, dtype=np.int64),
+                np.zeros(hop_t_s.shape), nan,
             )  # fmt: skip
         base = self._n_seen
         parts = [self._below(x[:, i : i + _BLOCK], good) for i in range(0, n, _BLOCK)]
         below = np.concatenate([p[0] for p in parts])
         dead = np.concatenate([p[1] for p in parts])
+        level = np.concatenate([p[2] for p in parts])
         known, pending_at = self._book(below, base)
         # suppression ratio at each hop
         hist = np.concatenate([self._hist, known])
@@ -401,7 +453,8 @@ class SuppressionTracker:
             sr = np.where(denom > 0, (counted - pending) / np.maximum(denom, 1), np.nan)
         n_dead = csum_d[hi] - csum_d[lo]
         sr = np.where(n_dead > 0.5 * np.maximum(denom, 1), np.nan, sr)
-        bpm, ibi = self._burst_figures(abs_hi)
+        bpm, ibi, dpm = self._burst_figures(abs_hi)
+        contrast = self._contrast(below, dead, level, pos)
         # fraction of the most recent samples below threshold (for the seizure detector)
         below_h = np.concatenate([self._below_hist, below])
         off_b = self._below_hist.size
@@ -424,8 +477,40 @@ class SuppressionTracker:
         self._n_seen += n
         return BurstStats(
             hop_t_s, sr.astype(np.float64), bpm, ibi, self.n_bursts_total,
-            frac.astype(np.float64), fin_supp, fin_dead, n_final,
+            frac.astype(np.float64), fin_supp, fin_dead, n_final, dpm, contrast,
         )  # fmt: skip
+
+    def _contrast(
+        self,
+        below: NDArray[np.bool_],
+        dead: NDArray[np.bool_],
+        level: NDArray[np.float64],
+        pos: NDArray[np.int64],
+    ) -> NDArray[np.float64]:
+        """Per hop: mean level of the trailing window's above-threshold samples over
+        that of its below-threshold ones (NaN when either set is empty).
+
+        Sample flags and levels do not depend on the chunking, so neither does this.
+        """
+        off = self._blw_hist.size
+        blw = np.concatenate([self._blw_hist, below])
+        abv = np.concatenate([self._abv_hist, ~below & ~dead])
+        lev = np.concatenate([self._lev_hist, level])
+        c_nb = np.concatenate([[0], np.cumsum(blw)])
+        c_na = np.concatenate([[0], np.cumsum(abv)])
+        c_lb = np.concatenate([[0.0], np.cumsum(np.where(blw, lev, 0.0))])
+        c_la = np.concatenate([[0.0], np.cumsum(np.where(abv, lev, 0.0))])
+        hi = off + pos
+        lo = np.maximum(hi - self._n_win, 0)
+        nb, na = c_nb[hi] - c_nb[lo], c_na[hi] - c_na[lo]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            lb = (c_lb[hi] - c_lb[lo]) / nb
+            la = (c_la[hi] - c_la[lo]) / na
+            out = np.where((nb > 0) & (na > 0), la / lb, np.nan)
+        self._blw_hist = blw[-self._n_win :]
+        self._abv_hist = abv[-self._n_win :]
+        self._lev_hist = lev[-self._n_win :]
+        return out.astype(np.float64)
 
     def _book(
         self, below: NDArray[np.bool_], base: int
@@ -481,33 +566,48 @@ class SuppressionTracker:
             self._supps.popleft()
         while self._bursts and self._bursts[0][1] < horizon:
             self._bursts.popleft()
+        while self._discharges and self._discharges[0][1] < horizon:
+            self._discharges.popleft()
         return known, pending_at
 
     def _on_qualify(self, start_abs: int, reach_abs: int) -> None:
         """A below-run starting at ``start_abs`` became a suppression at ``reach_abs``."""
         last = self._last_supp_stop
-        if last is not None and start_abs - last >= self._n_min_burst:
+        if last is None:
+            return
+        gap = start_abs - last
+        if gap >= self._n_min_burst:
             self._bursts.append((last, reach_abs))
             self.n_bursts_total += 1
+        elif gap >= self._n_min_discharge:
+            self._discharges.append((last, reach_abs))
+
+    def _per_minute(
+        self, events: deque[tuple[int, int]], hop_abs: NDArray[np.int64]
+    ) -> NDArray[np.float64]:
+        """Events (onset, confirmed) per minute of the trailing window at each hop."""
+        if not events:
+            return np.zeros(hop_abs.shape, dtype=np.float64)
+        b = np.array(events, dtype=np.int64)
+        on, conf = b[:, 0], b[:, 1]
+        h = hop_abs[:, None]
+        sel = (on[None, :] >= h - self._n_win) & (on[None, :] < h) & (conf[None, :] < h)
+        out: NDArray[np.float64] = sel.sum(axis=1) / (self.window_s / 60.0)
+        return out
 
     def _burst_figures(
         self, hop_abs: NDArray[np.int64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Bursts per minute and median suppression length over the trailing window.
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """Bursts per minute, median suppression length and discharges per minute
+        over the trailing window.
 
-        A burst counts at hop ``h`` (samples ``< h`` seen) if it was confirmed before
-        ``h`` and began in ``[h - window, h)``; a suppression counts if it closed
-        (its first non-suppressed sample seen) in that window.
+        A burst (or discharge) counts at hop ``h`` (samples ``< h`` seen) if it was
+        confirmed before ``h`` and began in ``[h - window, h)``; a suppression counts
+        if it closed (its first non-suppressed sample seen) in that window.
         """
-        bpm = np.zeros(hop_abs.shape, dtype=np.float64)
         ibi = np.full(hop_abs.shape, np.nan)
-        minutes = self.window_s / 60.0
-        if self._bursts:
-            b = np.array(self._bursts, dtype=np.int64)
-            on, conf = b[:, 0], b[:, 1]
-            h = hop_abs[:, None]
-            sel = (on[None, :] >= h - self._n_win) & (on[None, :] < h) & (conf[None, :] < h)
-            bpm = sel.sum(axis=1) / minutes
+        bpm = self._per_minute(self._bursts, hop_abs)
+        dpm = self._per_minute(self._discharges, hop_abs)
         if self._supps:
             # suppressions close in time order: those that closed in (h - window, h)
             # are a contiguous range of them, and consecutive hops mostly share it
@@ -523,21 +623,54 @@ class SuppressionTracker:
                 if (i0, i1) != last:
                     last, value = (i0, i1), float(np.median(lengths[i0:i1])) / self.sfreq_hz
                 ibi[i] = value
-        return bpm, ibi
+        return bpm, ibi, dpm
 
 
-def classify_depth(suppression_ratio: float) -> Depth:
-    """Depth label from a 60-s suppression ratio (ACNS 2021 thresholds).
+def classify_depth(
+    suppression_ratio: float,
+    burst_contrast: float = math.nan,
+    bursts_per_min: float = 0.0,
+    discharges_per_min: float = 0.0,
+    epileptiform: bool = False,
+) -> Depth:
+    """Depth label from the trailing 60-s figures (ACNS 2021 terms, Hirsch et al. 2021).
 
-    ``suppression`` (isoelectric) at ≥ 0.99, ``burst_suppression`` at 0.5–0.99,
-    ``continuous`` below; ``unknown`` when the ratio is NaN.
+    In this order:
+
+    - ``unknown`` when the ratio is NaN;
+    - ``discharges_on_suppression`` ("periodic discharges on a suppressed
+      background", ACNS 2021) when the ratio is ≥ 0.5 and what interrupts the
+      suppression are discharges, not bursts: either the tracker counted at least
+      :data:`MIN_DISCHARGES_PER_MIN` interruptions shorter than a burst (< 0.5 s)
+      and more of them than bursts, or ``epileptiform`` (the ACNS rules find
+      periodic discharges or spike-and-wave at the hop) with fewer than
+      :data:`MIN_DISCHARGES_PER_MIN` bursts (discharges under about 0.13 s do
+      not interrupt a suppression in the tracker, see the module docstring, so
+      the ratio may then read 1);
+    - ``suppression`` (isoelectric) at a ratio ≥ 0.99;
+    - at 0.5–0.99: ``low_voltage`` when the bursts are less than
+      :data:`MIN_BURST_CONTRAST` times the voltage of the suppressions (continuous
+      low-voltage activity dipping under 10 µV: ACNS "low voltage", not burst
+      suppression); else ``burst_suppression_epileptiform`` ("burst suppression
+      with highly epileptiform bursts") when ``epileptiform``, else
+      ``burst_suppression``;
+    - ``continuous`` below 0.5.
+
+    Only the ratio given, the labels are those of the first version.
     """
     if not np.isfinite(suppression_ratio):
         return "unknown"
+    if suppression_ratio >= BS_LOW_RATIO and (
+        (discharges_per_min >= MIN_DISCHARGES_PER_MIN and discharges_per_min > bursts_per_min)
+        or (epileptiform and bursts_per_min < MIN_DISCHARGES_PER_MIN)
+    ):
+        return "discharges_on_suppression"
     if suppression_ratio >= ISOELECTRIC_RATIO:
         return "suppression"
     if suppression_ratio >= BS_LOW_RATIO:
-        return "burst_suppression"
+        if burst_contrast < MIN_BURST_CONTRAST:  # False for NaN: nothing to compare
+            return "low_voltage"
+        return "burst_suppression_epileptiform" if epileptiform else "burst_suppression"
     return "continuous"
 
 
@@ -558,9 +691,20 @@ class DepthClassifier:
         self._cand: Depth | None = None
         self._since_s = 0.0
 
-    def update(self, t_s: float, suppression_ratio: float) -> tuple[Depth, bool]:
-        """Return the current label and whether it changed at this hop."""
-        raw = classify_depth(suppression_ratio)
+    def update(
+        self,
+        t_s: float,
+        suppression_ratio: float,
+        burst_contrast: float = math.nan,
+        bursts_per_min: float = 0.0,
+        discharges_per_min: float = 0.0,
+        epileptiform: bool = False,
+    ) -> tuple[Depth, bool]:
+        """Return the current label and whether it changed at this hop (the figures
+        as for :func:`classify_depth`)."""
+        raw = classify_depth(
+            suppression_ratio, burst_contrast, bursts_per_min, discharges_per_min, epileptiform
+        )
         if self.depth == "unknown" and raw != "unknown":
             self.depth, self._cand = raw, None
             return raw, True

@@ -348,6 +348,8 @@ class BedEngine:
         q_due = q.any_persistent if q is not None else [False] * len(batch)
         bpm_list = sr_stats.bursts_per_min.tolist()
         ibi_list = sr_stats.ibi_median_s.tolist()
+        dpm_list = sr_stats.discharges_per_min.tolist()  # for the depth (issue 11.3-4)
+        con_list = sr_stats.burst_contrast.tolist()
         results = []
         # suppression inside each window (a µV threshold: only when units are known)
         below_frac = sr_stats.below_fraction if self.unit_known else None
@@ -389,7 +391,16 @@ class BedEngine:
             burden = self.burden.update(t, ictal)
             sr = sr_list[w]
             # depth is not decided on a window in artefact: the last depth holds
-            depth, changed = (self.depth.depth, False) if blk else self.depth.update(t, sr)
+            # ACNS discharges (PD) or spike-and-wave at the hop: epileptiform bursts
+            epi = (
+                latest is not None
+                and latest.term.pattern is not None
+                and (latest.term.pattern.main2 in ("PD", "SW"))
+            )
+            depth, changed = (
+                (self.depth.depth, False) if blk
+                else self.depth.update(t, sr, con_list[w], bpm_list[w], dpm_list[w], epi)
+            )  # fmt: skip
             if changed and self.n_hops > 0:
                 alerts.append(
                     _engine_alert(
