@@ -77,6 +77,7 @@ __all__ = [
     "MIN_BURST_CONTRAST",
     "MIN_DISCHARGE_S",
     "MIN_DISCHARGES_PER_MIN",
+    "SETTLE_S",
     "SuppressionTracker",
     "classify_depth",
     "depth_series",
@@ -117,6 +118,11 @@ MIN_DISCHARGE_S = 0.02
 #: (Hirsch et al. 2021), so the suppressed stretches must also be attenuated
 #: relative to the activity between them. Below it, the activity is low voltage.
 MIN_BURST_CONTRAST = 2.0
+#: The engine's depth is first given this long after the start (or a gap), s: the
+#: length of the ACNS rules' window (:mod:`detectors.acns`), which holds 10 cycles of
+#: 1-Hz discharges; before it the ratio rests on a few seconds and the count of
+#: discharges cannot yet reach :data:`MIN_DISCHARGES_PER_MIN`.
+SETTLE_S = 10.0
 #: Periodic discharges need at least 6 cycles (ACNS 2021): 6 discharges in the
 #: trailing 60 s before a suppression is said to hold discharges.
 MIN_DISCHARGES_PER_MIN = 6.0
@@ -678,18 +684,24 @@ class DepthClassifier:
     """Depth label with hysteresis so that a ratio hovering on a boundary does not flap.
 
     A new label is adopted when the raw label has differed from the current one for
-    ``hold_s`` consecutive seconds (default 10 s), or immediately at the start.
+    ``hold_s`` consecutive seconds (default 10 s), or immediately at the start. With
+    ``settle_s`` > 0 the label stays ``unknown`` for that long after the first
+    update (or a reset): the engine uses :data:`SETTLE_S`, so that the first label
+    rests on enough of the record to tell discharges from bursts.
     """
 
-    def __init__(self, hold_s: float = 10.0) -> None:
+    def __init__(self, hold_s: float = 10.0, settle_s: float = 0.0) -> None:
         positive("hold_s", hold_s, allow_zero=True)
+        positive("settle_s", settle_s, allow_zero=True)
         self.hold_s = float(hold_s)
+        self.settle_s = float(settle_s)
         self.reset()
 
     def reset(self) -> None:
         self.depth: Depth = "unknown"
         self._cand: Depth | None = None
         self._since_s = 0.0
+        self._t0_s: float | None = None
 
     def update(
         self,
@@ -702,6 +714,10 @@ class DepthClassifier:
     ) -> tuple[Depth, bool]:
         """Return the current label and whether it changed at this hop (the figures
         as for :func:`classify_depth`)."""
+        if self._t0_s is None:
+            self._t0_s = t_s
+        if t_s - self._t0_s < self.settle_s:
+            return self.depth, False
         raw = classify_depth(
             suppression_ratio, burst_contrast, bursts_per_min, discharges_per_min, epileptiform
         )

@@ -23,7 +23,7 @@ from detectors.alerts import Alert, Severity
 from detectors.artefacts import ArtefactClassifier
 from detectors.bsp import BspStats, BurstSuppressionProbability
 from detectors.burden import SeizureBurden
-from detectors.burst import DepthClassifier, SuppressionTracker
+from detectors.burst import SETTLE_S, DepthClassifier, SuppressionTracker
 from detectors.quality import (
     AMPLITUDE_CEILING_UV,
     CAUSES,
@@ -174,7 +174,7 @@ class BedEngine:
             sfreq_hz, n, cfg.suppression_threshold_uv, cfg.min_suppression_s,
             window_s=cfg.suppression_window_s,
         )  # fmt: skip
-        self.depth = DepthClassifier(cfg.depth_hold_s)
+        self.depth = DepthClassifier(cfg.depth_hold_s, settle_s=SETTLE_S)
         #: burst-suppression probability from the tracker's final flags (issue 11.5)
         self.bsp = BurstSuppressionProbability(sfreq_hz)
         #: the ACNS 2021 rules on 10-s windows (absolute criteria: µV only)
