@@ -160,6 +160,8 @@ class BurstStats:
     #: discharges per minute: interruptions of a suppression lasting at least
     #: :data:`MIN_DISCHARGE_S` but shorter than a burst, in the trailing window
     discharges_per_min: NDArray[np.float64] | None = None
+    #: per hop, how many samples since the last reset it covers
+    n_seen: NDArray[np.int64] | None = None
     #: mean amplitude of the trailing window's samples above the threshold over
     #: that of its samples below it (NaN when either is absent); see :func:`classify_depth`
     burst_contrast: NDArray[np.float64] | None = None
@@ -431,7 +433,8 @@ class SuppressionTracker:
             return BurstStats(
                 hop_t_s, nan, np.zeros(hop_t_s.shape), nan, self.n_bursts_total, nan,
                 none, none, np.full(hop_t_s.shape, self._n_final, dtype=np.int64),
-                np.zeros(hop_t_s.shape), nan,
+                np.zeros(hop_t_s.shape), np.full(hop_t_s.shape, self._n_seen, dtype=np.int64),
+                nan,
             )  # fmt: skip
         base = self._n_seen
         parts = [self._below(x[:, i : i + _BLOCK], good) for i in range(0, n, _BLOCK)]
@@ -483,7 +486,8 @@ class SuppressionTracker:
         self._n_seen += n
         return BurstStats(
             hop_t_s, sr.astype(np.float64), bpm, ibi, self.n_bursts_total,
-            frac.astype(np.float64), fin_supp, fin_dead, n_final, dpm, contrast,
+            frac.astype(np.float64), fin_supp, fin_dead, n_final, dpm,
+            abs_hi.astype(np.int64), contrast,
         )  # fmt: skip
 
     def _contrast(

@@ -248,10 +248,25 @@ class BedEngine:
         if self.patterns is not None:
             self.patterns.push(filt.data_uv, filt.t0_s)
         sr_stats = self._track(mont, batch.t_end_s)
-        bsp = self.bsp.push(sr_stats.final_suppressed, sr_stats.final_dead, sr_stats.n_final)
         if not len(batch):
+            self._bsp_push(sr_stats, np.zeros(0, dtype=bool))
             return []
-        return self._hops(batch, good, sr_stats, bsp)
+        return self._hops(batch, good, sr_stats)
+
+    def _bsp_push(self, sr_stats: Any, blocking: NDArray[np.bool_]) -> BspStats:
+        """The BSP with artefact time as missing observations (issue 11): hop ``w``'s
+        verdict covers the ``hop`` samples before its end, as in :class:`_ArtefactTime`;
+        samples after the last hop wait in the BSP for the next hop's verdict."""
+        miss = np.zeros(0, dtype=bool)
+        if blocking.size:
+            ends = sr_stats.n_seen - self.bsp.n_judged  # hop ends, from the first unjudged
+            miss = np.zeros(int(ends[-1]), dtype=bool)
+            n_hop = self.windower.n_hop
+            for e in ends[blocking].tolist():
+                miss[max(0, e - n_hop) : e] = True
+        return self.bsp.push(
+            sr_stats.final_suppressed, sr_stats.final_dead, sr_stats.n_final, missing=miss
+        )
 
     def _track(self, filt: Chunk, hop_t_s: NDArray[np.float64]) -> Any:
         """Feed the suppression tracker in pieces of a few seconds.
@@ -296,9 +311,7 @@ class BedEngine:
             self._quality = _ElectrodeQuality(self)
         return self._quality.push(batch, chunk)
 
-    def _hops(
-        self, batch: WindowBatch, good: NDArray[np.bool_], sr_stats: Any, bsp: BspStats
-    ) -> list[HopResult]:
+    def _hops(self, batch: WindowBatch, good: NDArray[np.bool_], sr_stats: Any) -> list[HopResult]:
         fs = self.sfreq_hz
         n_window, n_hop = self.windower.n_window, batch.n_hop
         span = batch.span_uv
@@ -342,9 +355,6 @@ class BedEngine:
             s if qw >= QUALITY_MIN_FOR_DEPTH else math.nan
             for s, qw in zip(sr_list, q_list, strict=True)
         ]
-        # the BSP is unknown exactly where the ratio is (same units and quality rule)
-        sr_known = np.isfinite(np.asarray(sr_list, dtype=np.float64))
-        bsp_cols = [np.where(sr_known, a, np.nan).tolist() for a in (bsp.bsp, bsp.lo, bsp.hi)]
         q_due = q.any_persistent if q is not None else [False] * len(batch)
         bpm_list = sr_stats.bursts_per_min.tolist()
         ibi_list = sr_stats.ibi_median_s.tolist()
@@ -357,6 +367,10 @@ class BedEngine:
             span, n_window, n_hop, psd, freqs, good, q.raw_cause if q is not None else None
         )
         art_labels, art_block = art.labels(), art.blocking.tolist()
+        bsp = self._bsp_push(sr_stats, np.asarray(art.blocking, dtype=bool))
+        # the BSP is unknown exactly where the ratio is (same units and quality rule)
+        sr_known = np.isfinite(np.asarray(sr_list, dtype=np.float64))
+        bsp_cols = [np.where(sr_known, a, np.nan).tolist() for a in (bsp.bsp, bsp.lo, bsp.hi)]
         art_skip = art.unjudged.tolist()  # windows the ACNS rules do not judge
         for w, t in enumerate(t_list):
             g = good[w]
