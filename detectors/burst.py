@@ -650,29 +650,36 @@ def classify_depth(
     - ``unknown`` when the ratio is NaN;
     - ``discharges_on_suppression`` ("periodic discharges on a suppressed
       background", ACNS 2021) when the ratio is ≥ 0.5 and what interrupts the
-      suppression are discharges, not bursts: either the tracker counted at least
+      suppression are discharges, not bursts: at least
       :data:`MIN_DISCHARGES_PER_MIN` interruptions shorter than a burst (< 0.5 s)
-      and more of them than bursts, or ``epileptiform`` (the ACNS rules find
-      periodic discharges or spike-and-wave at the hop) with fewer than
-      :data:`MIN_DISCHARGES_PER_MIN` bursts (discharges under about 0.13 s do
-      not interrupt a suppression in the tracker, see the module docstring, so
-      the ratio may then read 1);
+      in the window, and more of them than bursts;
     - ``suppression`` (isoelectric) at a ratio ≥ 0.99;
     - at 0.5–0.99: ``low_voltage`` when the bursts are less than
       :data:`MIN_BURST_CONTRAST` times the voltage of the suppressions (continuous
       low-voltage activity dipping under 10 µV: ACNS "low voltage", not burst
       suppression); else ``burst_suppression_epileptiform`` ("burst suppression
-      with highly epileptiform bursts") when ``epileptiform``, else
-      ``burst_suppression``;
+      with highly epileptiform bursts") when ``epileptiform`` (the ACNS rules hold
+      a PD or SW term) and discharges also stand alone between the bursts (at
+      least :data:`MIN_DISCHARGES_PER_MIN`); else ``burst_suppression``;
     - ``continuous`` below 0.5.
+
+    The ACNS term alone never changes the depth: without an ECG channel the ACNS
+    rules call QRS complexes on a suppressed background periodic discharges (on
+    synthetic burst suppression with 40-µV ECG on the temporal chain: GPD/LPD on
+    most hops, bench/RESULTS.md 1j), whereas QRS complexes never interrupt a
+    suppression in the tracker (0.25-s median, channel consensus). Discharges too
+    short to interrupt one (under about 0.13 s above the level) therefore leave
+    the depth at ``suppression``; the ``pattern`` column names them.
 
     Only the ratio given, the labels are those of the first version.
     """
     if not np.isfinite(suppression_ratio):
         return "unknown"
-    if suppression_ratio >= BS_LOW_RATIO and (
-        (discharges_per_min >= MIN_DISCHARGES_PER_MIN and discharges_per_min > bursts_per_min)
-        or (epileptiform and bursts_per_min < MIN_DISCHARGES_PER_MIN)
+    many_discharges = discharges_per_min >= MIN_DISCHARGES_PER_MIN
+    if (
+        suppression_ratio >= BS_LOW_RATIO
+        and many_discharges
+        and (discharges_per_min > bursts_per_min)
     ):
         return "discharges_on_suppression"
     if suppression_ratio >= ISOELECTRIC_RATIO:
@@ -680,7 +687,9 @@ def classify_depth(
     if suppression_ratio >= BS_LOW_RATIO:
         if burst_contrast < MIN_BURST_CONTRAST:  # False for NaN: nothing to compare
             return "low_voltage"
-        return "burst_suppression_epileptiform" if epileptiform else "burst_suppression"
+        if epileptiform and many_discharges:
+            return "burst_suppression_epileptiform"
+        return "burst_suppression"
     return "continuous"
 
 
