@@ -316,6 +316,7 @@ class SuppressionTracker:
         self._blw_hist = np.zeros(0, dtype=bool)
         self._abv_hist = np.zeros(0, dtype=bool)
         self._lev_hist = np.zeros(0, dtype=np.float64)
+        self._lev_tail = np.zeros(self._n_smooth - 1)  # levels of the last smooth_s
         self._last_supp_stop: int | None = None  # first sample after the last suppression
         # confirmed bursts: (onset sample, sample at which confirmed)
         self._bursts: deque[tuple[int, int]] = deque()
@@ -381,9 +382,16 @@ class SuppressionTracker:
         n_alive = np.add.reduce(alive, axis=0, dtype=np.int64)
         n_below = n_alive - np.add.reduce(alive & active, axis=0, dtype=np.int64)
         below = (n_alive > 0) & (n_below >= self.consensus * n_alive)
-        # mean |x| over the live channels (0 where none is): the level of the contrast
+        # mean |x| over the live channels (0 where none is), averaged over the same
+        # trailing smooth_s as the decision, so that a sample judged above carries the
+        # level of the activity that made it so (exact whatever the chunking: the
+        # same products summed in the same order)
         level = np.add.reduce(np.where(alive, mag, 0.0), axis=0) / np.maximum(n_alive, 1)
-        return below, n_alive == 0, level
+        ext = np.concatenate([self._lev_tail, level])
+        sums = np.convolve(ext, np.ones(m), mode="valid") if m > 1 else ext
+        self._lev_tail = ext[ext.size - (m - 1) :] if m > 1 else ext[:0]
+        smooth = sums / np.minimum(np.arange(seen + 1, seen + n + 1), m)
+        return below, n_alive == 0, smooth
 
     # -- push ---------------------------------------------------------------------
     def push(
@@ -648,19 +656,20 @@ def classify_depth(
     In this order:
 
     - ``unknown`` when the ratio is NaN;
-    - ``discharges_on_suppression`` ("periodic discharges on a suppressed
-      background", ACNS 2021) when the ratio is ≥ 0.5 and what interrupts the
-      suppression are discharges, not bursts: at least
+    - ``suppression`` (isoelectric) at a ratio ≥ 0.99 unless discharges
+      interrupted it (at least :data:`MIN_DISCHARGES_PER_MIN` in the window);
+    - at a ratio ≥ 0.5: ``low_voltage`` when the activity above the threshold is
+      less than :data:`MIN_BURST_CONTRAST` times the voltage of the suppressions
+      (continuous low-voltage activity dipping under 10 µV: ACNS "low voltage",
+      not burst suppression); else ``discharges_on_suppression`` ("periodic
+      discharges on a suppressed background", ACNS 2021) when what interrupts
+      the suppression are discharges, not bursts: at least
       :data:`MIN_DISCHARGES_PER_MIN` interruptions shorter than a burst (< 0.5 s)
-      in the window, and more of them than bursts;
-    - ``suppression`` (isoelectric) at a ratio ≥ 0.99;
-    - at 0.5–0.99: ``low_voltage`` when the bursts are less than
-      :data:`MIN_BURST_CONTRAST` times the voltage of the suppressions (continuous
-      low-voltage activity dipping under 10 µV: ACNS "low voltage", not burst
-      suppression); else ``burst_suppression_epileptiform`` ("burst suppression
-      with highly epileptiform bursts") when ``epileptiform`` (the ACNS rules hold
-      a PD or SW term) and discharges also stand alone between the bursts (at
-      least :data:`MIN_DISCHARGES_PER_MIN`); else ``burst_suppression``;
+      in the window, and more of them than bursts; else ``suppression`` at ≥ 0.99;
+      else ``burst_suppression_epileptiform`` ("burst suppression with highly
+      epileptiform bursts") when ``epileptiform`` (the ACNS rules hold a PD or SW
+      term) and discharges also stand alone between the bursts (at least
+      :data:`MIN_DISCHARGES_PER_MIN`); else ``burst_suppression``;
     - ``continuous`` below 0.5.
 
     The ACNS term alone never changes the depth: without an ECG channel the ACNS
@@ -676,17 +685,16 @@ def classify_depth(
     if not np.isfinite(suppression_ratio):
         return "unknown"
     many_discharges = discharges_per_min >= MIN_DISCHARGES_PER_MIN
-    if (
-        suppression_ratio >= BS_LOW_RATIO
-        and many_discharges
-        and (discharges_per_min > bursts_per_min)
-    ):
-        return "discharges_on_suppression"
-    if suppression_ratio >= ISOELECTRIC_RATIO:
+    low = burst_contrast < MIN_BURST_CONTRAST  # False for NaN: nothing to compare
+    if suppression_ratio >= ISOELECTRIC_RATIO and not many_discharges:
         return "suppression"
     if suppression_ratio >= BS_LOW_RATIO:
-        if burst_contrast < MIN_BURST_CONTRAST:  # False for NaN: nothing to compare
+        if low:
             return "low_voltage"
+        if many_discharges and discharges_per_min > bursts_per_min:
+            return "discharges_on_suppression"
+        if suppression_ratio >= ISOELECTRIC_RATIO:
+            return "suppression"
         if epileptiform and many_discharges:
             return "burst_suppression_epileptiform"
         return "burst_suppression"
