@@ -61,23 +61,27 @@ def run_file(path: Path, notch_hz: float | None = None, scale: float = 1.0) -> d
         "ge05": float(np.mean(sr[m] >= 0.5)) if m.any() else float("nan"),
         "depths": dict(depths),
         "old": dict(old),
+        "pp_uv": float(np.median([h.rms_uv for h in hops])) * 2 * np.sqrt(2),
         "patterns": dict(pats.most_common(3)),
     }
 
 
 def low_voltage_sweep(paths: list[Path]) -> None:
     """The healthy files scaled down to low voltage (a stand-in for healthy adults
-    with low-voltage EEG): files whose ratio reaches 0.5 and that are labelled
-    ``burst_suppression`` by the ratio alone (first version) and by the depth now."""
+    with low-voltage EEG): the median over files of the sine-equivalent
+    peak-to-peak amplitude (2√2 × the hops' median RMS, 0.5-45 Hz), the files whose
+    ratio reaches 0.5, and those labelled ``burst_suppression`` by the ratio alone
+    (first version) and by the depth now."""
     print("\nhealthy EEG scaled down (all 16 files per scale)")
-    print("scale  ratio>=0.5  BS(ratio alone)  BS(now)  labels now (files)")
+    print("scale  p-p µV  ratio>=0.5  BS(ratio alone)  BS(now)  labels now (files)")
     for scale in (0.5, 0.3, 0.2, 0.15, 0.1):
         rows = [run_file(p, None, scale) for p in paths]
         n_hi = sum(r["max"] >= 0.5 for r in rows)  # type: ignore[operator]
         n_old = sum("burst_suppression" in r["old"] for r in rows)  # type: ignore[operator]
         n_new = sum("burst_suppression" in r["depths"] for r in rows)  # type: ignore[operator]
         labels = Counter(k for r in rows for k in r["depths"])  # type: ignore[attr-defined]
-        print(f"{scale:5.2f}  {n_hi:10d}  {n_old:15d}  {n_new:7d}  {dict(labels)}")
+        pp = float(np.median([r["pp_uv"] for r in rows]))  # type: ignore[misc]
+        print(f"{scale:5.2f}  {pp:6.1f}  {n_hi:10d}  {n_old:15d}  {n_new:7d}  {dict(labels)}")
 
 
 def main() -> int:

@@ -386,7 +386,14 @@ class SuppressionTracker:
         # trailing smooth_s as the decision, so that a sample judged above carries the
         # level of the activity that made it so (exact whatever the chunking: the
         # same products summed in the same order)
-        level = np.add.reduce(np.where(alive, mag, 0.0), axis=0) / np.maximum(n_alive, 1)
+        # levels of the side that decided: the active channels where the sample is
+        # above, the quiet ones where it is below (one bad electrode, active through a
+        # suppression, then leaves the suppression's level alone)
+        act = alive & active
+        n_act = n_alive - n_below
+        lev_a = np.add.reduce(np.where(act, mag, 0.0), axis=0) / np.maximum(n_act, 1)
+        lev_q = np.add.reduce(np.where(alive & ~act, mag, 0.0), axis=0) / np.maximum(n_below, 1)
+        level = np.where(below, lev_q, lev_a)
         ext = np.concatenate([self._lev_tail, level])
         sums = np.convolve(ext, np.ones(m), mode="valid") if m > 1 else ext
         self._lev_tail = ext[ext.size - (m - 1) :] if m > 1 else ext[:0]
