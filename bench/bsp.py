@@ -182,7 +182,8 @@ def artefact_minute() -> None:
         marks = (np.array([t0, t1]) * FS).astype(np.int64) - int(0.5 * FS)
         old = bsp_mod.BurstSuppressionProbability(FS).push(supp, dead, marks).bsp
         print(f"{r:5.1f}  {out[0][0]:.3f} ({out[0][1]:.3f}) -> {out[1][0]:.3f} ({out[1][1]:.3f}) "
-              f"[{t0:.0f}-{t1:.0f} s]   {old[0]:.3f} -> {old[1]:.3f}")  # fmt: skip
+              f"[{t0:.0f}-{t1:.0f} s, {len(blocked)} hops classed]   "
+              f"{old[0]:.3f} -> {old[1]:.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":
