@@ -162,3 +162,28 @@ def test_discharges_too_short_for_the_tracker_read_suppression_with_their_term()
     hops = _engine_hops(rec.data_uv, rec.ch_names, montage=False)
     assert {h.depth for h in hops if h.t_s >= 60.0} == {"suppression"}
     assert sum("PD" in h.pattern for h in hops) > 0.8 * len(hops)
+
+
+def test_discharges_and_contrast_do_not_depend_on_the_chunking() -> None:
+    rec = make_periodic_discharges(
+        "gpd", duration_s=30.0, sfreq_hz=FS, seed=5, onset_s=0.0, offset_s=30.0,
+        frequency_hz=1.0, sharp_ms=80.0, background_uv=FLOOR_RMS_UV,
+    )  # fmt: skip
+    x = rec.data_uv
+    hops = np.arange(1.0, 30.0 + 1e-9, 0.5)
+
+    def run(size: int) -> np.ndarray:
+        tr = SuppressionTracker(FS, x.shape[0])
+        out = []
+        for i in range(0, x.shape[1], size):
+            j = min(x.shape[1], i + size)
+            sel = hops[(hops > i / FS + 1e-9) & (hops <= j / FS + 1e-9)]
+            st = tr.push(x[:, i:j], i / FS, sel)
+            assert st.discharges_per_min is not None and st.burst_contrast is not None
+            out.append(np.stack([st.discharges_per_min, st.burst_contrast]))
+        return np.concatenate(out, axis=1)
+
+    whole = run(x.shape[1])
+    assert whole[0, -1] >= 20  # the discharges are counted
+    for size in (7, 256, 1000):
+        assert np.array_equal(run(size), whole, equal_nan=True), size
