@@ -40,11 +40,11 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import detectors.bsp as bsp_mod  # noqa: E402
-from detectors.clinical import ClinicalState, Targets  # noqa: E402
-from monitoring.engine import BedEngine, HopResult  # noqa: E402
-from pipeline.chunk import Chunk  # noqa: E402
-from recordings.synthetic import make_burst_suppression  # noqa: E402
+import rse_monitor.detectors.bsp as bsp_mod  # noqa: E402
+from rse_monitor.detectors.clinical import ClinicalState, Targets  # noqa: E402
+from rse_monitor.monitoring.engine import BedEngine, HopResult  # noqa: E402
+from rse_monitor.pipeline.chunk import Chunk  # noqa: E402
+from rse_monitor.recordings.synthetic import make_burst_suppression  # noqa: E402
 
 FS = 256.0
 
@@ -146,7 +146,7 @@ def cost() -> None:
 
 
 def artefact_minute() -> None:
-    from recordings.synthetic import artefact_classes as ac
+    from rse_monitor.recordings.synthetic import artefact_classes as ac
 
     print("ratio  BSP first/last artefact hop (width)      counted as observations")
     for r in (0.3, 0.7, 0.9):

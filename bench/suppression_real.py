@@ -32,9 +32,9 @@ if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.stitch import data_dir  # noqa: E402
-from detectors.burst import DepthClassifier  # noqa: E402
-from monitoring.engine import BedEngine, EngineConfig  # noqa: E402
-from pipeline.ingest import EdfSource  # noqa: E402
+from rse_monitor.detectors.burst import DepthClassifier  # noqa: E402
+from rse_monitor.monitoring.engine import BedEngine, EngineConfig  # noqa: E402
+from rse_monitor.pipeline.ingest import EdfSource  # noqa: E402
 
 
 def run_file(path: Path, notch_hz: float | None = None, scale: float = 1.0) -> dict[str, object]:

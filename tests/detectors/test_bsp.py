@@ -8,12 +8,17 @@ from functools import cache
 import numpy as np
 import pytest
 
-from detectors.bsp import BurstSuppressionProbability, bsp_filter, bsp_interval, bsp_mode
-from detectors.burst import SuppressionTracker
-from detectors.clinical import ClinicalState, Targets
-from monitoring.engine import BedEngine, HopResult
-from pipeline.chunk import Chunk
-from recordings.synthetic import make_burst_suppression
+from rse_monitor.detectors.bsp import (
+    BurstSuppressionProbability,
+    bsp_filter,
+    bsp_interval,
+    bsp_mode,
+)
+from rse_monitor.detectors.burst import SuppressionTracker
+from rse_monitor.detectors.clinical import ClinicalState, Targets
+from rse_monitor.monitoring.engine import BedEngine, HopResult
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.recordings.synthetic import make_burst_suppression
 
 FS = 256.0
 #: after this the BSP has forgotten its prior (about three filter memories)
@@ -252,7 +257,7 @@ def test_engine_passes_artefact_time_to_the_bsp_as_missing():
     """25 s of 15-Hz mechanical artefact (a blocking class) in synthetic burst
     suppression: over the hops classed as artefact the BSP stays within 0.01 and its
     interval widens; fed the same flags as observations it falls by more than 0.1."""
-    from recordings.synthetic import artefact_classes as ac
+    from rse_monitor.recordings.synthetic import artefact_classes as ac
 
     rec = make_burst_suppression(duration_s=420.0, suppression_ratio=0.7, seed=8)
     x = ac.add_mechanical(rec.data_uv, FS, 300.0, 325.0)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detectors.burst import (
+from rse_monitor.detectors.burst import (
     DEPTHS,
     MIN_BURST_CONTRAST,
     SETTLE_S,
@@ -26,10 +26,10 @@ from detectors.burst import (
     SuppressionTracker,
     classify_depth,
 )
-from monitoring.engine import BedEngine, EngineConfig, HopResult
-from pipeline.chunk import Chunk
-from recordings.synthetic import make_burst_suppression, make_periodic_discharges
-from recordings.synthetic.layout import DEFAULT_CHANNELS_19
+from rse_monitor.monitoring.engine import BedEngine, EngineConfig, HopResult
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.recordings.synthetic import make_burst_suppression, make_periodic_discharges
+from rse_monitor.recordings.synthetic.layout import DEFAULT_CHANNELS_19
 
 FS = 256.0
 FLOOR_RMS_UV = 0.75  # peak to peak about 3 µV (± 2 SD)
