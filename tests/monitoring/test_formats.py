@@ -205,3 +205,14 @@ def test_suffixes_and_validate_discovery(files: dict[str, Path], tmp_path: Path)
             (folder / part.name).write_bytes(part.read_bytes())
     found = sorted(Path(r.path).name for r in discover(folder))
     assert found == sorted(p.name for p in files.values())
+
+
+def test_an_edf_replay_does_not_import_mne(tmp_path: Path) -> None:
+    """EDF/BDF stay with the project's reader: MNE is imported only for other formats."""
+    code = ("import sys; from monitoring.replay import run_replay; "
+            f"run_replay({str(EDF)!r}, {str(tmp_path)!r}, progress=False); "
+            "print('mne' in sys.modules)")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"
