@@ -216,3 +216,27 @@ def test_an_edf_replay_does_not_import_mne(tmp_path: Path) -> None:
                           text=True, timeout=300)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
+
+
+def test_a_unit_that_is_not_a_volt_is_kept_as_given(tmp_path: Path) -> None:
+    """Raw amplifier units (no voltage in the file): MNE scales them by 1, and the values
+    reach the engine as given with ``unit_known=False``, as through the EDF reader."""
+    import edfio
+
+    rng = np.random.default_rng(3)
+    signals = [
+        edfio.EdfSignal(rng.normal(0.0, 300.0, 256 * 20), sampling_frequency=256,
+                        label=f"ch{i:02d}", physical_dimension="counts",
+                        physical_range=(-2048, 2048))
+        for i in range(4)
+    ]  # fmt: skip
+    path = tmp_path / "counts.edf"
+    edfio.Edf(signals).write(path)
+    edf = EdfSource(path)
+    src = MneSource(mne.io.read_raw_edf(path, verbose="error"))
+    assert not edf.info.unit_known and not src.info.unit_known
+    assert any("scale unknown" in w for w in src.info.warnings)
+    a, b = edf.read(100, 900), src.read(100, 900)
+    assert not b.unit_known
+    np.testing.assert_allclose(b.data_uv, a.data_uv, rtol=1e-9, atol=1e-9)
+    assert np.abs(a.data_uv).max() > 500.0  # counts, not volts scaled to µV (or to 1e-4)
