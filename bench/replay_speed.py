@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 def write_edf(path: Path, hours: float) -> float:
     import edfio
 
-    from recordings.synthetic import make_seizure_recording
+    from rse_monitor.recordings.synthetic import make_seizure_recording
 
     duration_s = hours * 3600.0
     rec = make_seizure_recording(
@@ -55,9 +55,10 @@ def write_edf(path: Path, hours: float) -> float:
 #: imports of ``rsemon replay``, and those imports plus reading the file in 60-s chunks.
 FLOORS = {
     "python start-up": "pass",
-    "imports of rsemon replay": "import service.cli, monitoring.replay",
+    "imports of rsemon replay": "import rse_monitor.service.cli, rse_monitor.monitoring.replay",
     "imports + read the file": (
-        "import sys, service.cli, monitoring.replay; from pipeline.ingest import EdfSource\n"
+        "import sys, rse_monitor.service.cli, rse_monitor.monitoring.replay\n"
+        "from rse_monitor.pipeline.ingest import EdfSource\n"
         "for _ in EdfSource(sys.argv[1], chunk_s=60.0).chunks(): pass"
     ),
 }
@@ -77,7 +78,16 @@ def time_process(cmd: list[str], cwd: Path) -> tuple[float, float]:
 
 def time_replay(repo: Path, edf: Path, out: Path) -> tuple[float, float]:
     """Wall time and CPU time of one ``rsemon replay`` process, s."""
-    cmd = [sys.executable, "-m", "service.cli", "replay", str(edf), "--out", str(out), "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "rse_monitor.service.cli",
+        "replay",
+        str(edf),
+        "--out",
+        str(out),
+        "-q",
+    ]
     return time_process(cmd, repo)
 
 

@@ -9,7 +9,7 @@ collected in memory (:class:`_MemorySink`) and files are written only when
 Example
 -------
 >>> import mne
->>> from monitoring.api import analyze
+>>> from rse_monitor import analyze
 >>> raw = mne.io.read_raw_edf("recordings/rse_seizure_synthetic.edf")  # doctest: +SKIP
 >>> result = analyze(raw, notch_hz=60.0)  # doctest: +SKIP
 >>> raw.set_annotations(raw.annotations + result.events)  # doctest: +SKIP
@@ -32,15 +32,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from monitoring.session import BedSession, Sink, SourceInfo
-from monitoring.settings import BedSettings, EngineConfig
+from rse_monitor.monitoring.session import BedSession, Sink, SourceInfo
+from rse_monitor.monitoring.settings import BedSettings, EngineConfig
 
 if TYPE_CHECKING:
     import mne
     import pandas
 
-    from detectors.alerts import Alert
-    from monitoring.engine import HopResult
+    from rse_monitor.detectors.alerts import Alert
+    from rse_monitor.monitoring.engine import HopResult
 
 __all__ = ["Analysis", "analyze", "SETTING_NAMES"]
 
@@ -129,7 +129,7 @@ def _bed_settings(
     engine = {k: v for k, v in keywords.items() if k in {f.name for f in fields(EngineConfig)}}
     bed = {k: v for k, v in keywords.items() if k not in engine}
     if isinstance(bed.get("targets"), Mapping):
-        from detectors.clinical import Targets
+        from rse_monitor.detectors.clinical import Targets
 
         bed["targets"] = Targets.from_dict(bed["targets"])
     return replace(settings, engine=replace(settings.engine, **engine), **bed)
@@ -146,7 +146,7 @@ class _MemorySink(Sink):
         self._start: tuple[datetime, float] | None = None
 
     def start(self, session: BedSession, info: SourceInfo) -> None:
-        from monitoring.outputs import wall_clock_start
+        from rse_monitor.monitoring.outputs import wall_clock_start
 
         if self._start is None:
             self.info = info
@@ -169,7 +169,7 @@ class _MemorySink(Sink):
             })  # fmt: skip
 
     def trends(self) -> dict[str, NDArray[Any]]:
-        from monitoring.engine import HopResult
+        from rse_monitor.monitoring.engine import HopResult
 
         columns = (
             list(zip(*self.rows, strict=True)) if self.rows else [()] * len(HopResult.TREND_COLUMNS)
@@ -189,7 +189,7 @@ class _MemorySink(Sink):
 def _channel_map(ch_names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     """Each channel name the engine may report → the recording's channels it is made of
     (a bipolar pair ``FP1-F7`` → its two electrodes as the recording names them)."""
-    from pipeline.preprocess import resolve_montage
+    from rse_monitor.pipeline.preprocess import resolve_montage
 
     out: dict[str, tuple[str, ...]] = {name: (name,) for name in ch_names}
     for i, j, label in resolve_montage(ch_names) or []:
@@ -281,9 +281,9 @@ def analyze(
     pipeline.ingest.IngestError
         The recording cannot be read (one-line reason).
     """
-    from monitoring.outputs import FileSink, _json_default
-    from monitoring.replay import ProgressBar
-    from monitoring.sources import open_recording
+    from rse_monitor.monitoring.outputs import FileSink, _json_default
+    from rse_monitor.monitoring.replay import ProgressBar
+    from rse_monitor.monitoring.sources import open_recording
 
     bed = _bed_settings(settings, setting_values)
     bar: ProgressBar | None = None

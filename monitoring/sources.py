@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from monitoring.session import SourceEvent, SourceInfo, SourceItem, SourceStatus
-from pipeline.chunk import Chunk
-from pipeline.ingest import EdfSource
-from pipeline.ingest_mne import MneSource, open_reader
+from rse_monitor.monitoring.session import SourceEvent, SourceInfo, SourceItem, SourceStatus
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.pipeline.ingest import EdfSource
+from rse_monitor.pipeline.ingest_mne import MneSource, open_reader
 
 __all__ = [
     "EdfFileSource",
@@ -225,7 +225,7 @@ class LslStreamSource:
         not_found_after_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        from pipeline.lsl import LslSource, get_pylsl
+        from rse_monitor.pipeline.lsl import LslSource, get_pylsl
 
         if not_found_after_s is None:
             not_found_after_s = stream_not_found_s()

@@ -45,10 +45,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.annotations_edf import Annotation
-from pipeline.checks import positive
-from pipeline.chunk import Chunk
-from pipeline.ingest import (
+from rse_monitor.pipeline.annotations_edf import Annotation
+from rse_monitor.pipeline.checks import positive
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.pipeline.ingest import (
     MAX_SFREQ_HZ,
     MIN_DURATION_S,
     MIN_SFREQ_HZ,
@@ -57,7 +57,7 @@ from pipeline.ingest import (
     RecordingInfo,
     classify_channel,
 )
-from pipeline.units import unit_scale_to_uv
+from rse_monitor.pipeline.units import unit_scale_to_uv
 
 __all__ = [
     "EDF_SUFFIXES",

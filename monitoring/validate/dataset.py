@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from pipeline.ingest_mne import RECORDING_SUFFIXES
+from rse_monitor.pipeline.ingest_mne import RECORDING_SUFFIXES
 
 __all__ = ["DatasetError", "Recording", "discover", "DERIVATIVES"]
 

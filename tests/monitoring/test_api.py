@@ -12,10 +12,10 @@ import mne
 import numpy as np
 import pytest
 
-from detectors.annotations import read_events_tsv
-from monitoring.api import SETTING_NAMES, Analysis, analyze
-from monitoring.engine import HopResult
-from monitoring.replay import run_replay
+from rse_monitor.detectors.annotations import read_events_tsv
+from rse_monitor.monitoring.api import SETTING_NAMES, Analysis, analyze
+from rse_monitor.monitoring.engine import HopResult
+from rse_monitor.monitoring.replay import run_replay
 
 ROOT = Path(__file__).resolve().parents[2]
 EDF = ROOT / "recordings" / "rse_seizure_synthetic.edf"

@@ -19,12 +19,12 @@ import mne
 import numpy as np
 import pytest
 
-from detectors.annotations import read_events_tsv
-from monitoring.replay import run_replay
-from monitoring.sources import open_recording
-from monitoring.validate.dataset import discover
-from pipeline.ingest import EdfSource, IngestError
-from pipeline.ingest_mne import MneSource, open_reader, recording_suffix
+from rse_monitor.detectors.annotations import read_events_tsv
+from rse_monitor.monitoring.replay import run_replay
+from rse_monitor.monitoring.sources import open_recording
+from rse_monitor.monitoring.validate.dataset import discover
+from rse_monitor.pipeline.ingest import EdfSource, IngestError
+from rse_monitor.pipeline.ingest_mne import MneSource, open_reader, recording_suffix
 
 ROOT = Path(__file__).resolve().parents[2]
 EDF = ROOT / "recordings" / "rse_seizure_synthetic.edf"
@@ -127,7 +127,7 @@ def test_same_microvolts_as_the_edf_reader(fmt: str, files: dict[str, Path]) -> 
 def test_a_fif_file_replays_from_the_command_line(files: dict[str, Path], tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-m", "service.cli", "replay", "-q", str(files["FIF"]),
+        [sys.executable, "-m", "rse_monitor.service.cli", "replay", "-q", str(files["FIF"]),
          "--out", str(tmp_path / "out")],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
@@ -209,7 +209,7 @@ def test_suffixes_and_validate_discovery(files: dict[str, Path], tmp_path: Path)
 
 def test_an_edf_replay_does_not_import_mne(tmp_path: Path) -> None:
     """EDF/BDF stay with the project's reader: MNE is imported only for other formats."""
-    code = ("import sys; from monitoring.replay import run_replay; "
+    code = ("import sys; from rse_monitor.monitoring.replay import run_replay; "
             f"run_replay({str(EDF)!r}, {str(tmp_path)!r}, progress=False); "
             "print('mne' in sys.modules)")  # fmt: skip
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
