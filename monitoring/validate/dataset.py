@@ -42,6 +42,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from monitoring.validate.suppression import has_ratio_column
+
 __all__ = ["DatasetError", "Recording", "discover", "DERIVATIVES"]
 
 #: Where the outputs go below ``--out``.
@@ -153,8 +155,6 @@ def _sibling_reference(path: Path) -> str | None:
 
 
 def _sibling_suppression(path: Path) -> str | None:
-    from monitoring.validate.suppression import has_ratio_column
-
     for name in (f"{path.stem}_suppression.tsv", f"{path.stem}_suppression.csv"):
         candidate = path.with_name(name)
         if candidate.is_file():

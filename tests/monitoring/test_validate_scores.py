@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from detectors.annotations import SeizureEvent, read_events_tsv
-from detectors.scoring import score_events, score_samples, score_samples_many
+from detectors.scoring import score_events, score_main, score_samples, score_samples_many
 from monitoring.validate import discover, run_validate
 from monitoring.validate.scores import score_suppression
 from monitoring.validate.suppression import (
@@ -259,3 +259,14 @@ def test_scores_files_carry_sample_and_suppression_columns(bundled_run: dict[str
     pooled = rows[("pooled", "n/a")]
     assert pooled["n_records"] == "3" and pooled["f1"] == "1.0000"
     assert int(pooled["sr_n_points"]) == 1198
+
+
+def test_pooled_event_scores_equal_rsemon_score_on_the_same_outputs(
+    bundled_run: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    run, root = bundled_run["run"], bundled_run["root"]
+    rec = next(r for r in run.recordings if r.subject == "sz")
+    hyp = output_paths(rec, root)["events.tsv"]
+    assert score_main([str(SZ_EVENTS), str(hyp), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == run.scores["pooled"]
+    assert run.scores["pooled"]["n_true_positive"] == 2  # both bundled seizures
