@@ -42,7 +42,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from monitoring.validate.suppression import has_ratio_column
+from rse_monitor.monitoring.validate.suppression import has_ratio_column
 
 __all__ = ["DatasetError", "Recording", "discover", "DERIVATIVES"]
 

@@ -32,8 +32,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from detectors.annotations import SeizureEvent, read_any_with_duration, read_events_tsv
-from detectors.scoring import (
+from rse_monitor.detectors.annotations import SeizureEvent, read_any_with_duration, read_events_tsv
+from rse_monitor.detectors.scoring import (
     SAMPLE_RATE_HZ,
     SampleScoreResult,
     ScoreResult,
@@ -43,15 +43,15 @@ from detectors.scoring import (
     score_samples,
     score_samples_many,
 )
-from monitoring.validate.dataset import Recording
-from monitoring.validate.suppression import (
+from rse_monitor.monitoring.validate.dataset import Recording
+from rse_monitor.monitoring.validate.suppression import (
     SuppressionError,
     pool_suppression,
     read_monitor_ratio,
     read_reference_ratio,
     suppression_error,
 )
-from monitoring.validate.tasks import output_paths
+from rse_monitor.monitoring.validate.tasks import output_paths
 
 __all__ = ["RecordingScore", "score_recording", "aggregate", "write_scores", "TSV_COLUMNS"]
 

@@ -18,17 +18,22 @@ from typing import Any
 import numpy as np
 import pytest
 
-from detectors.annotations import SeizureEvent, read_events_tsv
-from detectors.scoring import score_events, score_main, score_samples, score_samples_many
-from monitoring.validate import discover, run_validate
-from monitoring.validate.scores import score_suppression
-from monitoring.validate.suppression import (
+from rse_monitor.detectors.annotations import SeizureEvent, read_events_tsv
+from rse_monitor.detectors.scoring import (
+    score_events,
+    score_main,
+    score_samples,
+    score_samples_many,
+)
+from rse_monitor.monitoring.validate import discover, run_validate
+from rse_monitor.monitoring.validate.scores import score_suppression
+from rse_monitor.monitoring.validate.suppression import (
     pool_suppression,
     read_monitor_ratio,
     read_reference_ratio,
     suppression_error,
 )
-from monitoring.validate.tasks import output_paths
+from rse_monitor.monitoring.validate.tasks import output_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "recordings"
