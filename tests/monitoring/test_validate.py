@@ -282,8 +282,8 @@ def test_progress_line_counts_done_failed_skipped_remaining(
 # ----------------------------------------------------------------------------- CLI
 def rsemon(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "rse_monitor.service.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    cmd = [sys.executable, "-m", "rse_monitor.service.cli", *args]
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_cli_on_a_folder_with_its_embedded_cluster(tmp_path: Path, edfs: dict) -> None:
@@ -319,9 +319,10 @@ def test_cli_refuses_bad_input_in_one_line(args: tuple[str, ...], reason: str) -
 
 
 def test_replay_start_up_does_not_load_dask() -> None:
-    code = ("import sys, service.cli as c; c.build_parser(extra_commands=False); "
+    code = ("import sys, rse_monitor.service.cli as c; c.build_parser(extra_commands=False); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('distributed', 'dask') or m.startswith('rse_monitor.monitoring.validate')))")  # fmt: skip
+            "('distributed', 'dask') or "
+            "m.startswith('rse_monitor.monitoring.validate')))")  # fmt: skip
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
