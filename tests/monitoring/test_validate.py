@@ -15,11 +15,18 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from rse_monitor.detectors.annotations import read_events_tsv
-from rse_monitor.detectors.scoring import score_events, score_main, score_many
+from rse_monitor.detectors.scoring import (
+    score_events,
+    score_main,
+    score_many,
+    score_samples,
+    score_samples_many,
+)
 from rse_monitor.monitoring.settings import BedSettings
 from rse_monitor.monitoring.validate import DatasetError, discover, run_validate
 from rse_monitor.monitoring.validate.tasks import output_paths
@@ -197,7 +204,9 @@ def test_scores_match_detectors_scoring_and_rsemon_score(
 ) -> None:
     run = first_run["run"]
     root = first_run["out"] / "derivatives" / "rse-monitor"
-    pairs, cli_args, per_subject = [], [], {}
+    pairs: list[Any] = []
+    cli_args: list[str] = []
+    per_subject: dict[str, list[Any]] = {}
     for rec in run.recordings:
         if rec.subject == "03":
             continue
@@ -210,6 +219,7 @@ def test_scores_match_detectors_scoring_and_rsemon_score(
         expected = score_events(ref, hyp, DURATION_S).to_dict()
         got = next(r for r in run.scores["records"] if r["id"] == rec.key)
         assert {k: got[k] for k in expected} == expected
+        assert got["sample"] == score_samples(ref, hyp, DURATION_S).to_dict()
     pooled = score_many(pairs).to_dict()
     assert run.scores["pooled"] == pooled
     assert pooled["n_ref"] == 2  # the reference's lpd row is not a seizure
@@ -218,7 +228,11 @@ def test_scores_match_detectors_scoring_and_rsemon_score(
         assert run.scores["subjects"][subject] == score_many(items).to_dict()
     assert score_main([*cli_args, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["total"] == pooled
-    assert "event scoring only" in run.scores["sample_scoring"]
+    sample = run.scores["sample_scoring"]
+    assert sample["pooled"] == score_samples_many(pairs).to_dict()
+    for subject, items in per_subject.items():
+        assert sample["subjects"][subject] == score_samples_many(items).to_dict()
+    assert run.scores["suppression_error"]["pooled"] is None  # no suppression reference
     saved = json.loads((root / "scores.json").read_text())
     assert saved["pooled"] == pooled
     tsv = (root / "scores.tsv").read_text().splitlines()
