@@ -55,6 +55,7 @@ from rse_monitor.pipeline.ingest import (
     EdfSource,
     IngestError,
     RecordingInfo,
+    _one_line,
     classify_channel,
 )
 from rse_monitor.pipeline.units import unit_scale_to_uv
@@ -116,19 +117,14 @@ def open_reader(path: str | Path, chunk_s: float = 10.0) -> EdfSource | MneSourc
     suffix = recording_suffix(path)
     if suffix in MNE_SUFFIXES:
         return MneSource(path, chunk_s=chunk_s)
-    if suffix in EDF_SUFFIXES:
-        return EdfSource(path, chunk_s=chunk_s)
     try:
         return EdfSource(path, chunk_s=chunk_s)
     except IngestError as exc:
+        if suffix in EDF_SUFFIXES:
+            raise
         raise IngestError(
             f"{exc} (other formats are read by extension: {', '.join(MNE_SUFFIXES)})"
         ) from None
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    clean = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
-    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
 
 
 class MneSource:
