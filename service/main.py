@@ -30,7 +30,7 @@ from service.errors import (
     StorageUnavailable,
     Unsupported,
 )
-from service.routers import alerts, audit, beds, health, scores, tokens, treatments
+from service.routers import alerts, audit, beds, health, patterns, scores, tokens, treatments
 from service.runner import BedManager
 from service.schemas import validation_error_public
 from service.security import AuditMiddleware, SecurityHeadersMiddleware, SignInThrottle
@@ -182,7 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body = validation_error_public(exc.errors()).model_dump(mode="json")
         return JSONResponse(body, status_code=422)
 
-    for module in (health, beds, treatments, scores, alerts, tokens, audit):
+    for module in (health, beds, patterns, treatments, scores, alerts, tokens, audit):
         app.include_router(module.router, prefix=API_PREFIX)
     # the contract lists "GET /health" among the /api/v1 routes; answer at the root
     # too, for load balancers and outside checks that probe /health
