@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from detectors.acns.brief import BriefFindings, brief_findings
 from detectors.acns.terms import (
     SEIZURE_RATE_HZ,
     Decision,
@@ -195,6 +196,11 @@ class PatternTracker:
         self.current_episode: PatternEpisode | None = None
         self.latest: PatternWindow | None = None
         self.n_windows = 0
+        #: (window start s, findings) of windows with sporadic discharges or BIRDs
+        #: (:mod:`detectors.acns.brief`), the newest last; ``n_brief`` counts all ever
+        #: appended, so a reader that keeps its own count knows which are new
+        self.brief_log: deque[tuple[float, BriefFindings]] = deque(maxlen=4096)
+        self.n_brief = 0
         self.reset()
 
     def reset(self) -> None:
@@ -209,6 +215,7 @@ class PatternTracker:
         self._run: deque[WindowTerm] = deque(maxlen=self.max_run_windows)
         self._prev_term: WindowTerm | None = None
         self._quiet_sd: deque[NDArray[np.float64]] = deque(maxlen=self.background_windows)
+        self._brief_tail: dict[str, NDArray[np.float64]] | None = None
         self._close_episode()
         self.latest = None
 
@@ -303,6 +310,13 @@ class PatternTracker:
         self._prev_term = term
         win = PatternWindow(t0, t_end, term, seizure, iic, names)
         self._episode(win)
+        brief = brief_findings(term.discharges, term.ch_names, self.window_s,
+                               term.pattern is not None, seizure.present,
+                               self._brief_tail)  # fmt: skip
+        self._brief_tail = brief.tail
+        if not brief.empty:
+            self.brief_log.append((t0, brief))
+            self.n_brief += 1
         self.latest = win
         self.n_windows += 1
         return win
