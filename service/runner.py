@@ -75,6 +75,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from detectors.acns.tracker import PatternTracker
 from detectors.alerts import Alert
 from detectors.clinical import ClinicalState, StageResult, Targets
 from detectors.doses import DoseError, DoseLimitExceeded, assess_dose, check_dose_limit
@@ -978,6 +979,8 @@ class StoreSink(Sink):
         self.manager = manager
         self.bed = bed
         self._stored: set[tuple[str, float]] = set()  # (term, onset_s) of stored episodes
+        self._tracker: PatternTracker | None = None  # whose brief_log was read ...
+        self._n_brief = 0  # ... up to this count
 
     def start(self, session: BedSession, info: SourceInfo) -> None:
         with self.bed.lock:
@@ -985,6 +988,22 @@ class StoreSink(Sink):
 
     def write(self, session: BedSession, hops: list[HopResult], alerts: list[Alert]) -> None:
         self.manager.publish(self.bed, hops, alerts)
+        self._store_brief(session)
+
+    def _store_brief(self, session: BedSession) -> None:
+        """Store the sporadic discharges and BIRDs the tracker found since the last call."""
+        tracker = session.engine.patterns if session.engine is not None else None
+        if tracker is not self._tracker:  # a new engine: its log starts again
+            self._tracker, self._n_brief = tracker, 0
+        if tracker is None or tracker.n_brief == self._n_brief:
+            return
+        n_new = min(tracker.n_brief - self._n_brief, len(tracker.brief_log))
+        after = session.publish_after_s if session.publish_after_s is not None else -math.inf
+        new = [w for w in list(tracker.brief_log)[-n_new:] if w[0] > after]
+        self._n_brief = tracker.n_brief
+        if new:
+            with self.manager.db.transaction() as conn:
+                store.insert_brief_findings(conn, self.bed.admission_id, new)
 
     def events(self, session: BedSession, events: list[DetectedSeizure], t_end_s: float) -> None:
         """Store the ACNS pattern episodes closed since the last call (the open one stays

@@ -7,7 +7,8 @@
 * :mod:`~service.store.wean`: the trend aggregates of the wean-readiness figures;
 * :mod:`~service.store.alerts`: ``alerts`` and their change log ``alert_events``;
 * :mod:`~service.store.trends`: per-hop ``trends``;
-* :mod:`~service.store.patterns`: the ACNS ``pattern_episodes`` (stored when closed);
+* :mod:`~service.store.patterns`: the ACNS ``pattern_episodes`` (stored when closed)
+  and ``brief_findings`` (sporadic discharges, BIRDs);
 * :mod:`~service.store.tokens`: API ``tokens`` and browser ``sessions``;
 * :mod:`~service.store.audit`: the ``audit`` log of writes.
 
@@ -59,7 +60,9 @@ from service.store.clinical import (
 )
 from service.store.history import HISTORY_FIELDS, get_history, trend_summary, upsert_history
 from service.store.patterns import (
+    brief_summary,
     episode_record,
+    insert_brief_findings,
     insert_pattern_episodes,
     read_pattern_episodes,
 )
@@ -104,7 +107,8 @@ __all__ = [
     "find_active_token", "find_session_token", "get_token", "insert_session", "insert_token",
     "mark_token_revoked", "set_token_name",
     # ACNS pattern episodes
-    "episode_record", "insert_pattern_episodes", "read_pattern_episodes",
+    "brief_summary", "episode_record", "insert_brief_findings", "insert_pattern_episodes",
+    "read_pattern_episodes",
     # trends
     "TREND_FIELDS", "ictal_marks", "insert_trends", "read_trends", "trend_row",
 ]  # fmt: skip

@@ -1,4 +1,5 @@
-"""ACNS 2021 pattern episodes of a bed (``pattern_episodes``, migration 13).
+"""ACNS 2021 pattern episodes of a bed (``pattern_episodes``, migration 13), and its
+sporadic epileptiform discharges and BIRDs (``brief_findings``, same migration).
 
 An episode is what :class:`~detectors.acns.tracker.PatternTracker` calls one: the
 consecutive 10-s windows with one ACNS main term (``LPD``, ``GRDA``, ``BIPD`` ...),
@@ -18,10 +19,14 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+from detectors.acns.brief import BriefFindings
 from detectors.acns.tracker import PatternEpisode
 from service.db import Database
 
-__all__ = ["episode_record", "insert_pattern_episodes", "read_pattern_episodes"]
+__all__ = [
+    "brief_summary", "episode_record", "insert_brief_findings", "insert_pattern_episodes",
+    "read_pattern_episodes",
+]  # fmt: skip
 
 _COLUMNS = ("onset_s", "offset_s", "term", "frequency_hz", "channels", "plus", "iic")
 
@@ -118,3 +123,42 @@ def read_pattern_episodes(
         }
         for r in rows
     ]
+
+
+def insert_brief_findings(
+    conn: sqlite3.Connection, admission_id: int, windows: Iterable[tuple[float, BriefFindings]]
+) -> int:
+    """Store the sporadic discharges and BIRDs of judged windows (``(window start s,
+    findings)`` as :attr:`PatternTracker.brief_log` holds them): one row per
+    discharge (its peak) and per BIRD (its onset, duration, frequency); returns how
+    many rows were written (a row already there is replaced)."""
+    rows: list[tuple[Any, ...]] = []
+    for t0, f in windows:
+        for t, chans in zip(f.sporadic_s, f.sporadic_channels, strict=True):
+            rows.append((admission_id, "sporadic", t0 + t, 0.0, None, json.dumps(chans)))
+        for b in f.birds:
+            rows.append((admission_id, "bird", t0 + b.onset_s, b.duration_s, b.frequency_hz,
+                         json.dumps(b.channels)))  # fmt: skip
+    conn.executemany(
+        "INSERT OR REPLACE INTO brief_findings (admission_id, kind, t_s, duration_s, "
+        "frequency_hz, channels) VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    return len(rows)
+
+
+def brief_summary(conn: sqlite3.Connection, admission_id: int) -> dict[str, int]:
+    """``n_sporadic`` and ``n_birds`` of an admission; a BIRD during burst suppression
+    or suppression (a stored trend row in its span says so) is not one (ACNS 2021)."""
+    n_sporadic = conn.execute(
+        "SELECT COUNT(*) FROM brief_findings WHERE admission_id = ? AND kind = 'sporadic'",
+        (admission_id,),
+    ).fetchone()[0]
+    n_birds = conn.execute(
+        "SELECT COUNT(*) FROM brief_findings AS b WHERE b.admission_id = ? AND b.kind = 'bird' "
+        "AND NOT EXISTS (SELECT 1 FROM trends AS t WHERE t.admission_id = b.admission_id "
+        "AND t.t_s >= b.t_s AND t.t_s <= b.t_s + b.duration_s + 1.0 "
+        "AND t.depth IN ('burst_suppression', 'suppression'))",
+        (admission_id,),
+    ).fetchone()[0]
+    return {"n_sporadic": int(n_sporadic), "n_birds": int(n_birds)}
