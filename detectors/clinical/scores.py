@@ -54,13 +54,18 @@ EMSE (Leitinger et al. 2015 [5]_)
 Points per item are the mortality (%) reported for that category in the
 epidemiological literature. EMSE-EAC = etiology + age + comorbidity (cut-off
 >= 27); EMSE-EACE adds the EEG (cut-off >= 64). The etiology points
-(:data:`EMSE_ETIOLOGY_POINTS`) were checked against the paper's electronic
-supplementary Table 1. **Not verified** against the paper (from secondary
-sources and recollection; each result lists them under ``uncertain``): the age
-bands above 21-30 years (:data:`EMSE_AGE_POINTS`), comorbidity as 10 points per
-Charlson weight unit, the EEG points (LPD or GPD 40, ASIDs 40, spontaneous burst
-suppression 60) and that the EEG item takes the largest of these rather than their
-sum. The derivation cohort was 20-90 years and non-hypoxic; ages below 21 have no
+(:data:`EMSE_ETIOLOGY_POINTS`) and the 21-30-year age band (1 point, after
+Koubeissi 2007) were checked against the paper's electronic supplementary Table 1
+(a public copy: docest.com/doc/79850). **Not verified** against the paper (from
+secondary sources and recollection; each result lists them under ``uncertain``):
+the age bands above 21-30 years (:data:`EMSE_AGE_POINTS`), comorbidity as 10
+points per Charlson weight unit, the EEG points (LPD or GPD 40, ASIDs 40,
+spontaneous burst suppression 60) and that the EEG item takes the largest of these
+rather than their sum. A search of public documentation, web pages and code on
+2026-11-29 found the supplementary table only up to the 21-30 row and no other
+source of these weights (the abstract and the validation studies, e.g. Kang et al.
+Crit Care 2016;20:25, name the items and cut-offs, not the points), so they are
+unchanged. The derivation cohort was 20-90 years and non-hypoxic; ages below 21 have no
 points here. Burst suppression seen while on an anaesthetic is not spontaneous:
 this module cannot tell the two apart, so a burst suppression seen leaves the EEG
 item open (``missing``).
