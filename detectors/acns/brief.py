@@ -39,13 +39,15 @@ Definitions (ACNS 2021, Hirsch et al., J Clin Neurophysiol 2021;38:1-29)
 
 from __future__ import annotations
 
+import math
+import statistics
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from detectors.acns.discharges import Discharges
 
-__all__ = ["Bird", "BriefFindings", "brief_findings", "find_birds", "sporadic_discharges"]
+__all__ = ["Bird", "BriefFindings", "Tail", "brief_findings", "find_birds", "sporadic_discharges"]
 
 #: BIRDs: faster than this (Hz), ACNS 2021
 BIRD_MIN_HZ = 4.0
@@ -91,7 +93,9 @@ class BriefFindings:
     #: runs handed on to the next window (see :func:`find_birds`); the regularity of a
     #: run is judged on its dominant polarity (the detector may also find the
     #: after-going phase of each wave)
-    tail: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+    tail: dict[str, list[tuple[float, int]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def n_sporadic(self) -> int:
@@ -102,35 +106,45 @@ class BriefFindings:
         return not self.sporadic_s and not self.birds
 
 
-def _runs(peaks: np.ndarray) -> list[np.ndarray]:
-    """Split peaks ``(2, n)`` (times sorted, polarities) where an interval is
+def _runs(peaks: list[tuple[float, int]]) -> list[list[tuple[float, int]]]:
+    """Split time-sorted ``(time, polarity)`` peaks where an interval is
     ≥ 3 / BIRD_MIN_HZ (more than two waves of the slowest BIRD missed)."""
-    if peaks.shape[1] == 0:
-        return []
-    cuts = np.flatnonzero(np.diff(peaks[0]) >= 3.0 / BIRD_MIN_HZ) + 1
-    return list(np.split(peaks, cuts, axis=1))
+    runs: list[list[tuple[float, int]]] = []
+    for p in peaks:
+        if runs and p[0] - runs[-1][-1][0] < 3.0 / BIRD_MIN_HZ:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return runs
 
 
-def _regular_waves(run: np.ndarray) -> tuple[int, float]:
+def _regular_waves(run: list[float]) -> tuple[int, float]:
     """``(waves, period s)`` of a run at a regular rhythm, else ``(0, nan)``.
 
     The period is the median of the intervals shorter than 1.5 × their lower
     quartile (the intervals between consecutive waves, where the detector missed
     none). Regular: every interval is 1, 2 or 3 periods (up to two waves missed)
     within ± ``BIRD_MAX_INTERVAL_CV``; the waves counted include the missed ones.
+    A run has a handful of intervals: plain Python is faster here than NumPy.
     """
-    iv = np.diff(run)
-    if iv.size == 0:
+    iv = sorted(b - a for a, b in zip(run[:-1], run[1:], strict=True))
+    if not iv or iv[0] <= 0:
         return 0, float("nan")
-    q1 = float(np.percentile(iv, 25))
-    period = float(np.median(iv[iv < 1.5 * q1])) if np.any(iv < 1.5 * q1) else q1
-    k = np.clip(np.round(iv / period), 1, 3)
-    if period <= 0 or np.any(np.abs(iv / (k * period) - 1.0) > BIRD_MAX_INTERVAL_CV):
-        return 0, float("nan")
-    return int(k.sum()) + 1, period
+    q1 = iv[(len(iv) - 1) // 4]
+    short = [v for v in iv if v < 1.5 * q1] or [q1]
+    period = statistics.median(short)
+    waves = 1
+    for v in iv:
+        k = min(3, max(1, round(v / period)))
+        if abs(v / (k * period) - 1.0) > BIRD_MAX_INTERVAL_CV:
+            return 0, float("nan")
+        waves += k
+    return waves, period
 
 
-Tail = dict[str, np.ndarray]
+#: per channel name, ``(time from the next window's start, polarity)`` of a run that
+#: reached the end of a window (see :func:`find_birds`)
+Tail = dict[str, list[tuple[float, int]]]
 
 
 def find_birds(
@@ -140,8 +154,8 @@ def find_birds(
 
     A run that reaches the window's last ``EDGE_S`` may go on in the next window: it
     is not judged here but handed on (``tail``: per channel name, its peak times
-    from the *next* window's start, i.e. minus ``window_s``, over its polarities:
-    shape ``(2, n)``) and joined to that
+    from the *next* window's start, i.e. minus ``window_s``, with their
+    polarities) and joined to that
     window's runs, so a BIRD that straddles two windows is judged whole (and a
     rhythm that goes on for 10 s or more is not one).
 
@@ -168,25 +182,29 @@ def find_birds(
     spans: list[tuple[float, float, float, int]] = []  # start, end, Hz, channel
     rhythmic: list[tuple[float, float]] = []
     new_tail: Tail = {}
+    per_channel: dict[int, list[tuple[float, int]]] = {}
+    for c, t, p in zip(d.channel.tolist(), d.peak_s.tolist(), d.polarity.tolist(), strict=True):
+        per_channel.setdefault(c, []).append((t, p))
     for c, name in enumerate(ch_names):
-        sel = d.channel == c
-        own = np.vstack([d.peak_s[sel], d.polarity[sel].astype(np.float64)])
-        both = np.concatenate([tail.get(name, np.empty((2, 0))), own], axis=1)
-        both = both[:, np.argsort(both[0], kind="stable")]
-        for run in _runs(both):
+        if c not in per_channel and name not in tail:
+            continue
+        peaks = sorted(tail.get(name, []) + per_channel.get(c, []))
+        for run in _runs(peaks):
             # the dominant polarity: the detector also finds the after-going phase
-            pol = 1.0 if np.sum(run[1] > 0) >= np.sum(run[1] < 0) else -1.0
-            waves, med = _regular_waves(run[0, run[1] == pol])
+            n_pos = sum(1 for _, p in run if p > 0)
+            pol = 1 if 2 * n_pos >= len(run) else -1
+            times = [t for t, p in run if (p > 0) == (pol > 0)]
+            waves, med = (0, math.nan) if len(times) < 3 else _regular_waves(times)
             rhythmic_run = waves >= BIRD_MIN_WAVES // 2 and med < 1.0 / BIRD_MIN_HZ
             if rhythmic_run:
-                rhythmic.append((float(run[0, 0]), float(run[0, -1])))
-            if run[0, -1] > window_s - EDGE_S:  # may go on: judged with the next window
-                keep = run[0] > run[0, -1] - BIRD_MAX_S
-                new_tail[name] = np.vstack([run[0, keep] - window_s, run[1, keep]])
+                rhythmic.append((run[0][0], run[-1][0]))
+            if run[-1][0] > window_s - EDGE_S:  # may go on: judged with the next window
+                new_tail[name] = [(t - window_s, p) for t, p in run
+                                  if t > run[-1][0] - BIRD_MAX_S]  # fmt: skip
                 continue
             if not rhythmic_run or waves < BIRD_MIN_WAVES:
                 continue
-            start, end = float(run[0, 0]) - med / 2, float(run[0, -1]) + med / 2
+            start, end = run[0][0] - med / 2, run[-1][0] + med / 2
             if BIRD_MIN_S <= end - start < BIRD_MAX_S:
                 spans.append((start, end, 1.0 / med, c))
     spans.sort()
@@ -197,7 +215,7 @@ def find_birds(
         if len({g[3] for g in group}) >= BIRD_MIN_CHANNELS:
             start = min(g[0] for g in group)
             end = max(g[1] for g in group)
-            hz = float(np.median([g[2] for g in group]))
+            hz = float(statistics.median(g[2] for g in group))
             chans = tuple(ch_names[c] for c in sorted({g[3] for g in group}))
             birds.append(Bird(start, end - start, hz, chans))
 
@@ -244,20 +262,24 @@ def sporadic_discharges(
     if len(d) == 0:
         return []
     order = np.argsort(d.peak_s, kind="stable")
-    t, ch = d.peak_s[order], d.channel[order]
-    pol = d.polarity[order]
-    rel = d.amplitude_uv[order] / np.maximum(d.background_sd_uv[ch], 1e-9)
+    t = d.peak_s[order].tolist()
+    ch = d.channel[order].tolist()
+    pol = d.polarity[order].tolist()
+    sd = np.maximum(d.background_sd_uv[d.channel[order]], 1e-9)
+    rel = (d.amplitude_uv[order] / sd).tolist()
     out: list[tuple[float, tuple[str, ...]]] = []
     i = 0
-    while i < t.size:
+    while i < len(t):
         j = i + 1
-        while j < t.size and t[j] - t[i] <= COINCIDENCE_S:
+        while j < len(t) and t[j] - t[i] <= COINCIDENCE_S:
             j += 1
-        peak = float(np.median(t[i:j]))
+        if j - i < 2:  # one channel: no phase reversal
+            i = j
+            continue
+        peak = statistics.median(t[i:j])
         in_bird = any(a - COINCIDENCE_S <= peak <= b + COINCIDENCE_S for a, b in rhythmic)
-        names = [ch_names[int(c)] for c in ch[i:j]]
-        if not in_bird and _phase_reversal(names, [int(p) for p in pol[i:j]],
-                                           [float(r) for r in rel[i:j]]):  # fmt: skip
+        names = [ch_names[c] for c in ch[i:j]]
+        if not in_bird and _phase_reversal(names, pol[i:j], rel[i:j]):
             out.append((peak, tuple(sorted(set(names)))))
         i = j
     return out

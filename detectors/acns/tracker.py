@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from detectors.acns.brief import BriefFindings, brief_findings
+from detectors.acns.brief import BriefFindings, Tail, brief_findings
 from detectors.acns.terms import (
     SEIZURE_RATE_HZ,
     Decision,
@@ -215,7 +215,7 @@ class PatternTracker:
         self._run: deque[WindowTerm] = deque(maxlen=self.max_run_windows)
         self._prev_term: WindowTerm | None = None
         self._quiet_sd: deque[NDArray[np.float64]] = deque(maxlen=self.background_windows)
-        self._brief_tail: dict[str, NDArray[np.float64]] | None = None
+        self._brief_tail: Tail | None = None
         self._close_episode()
         self.latest = None
 
