@@ -14,7 +14,9 @@ and judges the run of windows that ends at the newest one with the ACNS rules:
 - **ictal-interictal continuum** (:func:`~detectors.acns.terms.in_iic`);
 - **pattern episodes**: consecutive windows with the same ACNS main term
   (``LPD``, ``GRDA``, ``BIPD``…; plus modifiers may change within an episode),
-  each written as one ``events.tsv`` row.
+  each written as one ``events.tsv`` row;
+- **sporadic epileptiform discharges and BIRDs** (:mod:`detectors.acns.brief`),
+  logged per window in ``brief_log`` (for 2HELPS2B).
 
 Rules are judged on the trailing run of touching pattern windows, at most
 ``max_run_windows`` long (2 min), which is as far back as evolution needs to
