@@ -26,15 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
-from detectors.acns import (
+from rse_monitor.detectors.acns import (
     WindowTerm,
     classify_window,
     evolution,
     in_iic,
     is_electrographic_seizure,
 )
-from pipeline.ingest import EdfSource
-from pipeline.preprocess import BipolarMontage, CausalFilter
+from rse_monitor.pipeline.ingest import EdfSource
+from rse_monitor.pipeline.preprocess import BipolarMontage, CausalFilter
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "iiic_icu_patterns"
 
@@ -99,8 +99,8 @@ def main(argv: list[str] | None = None) -> None:
 def engine_table(folder: Path, rows: list[dict[str, str]]) -> None:
     """What a bed reports for each clip: the whole engine (windows from 2 s, 10-s
     grid, the ACNS rules and the relative detector), fed in 10-s chunks."""
-    from monitoring.engine import BedEngine
-    from monitoring.settings import EngineConfig
+    from rse_monitor.monitoring.engine import BedEngine
+    from rse_monitor.monitoring.settings import EngineConfig
 
     print("\nThe engine on each clip (what a bed reports; 60-Hz notch)")
     head = f"{'clip':<20} {'label':<6} {'first sz alert':>14} {'criteria':<16} {'pattern episodes'}"

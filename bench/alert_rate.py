@@ -25,13 +25,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from detectors.alerts import Alert  # noqa: E402
-from detectors.clinical import ClinicalState, Targets  # noqa: E402
-from monitoring.engine import HopResult  # noqa: E402
-from monitoring.session import BedSession, Sink, SourceInfo  # noqa: E402
-from pipeline.chunk import Chunk  # noqa: E402
-from pipeline.ingest import EdfSource  # noqa: E402
-from recordings.synthetic import (  # noqa: E402
+from rse_monitor.detectors.alerts import Alert  # noqa: E402
+from rse_monitor.detectors.clinical import ClinicalState, Targets  # noqa: E402
+from rse_monitor.monitoring.engine import HopResult  # noqa: E402
+from rse_monitor.monitoring.session import BedSession, Sink, SourceInfo  # noqa: E402
+from rse_monitor.pipeline.chunk import Chunk  # noqa: E402
+from rse_monitor.pipeline.ingest import EdfSource  # noqa: E402
+from rse_monitor.recordings.synthetic import (  # noqa: E402
     DEFAULT_CHANNELS_19,
     iter_chunks,
     make_burst_suppression,

@@ -23,12 +23,12 @@ from typing import Any  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from detectors import artefacts  # noqa: E402
-from monitoring.engine import BedEngine  # noqa: E402
-from pipeline.chunk import Chunk  # noqa: E402
-from recordings.synthetic import DEFAULT_CHANNELS_19  # noqa: E402
-from recordings.synthetic import artefact_classes as ac  # noqa: E402
-from recordings.synthetic.background import background  # noqa: E402
+from rse_monitor.detectors import artefacts  # noqa: E402
+from rse_monitor.monitoring.engine import BedEngine  # noqa: E402
+from rse_monitor.pipeline.chunk import Chunk  # noqa: E402
+from rse_monitor.recordings.synthetic import DEFAULT_CHANNELS_19  # noqa: E402
+from rse_monitor.recordings.synthetic import artefact_classes as ac  # noqa: E402
+from rse_monitor.recordings.synthetic.background import background  # noqa: E402
 
 FS = 256.0
 CH = tuple(DEFAULT_CHANNELS_19)

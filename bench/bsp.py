@@ -35,11 +35,11 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import detectors.bsp as bsp_mod  # noqa: E402
-from detectors.clinical import ClinicalState, Targets  # noqa: E402
-from monitoring.engine import BedEngine, HopResult  # noqa: E402
-from pipeline.chunk import Chunk  # noqa: E402
-from recordings.synthetic import make_burst_suppression  # noqa: E402
+import rse_monitor.detectors.bsp as bsp_mod  # noqa: E402
+from rse_monitor.detectors.clinical import ClinicalState, Targets  # noqa: E402
+from rse_monitor.monitoring.engine import BedEngine, HopResult  # noqa: E402
+from rse_monitor.pipeline.chunk import Chunk  # noqa: E402
+from rse_monitor.recordings.synthetic import make_burst_suppression  # noqa: E402
 
 FS = 256.0
 

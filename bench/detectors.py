@@ -76,15 +76,15 @@ from bench.stitch import (  # noqa: E402
     load_chb01_fragments,
     stitch_chb01,
 )
-from detectors.annotations import SeizureEvent  # noqa: E402
-from detectors.baseline import LineLengthBaseline  # noqa: E402
-from detectors.burst import DepthClassifier, SuppressionTracker, classify_depth  # noqa: E402
-from detectors.scoring import ScoreResult, score_many  # noqa: E402
-from detectors.seizure import DetectedSeizure, SeizureDecision, SeizureDetector  # noqa: E402
-from monitoring.engine import BedEngine, EngineConfig  # noqa: E402
-from pipeline.chunk import Chunk  # noqa: E402
-from pipeline.preprocess import BipolarMontage  # noqa: E402
-from recordings.synthetic import (  # noqa: E402
+from rse_monitor.detectors.annotations import SeizureEvent  # noqa: E402
+from rse_monitor.detectors.baseline import LineLengthBaseline  # noqa: E402
+from rse_monitor.detectors.burst import DepthClassifier, SuppressionTracker, classify_depth  # noqa: E402
+from rse_monitor.detectors.scoring import ScoreResult, score_many  # noqa: E402
+from rse_monitor.detectors.seizure import DetectedSeizure, SeizureDecision, SeizureDetector  # noqa: E402
+from rse_monitor.monitoring.engine import BedEngine, EngineConfig  # noqa: E402
+from rse_monitor.pipeline.chunk import Chunk  # noqa: E402
+from rse_monitor.pipeline.preprocess import BipolarMontage  # noqa: E402
+from rse_monitor.recordings.synthetic import (  # noqa: E402
     ArtefactKind,
     SyntheticRecording,
     add_artefacts,
@@ -262,13 +262,13 @@ def _as_events(events: Sequence[DetectedSeizure], duration_s: float) -> list[Sei
 
 
 def _edf_chunks(path: Path, chunk_s: float = 60.0) -> Callable[[], Iterable[Chunk]]:
-    from pipeline.ingest import EdfSource
+    from rse_monitor.pipeline.ingest import EdfSource
 
     return lambda: EdfSource(path, chunk_s=chunk_s).chunks()
 
 
 def michigan_set() -> list[Recording]:
-    from pipeline.ingest import EdfSource
+    from rse_monitor.pipeline.ingest import EdfSource
 
     path = data_dir() / "michigan_seizure" / "michigan_seizure_500s.edf"
     if not path.exists():
@@ -299,7 +299,7 @@ def chb01_set(seeds: Sequence[int], duration_s: float = 3600.0) -> list[Recordin
 
 
 def eegmmidb_set() -> list[Recording]:
-    from pipeline.ingest import EdfSource
+    from rse_monitor.pipeline.ingest import EdfSource
 
     folder = data_dir() / "eegmmidb_S001"
     paths = sorted(folder.glob("S001R0[1-4].edf"))
@@ -329,7 +329,7 @@ def eegmmidb_set() -> list[Recording]:
 
 def eegmat_set() -> list[Recording]:
     """Healthy adults (PhysioNet EEG during mental arithmetic), 8 channels, 500 Hz."""
-    from pipeline.ingest import EdfSource
+    from rse_monitor.pipeline.ingest import EdfSource
 
     out = []
     for path in sorted((data_dir() / "eegmat_rest_task").glob("Subject*_*.edf")):
@@ -342,7 +342,7 @@ def eegmat_set() -> list[Recording]:
 def icu_clip_set() -> list[Recording]:
     """The 12 expert-labelled 50-s ICU clips: the two ``sz`` clips are seizure from
     their first sample to their end; the others hold no seizure (60-Hz country)."""
-    from pipeline.ingest import EdfSource
+    from rse_monitor.pipeline.ingest import EdfSource
 
     folder = data_dir() / "iiic_icu_patterns"
     out = []

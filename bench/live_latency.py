@@ -57,7 +57,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline.lsl import get_pylsl  # noqa: E402  (configures LSL before any LSL import)
+from rse_monitor.pipeline.lsl import get_pylsl  # noqa: E402  (configures LSL before any LSL import)
 
 SFREQ_HZ = 256.0
 BLOCK = 8  # samples per push: 32 pushes per second
@@ -70,7 +70,7 @@ CH_NAMES = tuple(
 # ----------------------------------------------------------------- the outlet side
 def _signal(seconds: float = 60.0) -> np.ndarray:
     """60 s of 23-channel background EEG (µV, float32, samples × channels), looped."""
-    from recordings.synthetic import stream_background_chunks
+    from rse_monitor.recordings.synthetic import stream_background_chunks
 
     chunks = list(
         stream_background_chunks(seconds, SFREQ_HZ, n_channels=len(CH_NAMES), ch_names=CH_NAMES)
@@ -185,7 +185,7 @@ def _cpu_s() -> dict[str, float]:
 def _run_rsemon(
     names: list[str], seconds: float, settle_s: float, n_proc: int, out: Path
 ) -> _Collector:
-    from monitoring.live import BedSpec, HopRecord, MultiBedMonitor
+    from rse_monitor.monitoring.live import BedSpec, HopRecord, MultiBedMonitor
 
     col = _Collector(names)
 
@@ -209,9 +209,9 @@ def _run_mne_lsl(
     get_pylsl()  # LSLAPICFG is set before mne-lsl loads its own liblsl
     from mne_lsl.stream import StreamLSL
 
-    from monitoring.outputs import FileSink
-    from monitoring.session import BedSession, SourceInfo
-    from pipeline.chunk import Chunk
+    from rse_monitor.monitoring.outputs import FileSink
+    from rse_monitor.monitoring.session import BedSession, SourceInfo
+    from rse_monitor.pipeline.chunk import Chunk
 
     clock = get_pylsl().local_clock
     col = _Collector(names)

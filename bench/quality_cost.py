@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parents[1]
 CHILD = r"""
 import os, sys, time
 sys.path.insert(0, sys.argv[1])
-from recordings.synthetic import stream_background_chunks
-from monitoring.engine import BedEngine
+from rse_monitor.recordings.synthetic import stream_background_chunks
+from rse_monitor.monitoring.engine import BedEngine
 chunks = list(stream_background_chunks(600.0, chunk_s=60.0, seed=0, line_noise_uv=5.0))
 eng = BedEngine(chunks[0].sfreq_hz, chunks[0].ch_names)
 stage = [0.0]

@@ -44,7 +44,16 @@ def tile_edf(base: Path, out: Path, times: int) -> None:
 
 def run_replay(repo: Path, edf: Path, out: Path) -> tuple[float, float]:
     """Peak RSS (MB) and CPU time (s) of one ``rsemon replay`` process."""
-    cmd = [sys.executable, "-m", "service.cli", "replay", str(edf), "--out", str(out), "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "rse_monitor.service.cli",
+        "replay",
+        str(edf),
+        "--out",
+        str(out),
+        "-q",
+    ]
     proc = subprocess.Popen(cmd, cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)

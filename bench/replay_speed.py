@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 def write_edf(path: Path, hours: float) -> float:
     import edfio
 
-    from recordings.synthetic import make_seizure_recording
+    from rse_monitor.recordings.synthetic import make_seizure_recording
 
     duration_s = hours * 3600.0
     rec = make_seizure_recording(
@@ -77,7 +77,16 @@ def time_process(cmd: list[str], cwd: Path) -> tuple[float, float]:
 
 def time_replay(repo: Path, edf: Path, out: Path) -> tuple[float, float]:
     """Wall time and CPU time of one ``rsemon replay`` process, s."""
-    cmd = [sys.executable, "-m", "service.cli", "replay", str(edf), "--out", str(out), "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "rse_monitor.service.cli",
+        "replay",
+        str(edf),
+        "--out",
+        str(out),
+        "-q",
+    ]
     return time_process(cmd, repo)
 
 

@@ -62,7 +62,7 @@ GRACE_S = 3.0
 def write_edf(path: Path, duration_s: float = 900.0, every_s: float = 60.0) -> Path:
     """19-channel synthetic EEG at 256 Hz with a 25-s seizure every ``every_s`` seconds
     (:func:`recordings.synthetic.write_seizure_edf`)."""
-    from recordings.synthetic import write_seizure_edf
+    from rse_monitor.recordings.synthetic import write_seizure_edf
 
     seizures = [(t, t + 25.0) for t in np.arange(30.0, duration_s - 30.0, every_s)]
     return write_seizure_edf(path, duration_s, seizures, 256.0, seed=3)
@@ -79,7 +79,7 @@ def start_server(db: Path, recordings: Path, log: Path, root: Path) -> tuple[Any
     env = {**os.environ, "PYTHONPATH": str(root)}
     env.pop("RSEMON_RECORDINGS_DIRS", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli_service", "serve", "--host", "127.0.0.1",
+        [sys.executable, "-m", "rse_monitor.service.cli_service", "serve", "--host", "127.0.0.1",
          "--port", str(port), "--db", str(db), "--recordings-dir", str(recordings)],
         cwd=str(db.parent), env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -99,8 +99,8 @@ def start_server(db: Path, recordings: Path, log: Path, root: Path) -> tuple[Any
 
 
 def make_token(db: Path, role: str) -> str:
-    from service.auth import create_token
-    from service.db import Database
+    from rse_monitor.service.auth import create_token
+    from rse_monitor.service.db import Database
 
     database = Database(str(db))
     try:

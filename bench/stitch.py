@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from recordings.synthetic import SyntheticRecording  # noqa: E402
+from rse_monitor.recordings.synthetic import SyntheticRecording  # noqa: E402
 
 __all__ = [
     "CHB01_SEIZURES",
@@ -159,7 +159,7 @@ def homogeneous_pool(windows: Sequence[FloatArray], max_ratio: float = 1.6) -> l
     3× excursions that are not part of chb01's background. Such windows still
     appear once, just before their own seizure.
     """
-    from pipeline.features import line_length
+    from rse_monitor.pipeline.features import line_length
 
     levels = np.array([np.median(line_length(w, SFREQ_HZ)) for w in windows])
     ref = float(np.median(levels))
@@ -334,7 +334,7 @@ def write_stitched(
     """
     import edfio
 
-    from detectors.annotations import SeizureEvent, write_events_tsv
+    from rse_monitor.detectors.annotations import SeizureEvent, write_events_tsv
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -45,13 +45,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from monitoring.engine import BedEngine, EngineConfig  # noqa: E402
-from monitoring.outputs import FileSink  # noqa: E402
-from monitoring.session import BedSession, SourceInfo  # noqa: E402
-from monitoring.settings import BedSettings  # noqa: E402
-from pipeline.chunk import Chunk  # noqa: E402
-from pipeline.features import BANDS_HZ, windowed_band_coherence, windowed_line_length  # noqa: E402
-from pipeline.preprocess import BipolarMontage, CausalFilter, Windower  # noqa: E402
+from rse_monitor.monitoring.engine import BedEngine, EngineConfig  # noqa: E402
+from rse_monitor.monitoring.outputs import FileSink  # noqa: E402
+from rse_monitor.monitoring.session import BedSession, SourceInfo  # noqa: E402
+from rse_monitor.monitoring.settings import BedSettings  # noqa: E402
+from rse_monitor.pipeline.chunk import Chunk  # noqa: E402
+from rse_monitor.pipeline.features import BANDS_HZ, windowed_band_coherence, windowed_line_length  # noqa: E402
+from rse_monitor.pipeline.preprocess import BipolarMontage, CausalFilter, Windower  # noqa: E402
 
 SFREQ_HZ = 256.0
 CHANNELS_19 = (
@@ -69,7 +69,7 @@ def stream_chunks(duration_s: float, chunk_s: float, seed: int) -> Iterator[Chun
     """
     epochs = [(0.1 * duration_s, 0.2 * duration_s, 0.7)] if duration_s >= 600 else []
     try:
-        from recordings.synthetic import stream_background_chunks
+        from rse_monitor.recordings.synthetic import stream_background_chunks
     except ImportError:  # the generator module is optional for this benchmark
         yield from _fallback_chunks(duration_s, chunk_s, seed)
         return

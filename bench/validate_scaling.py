@@ -44,7 +44,7 @@ def _cpu_model() -> str:
 
 
 def write_dataset(folder: Path, n: int, minutes: float) -> None:
-    from recordings.synthetic import write_seizure_edf
+    from rse_monitor.recordings.synthetic import write_seizure_edf
 
     duration_s = minutes * 60.0
     for i in range(n):
@@ -65,8 +65,8 @@ def _warm() -> None:
 def run_once(data: Path, out: Path, n_workers: int) -> dict[str, float]:
     from distributed import Client
 
-    from monitoring.validate import run_validate
-    from monitoring.validate.run import local_cluster
+    from rse_monitor.monitoring.validate import run_validate
+    from rse_monitor.monitoring.validate.run import local_cluster
 
     t0 = time.perf_counter()
     with local_cluster(n_workers) as cluster:

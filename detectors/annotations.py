@@ -49,7 +49,7 @@ from datetime import datetime
 from os import PathLike
 from pathlib import Path
 
-from pipeline.annotations_edf import Annotation, read_annotations
+from rse_monitor.pipeline.annotations_edf import Annotation, read_annotations
 
 __all__ = [
     "EVENTS_TSV_HEADER",

@@ -77,8 +77,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from detectors.quality import CAUSES, pop_max_channels
-from pipeline import checks
+from rse_monitor.detectors.quality import CAUSES, pop_max_channels
+from rse_monitor.pipeline import checks
 
 __all__ = [
     "ArtefactBatch",

@@ -26,8 +26,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from detectors.seizure import DetectedSeizure, SeizureDecision, check_window_inputs
-from pipeline.checks import channel_names, greater_than, positive
+from rse_monitor.detectors.seizure import DetectedSeizure, SeizureDecision, check_window_inputs
+from rse_monitor.pipeline.checks import channel_names, greater_than, positive
 
 __all__ = ["LineLengthBaseline"]
 

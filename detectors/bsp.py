@@ -76,7 +76,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.checks import positive
+from rse_monitor.pipeline.checks import positive
 
 __all__ = [
     "BIN_S",

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from pipeline import checks
+from rse_monitor.pipeline import checks
 
 __all__ = ["BurdenState", "SeizureBurden", "ESE_BURDEN_60MIN", "ESE_CONTINUOUS_S"]
 

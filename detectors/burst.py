@@ -63,8 +63,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal
 
-from pipeline.checks import count, in_range, positive
-from pipeline.features import ENVELOPE_S, MIN_SUPPRESSION_S, SUPPRESSION_THRESHOLD_UV
+from rse_monitor.pipeline.checks import count, in_range, positive
+from rse_monitor.pipeline.features import ENVELOPE_S, MIN_SUPPRESSION_S, SUPPRESSION_THRESHOLD_UV
 
 __all__ = [
     "BS_LOW_RATIO",

@@ -86,7 +86,7 @@ from dataclasses import asdict, dataclass, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
-from pipeline.checks import finite, in_range
+from rse_monitor.pipeline.checks import finite, in_range
 
 DrugClass = Literal["benzodiazepine", "second_line", "anaesthetic", "other"]
 Kind = Literal["bolus", "infusion_start", "infusion_change", "infusion_stop", "wean_start"]

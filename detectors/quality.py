@@ -61,8 +61,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-from pipeline import checks
-from pipeline.features import Scratch
+from rse_monitor.pipeline import checks
+from rse_monitor.pipeline.features import Scratch
 
 __all__ = [
     "AMPLITUDE_CEILING_UV",

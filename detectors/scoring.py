@@ -46,7 +46,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, NoReturn
 
-from detectors.annotations import SeizureEvent, read_any_with_duration, split_record_path
+from rse_monitor.detectors.annotations import (
+    SeizureEvent,
+    read_any_with_duration,
+    split_record_path,
+)
 
 __all__ = ["ScoreResult", "SzcoreParameters", "score_events", "score_main", "score_many"]
 

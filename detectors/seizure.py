@@ -72,7 +72,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.checks import channel_names, count, greater_than, in_range, positive
+from rse_monitor.pipeline.checks import channel_names, count, greater_than, in_range, positive
 
 __all__ = ["SeizureDetector", "SeizureDecision", "DetectedSeizure", "channel_count_needed"]
 

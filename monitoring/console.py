@@ -20,10 +20,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from detectors.alerts import Alert
-from monitoring.engine import HopResult
-from monitoring.outputs import wall_clock_start
-from monitoring.session import BedSession, Sink, SourceInfo
+from rse_monitor.detectors.alerts import Alert
+from rse_monitor.monitoring.engine import HopResult
+from rse_monitor.monitoring.outputs import wall_clock_start
+from rse_monitor.monitoring.session import BedSession, Sink, SourceInfo
 
 __all__ = ["ConsoleSink", "format_alert", "format_hop_event"]
 

@@ -18,23 +18,28 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from detectors.acns.tracker import RULE_CONFIDENCE, PatternEpisode, PatternTracker, PatternWindow
-from detectors.alerts import Alert, Severity
-from detectors.artefacts import ArtefactClassifier
-from detectors.bsp import BspStats, BurstSuppressionProbability
-from detectors.burden import SeizureBurden
-from detectors.burst import DepthClassifier, SuppressionTracker
-from detectors.quality import (
+from rse_monitor.detectors.acns.tracker import (
+    RULE_CONFIDENCE,
+    PatternEpisode,
+    PatternTracker,
+    PatternWindow,
+)
+from rse_monitor.detectors.alerts import Alert, Severity
+from rse_monitor.detectors.artefacts import ArtefactClassifier
+from rse_monitor.detectors.bsp import BspStats, BurstSuppressionProbability
+from rse_monitor.detectors.burden import SeizureBurden
+from rse_monitor.detectors.burst import DepthClassifier, SuppressionTracker
+from rse_monitor.detectors.quality import (
     AMPLITUDE_CEILING_UV,
     CAUSES,
     QUALITY_MIN_FOR_DEPTH,
     ChannelQuality,
     window_causes,
 )
-from detectors.seizure import DetectedSeizure, SeizureDetector
-from monitoring.settings import EngineConfig
-from pipeline.chunk import Chunk
-from pipeline.features import (
+from rse_monitor.detectors.seizure import DetectedSeizure, SeizureDetector
+from rse_monitor.monitoring.settings import EngineConfig
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.pipeline.features import (
     BANDS_HZ,
     Scratch,
     homologous_pairs,
@@ -43,7 +48,7 @@ from pipeline.features import (
     windowed_psd,
     windowed_rms,
 )
-from pipeline.preprocess import BipolarMontage, CausalFilter, WindowBatch, Windower
+from rse_monitor.pipeline.preprocess import BipolarMontage, CausalFilter, WindowBatch, Windower
 
 __all__ = ["EngineConfig", "HopResult", "BedEngine", "MIN_ANALYSIS_S", "SCALE_SHARE"]
 

@@ -38,13 +38,13 @@ from typing import Any
 
 import numpy as np
 
-from monitoring.console import ConsoleSink
-from monitoring.engine import HopResult
-from monitoring.outputs import FileSink
-from monitoring.session import BedSession, Sink
-from monitoring.settings import BedSettings, EngineConfig
-from monitoring.sources import LslStreamSource
-from pipeline.lsl import get_pylsl
+from rse_monitor.monitoring.console import ConsoleSink
+from rse_monitor.monitoring.engine import HopResult
+from rse_monitor.monitoring.outputs import FileSink
+from rse_monitor.monitoring.session import BedSession, Sink
+from rse_monitor.monitoring.settings import BedSettings, EngineConfig
+from rse_monitor.monitoring.sources import LslStreamSource
+from rse_monitor.pipeline.lsl import get_pylsl
 
 __all__ = ["BedSpec", "BedMonitor", "MultiBedMonitor", "HopRecord", "run_monitor"]
 
@@ -318,7 +318,7 @@ class MultiBedMonitor:
         self._mp_stop = ctx.Event()
         self._queue = ctx.Queue()
         shards = [self.beds[i :: self.n_processes] for i in range(self.n_processes)]
-        from pipeline.lsl import configure_lsl
+        from rse_monitor.pipeline.lsl import configure_lsl
 
         cfg = str(configure_lsl(self.lsl_config))
         for k, shard in enumerate(shards):

@@ -17,11 +17,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from detectors.alerts import Alert
-from detectors.annotations import SeizureEvent, write_events_tsv
-from detectors.seizure import DetectedSeizure
-from monitoring.engine import HopResult
-from monitoring.session import BedSession, Sink, SourceInfo
+from rse_monitor.detectors.alerts import Alert
+from rse_monitor.detectors.annotations import SeizureEvent, write_events_tsv
+from rse_monitor.detectors.seizure import DetectedSeizure
+from rse_monitor.monitoring.engine import HopResult
+from rse_monitor.monitoring.session import BedSession, Sink, SourceInfo
 
 __all__ = ["FileSink", "atomic_write_text", "source_speed", "wall_clock_start"]
 

@@ -41,12 +41,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from detectors.alerts import Alert, AlertOrigin, OpenAlert, OpenAlerts, Severity
-from detectors.burden import ESE_BURDEN_60MIN, ESE_CONTINUOUS_S
-from detectors.clinical import SEIZURE_KEYS, ClinicalState
+from rse_monitor.detectors.alerts import Alert, AlertOrigin, OpenAlert, OpenAlerts, Severity
+from rse_monitor.detectors.burden import ESE_BURDEN_60MIN, ESE_CONTINUOUS_S
+from rse_monitor.detectors.clinical import SEIZURE_KEYS, ClinicalState
 
 if TYPE_CHECKING:
-    from monitoring.engine import HopResult
+    from rse_monitor.monitoring.engine import HopResult
 
 __all__ = [
     "AlertPolicy",

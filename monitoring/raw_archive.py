@@ -44,8 +44,8 @@ from typing import IO, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from monitoring.session import BedSession, Sink, SourceInfo
-from pipeline.chunk import Chunk
+from rse_monitor.monitoring.session import BedSession, Sink, SourceInfo
+from rse_monitor.pipeline.chunk import Chunk
 
 __all__ = ["BLOCK_HEADER", "RawArchive", "RawArchiveSink", "RawSpan", "prune", "read_archive"]
 

@@ -8,11 +8,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from detectors.clinical import SeizureType
-from monitoring.outputs import FileSink
-from monitoring.session import BedSession
-from monitoring.settings import BedSettings, EngineConfig
-from monitoring.sources import EdfFileSource
+from rse_monitor.detectors.clinical import SeizureType
+from rse_monitor.monitoring.outputs import FileSink
+from rse_monitor.monitoring.session import BedSession
+from rse_monitor.monitoring.settings import BedSettings, EngineConfig
+from rse_monitor.monitoring.sources import EdfFileSource
 
 __all__ = ["run_replay", "ProgressBar"]
 

@@ -19,9 +19,15 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from monitoring.raw_archive import RawSpan
-from monitoring.settings import EngineConfig
-from pipeline.display import Montage, apply_montage, display_filter, minmax_decimate, pad_s
+from rse_monitor.monitoring.raw_archive import RawSpan
+from rse_monitor.monitoring.settings import EngineConfig
+from rse_monitor.pipeline.display import (
+    Montage,
+    apply_montage,
+    display_filter,
+    minmax_decimate,
+    pad_s,
+)
 
 __all__ = ["MAX_SPAN_S", "EegExcerpt", "eeg_excerpt", "edf_reader"]
 
@@ -49,7 +55,7 @@ class EegExcerpt:
 def edf_reader(path: str | Path, available_end_s: float) -> Reader:
     """A reader of an EDF bed's file, up to ``available_end_s`` (what the bed has
     played so far: the review shows no EEG the monitor has not yet seen)."""
-    from pipeline.ingest import EdfSource
+    from rse_monitor.pipeline.ingest import EdfSource
 
     src = EdfSource(path)
 

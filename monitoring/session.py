@@ -37,14 +37,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from detectors.acns.tracker import PatternEpisode
-from detectors.alerts import Alert, Severity
-from detectors.clinical import ClinicalState
-from detectors.seizure import DetectedSeizure
-from monitoring.engine import BedEngine, HopResult
-from monitoring.policy import AlertPolicy
-from monitoring.settings import BedSettings
-from pipeline.chunk import Chunk
+from rse_monitor.detectors.acns.tracker import PatternEpisode
+from rse_monitor.detectors.alerts import Alert, Severity
+from rse_monitor.detectors.clinical import ClinicalState
+from rse_monitor.detectors.seizure import DetectedSeizure
+from rse_monitor.monitoring.engine import BedEngine, HopResult
+from rse_monitor.monitoring.policy import AlertPolicy
+from rse_monitor.monitoring.settings import BedSettings
+from rse_monitor.pipeline.chunk import Chunk
 
 __all__ = [
     "BedSession",
@@ -366,7 +366,7 @@ class BedSession:
 
     def summary(self, final: bool = False) -> dict[str, Any]:
         """Counts, durations, settings and source (what ``summary.json`` holds)."""
-        from pipeline import __version__
+        from rse_monitor.pipeline import __version__
 
         events = self.events
         t_end = self.t_end_s

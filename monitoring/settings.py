@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, get_args
 
-from detectors.clinical import T1_T2_MIN, SeizureType, Targets
-from pipeline import checks
-from pipeline.features import MIN_SUPPRESSION_S, SUPPRESSION_THRESHOLD_UV
+from rse_monitor.detectors.clinical import T1_T2_MIN, SeizureType, Targets
+from rse_monitor.pipeline import checks
+from rse_monitor.pipeline.features import MIN_SUPPRESSION_S, SUPPRESSION_THRESHOLD_UV
 
 __all__ = ["BedSettings", "EngineConfig", "LINE_FREQUENCIES_HZ"]
 

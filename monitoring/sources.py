@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from monitoring.session import SourceEvent, SourceInfo, SourceItem, SourceStatus
-from pipeline.chunk import Chunk
-from pipeline.ingest import EdfSource
+from rse_monitor.monitoring.session import SourceEvent, SourceInfo, SourceItem, SourceStatus
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.pipeline.ingest import EdfSource
 
 __all__ = ["EdfFileSource", "LslStreamSource", "STREAM_NOT_FOUND_S", "stream_not_found_s"]
 
@@ -194,7 +194,7 @@ class LslStreamSource:
         not_found_after_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        from pipeline.lsl import LslSource, get_pylsl
+        from rse_monitor.pipeline.lsl import LslSource, get_pylsl
 
         if not_found_after_s is None:
             not_found_after_s = stream_not_found_s()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.checks import count, positive
+from rse_monitor.pipeline.checks import count, positive
 
 
 @dataclass(frozen=True)

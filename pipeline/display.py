@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal
 
-from pipeline.preprocess import BipolarMontage, design_sos
+from rse_monitor.pipeline.preprocess import BipolarMontage, design_sos
 
 __all__ = [
     "MONTAGES",

@@ -328,7 +328,7 @@ def homologous_pairs(ch_names: Sequence[str]) -> list[tuple[int, int, str]]:
     them (e.g. ``ch01``) have no homologue; the caller falls back to neighbouring
     pairs.
     """
-    from pipeline.ingest import normalise_label
+    from rse_monitor.pipeline.ingest import normalise_label
 
     canon = [normalise_label(n) for n in ch_names]
     index = {n: i for i, n in enumerate(canon)}

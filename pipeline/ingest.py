@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.annotations_edf import Annotation, annotations_of
-from pipeline.checks import positive
-from pipeline.chunk import Chunk
-from pipeline.units import unit_scale_to_uv
+from rse_monitor.pipeline.annotations_edf import Annotation, annotations_of
+from rse_monitor.pipeline.checks import positive
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.pipeline.units import unit_scale_to_uv
 
 __all__ = [
     "MAX_SFREQ_HZ",

@@ -15,10 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal
 
-from pipeline import checks
-from pipeline.chunk import Chunk
-from pipeline.features import window_view
-from pipeline.ingest import normalise_label
+from rse_monitor.pipeline import checks
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.pipeline.features import window_view
+from rse_monitor.pipeline.ingest import normalise_label
 
 __all__ = [
     "DOUBLE_BANANA",

@@ -1,6 +1,6 @@
 """Regenerate the bundled synthetic recordings (deterministic; run from the repo root).
 
-    python -m recordings.make_recordings
+    python -m rse_monitor.recordings.make_recordings
 
 Writes ``rse_seizure_synthetic.edf`` (+ ``rse_seizure_synthetic_events.tsv``, the
 truth) and ``rse_burst_suppression_synthetic.edf`` (+
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from detectors.annotations import SeizureEvent, write_events_tsv
-from recordings.synthetic import (
+from rse_monitor.detectors.annotations import SeizureEvent, write_events_tsv
+from rse_monitor.recordings.synthetic import (
     DEFAULT_CHANNELS_19,
     SyntheticRecording,
     make_burst_suppression,

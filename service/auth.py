@@ -33,10 +33,10 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from service import store
-from service.db import ROLES, Database, iso_utc, utc_now
-from service.deps import DbDep
-from service.security import SignInThrottle, fingerprint
+from rse_monitor.service import store
+from rse_monitor.service.db import ROLES, Database, iso_utc, utc_now
+from rse_monitor.service.deps import DbDep
+from rse_monitor.service.security import SignInThrottle, fingerprint
 
 __all__ = [
     "ROLES",

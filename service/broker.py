@@ -45,9 +45,9 @@ from typing import Any
 
 import anyio
 
-from service.db import Database
-from service.store.alerts import last_event_id
-from service.store.events import AlertEvent, events_since
+from rse_monitor.service.db import Database
+from rse_monitor.service.store.alerts import last_event_id
+from rse_monitor.service.store.events import AlertEvent, events_since
 
 __all__ = ["Broker", "ClientQueue", "Subscription"]
 

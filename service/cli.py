@@ -76,7 +76,7 @@ def add_bed_settings_arguments(p: argparse.ArgumentParser) -> None:
 
 def bed_settings(args: argparse.Namespace) -> Any:
     """:class:`monitoring.settings.BedSettings` from :func:`add_bed_settings_arguments`."""
-    from monitoring.settings import BedSettings, EngineConfig
+    from rse_monitor.monitoring.settings import BedSettings, EngineConfig
 
     engine: dict[str, Any] = {"notch_hz": None if args.notch == 0 else args.notch,
                               "montage": args.montage == "bipolar"}  # fmt: skip
@@ -86,7 +86,7 @@ def bed_settings(args: argparse.Namespace) -> Any:
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from monitoring.replay import run_replay
+    from rse_monitor.monitoring.replay import run_replay
 
     summary = run_replay(args.path, args.out, bed_settings(args), progress=not args.quiet)
     out = args.out or Path("out") / Path(args.path).stem
@@ -110,7 +110,7 @@ def _workers(text: str) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     # imported here: `rsemon replay` never loads Dask
-    from monitoring.validate import run_validate
+    from rse_monitor.monitoring.validate import run_validate
 
     run = run_validate(args.dataset, args.out, bed_settings(args), workers=args.workers,
                        scheduler=args.scheduler, progress=not args.quiet)  # fmt: skip
@@ -133,7 +133,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from detectors.scoring import score_main
+    from rse_monitor.detectors.scoring import score_main
 
     return score_main(args.rest)
 
@@ -143,7 +143,7 @@ def build_parser(*, extra_commands: bool = True) -> argparse.ArgumentParser:
     ``score``
     (the other subcommands' modules are then not imported: ``rsemon replay`` starts
     with what it needs only)."""
-    from pipeline import __version__
+    from rse_monitor.pipeline import __version__
 
     parser = _Parser(
         prog="rsemon",
@@ -217,7 +217,11 @@ def _add_common_flags(parser: argparse.ArgumentParser) -> None:
 
 
 #: Modules that add their own subcommands with ``add_parser(subparsers)``.
-_EXTRA_COMMANDS: tuple[str, ...] = ("service.cli_live", "service.cli_service", "service.demo")
+_EXTRA_COMMANDS: tuple[str, ...] = (
+    "rse_monitor.service.cli_live",
+    "rse_monitor.service.cli_service",
+    "rse_monitor.service.demo",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -225,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = [a for a in argv if a not in _COMMON_FLAGS]
     if words[:1] == ["score"]:
         # its own parser: REMAINDER would not pass a leading --help through argparse
-        from detectors.scoring import score_main
+        from rse_monitor.detectors.scoring import score_main
 
         return score_main(words[1:])
     # `rsemon replay|validate ...` need no other subcommand's parser (nor its imports)
@@ -235,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    from pipeline.ingest import IngestError
+    from rse_monitor.pipeline.ingest import IngestError
 
     try:
         return int(args.func(args) or 0)

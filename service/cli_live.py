@@ -7,7 +7,7 @@ machine-scope file, which keeps discovery on this machine; see
 says which, with its ``ResolveScope``, and warns if discovery can leave the machine.
 
 Register with ``service.cli`` (``_EXTRA_COMMANDS``), or run directly:
-``python -m service.cli_live stream rec.edf --name bed1 --speed 10``.
+``python -m rse_monitor.service.cli_live stream rec.edf --name bed1 --speed 10``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _lsl_config(args: argparse.Namespace) -> Path:
     One line (unless ``-q``) names the file and its ResolveScope; one warning line
     (always) says why discovery can leave this machine under it.
     """
-    from pipeline.lsl import choose_lsl_config, config_notice, configure_lsl
+    from rse_monitor.pipeline.lsl import choose_lsl_config, config_notice, configure_lsl
 
     choice = choose_lsl_config(args.lsl_config)
     info, warning = config_notice(choice)
@@ -90,7 +90,7 @@ def _channel_list(text: str) -> list[str]:
 
 def _check_declared_channels(args: argparse.Namespace, lsl_config: Path) -> None:
     """``--channels`` must name every channel of each stream already visible."""
-    from pipeline.lsl import resolve_streams, stream_query
+    from rse_monitor.pipeline.lsl import resolve_streams, stream_query
 
     for name in args.lsl:
         for info in resolve_streams(stream_query(name, args.type), 2.0, config=lsl_config):
@@ -102,7 +102,7 @@ def _check_declared_channels(args: argparse.Namespace, lsl_config: Path) -> None
 
 
 def _cmd_stream(args: argparse.Namespace) -> int:
-    from pipeline.lsl import LslPlayer
+    from rse_monitor.pipeline.lsl import LslPlayer
 
     config = _lsl_config(args)
     player = LslPlayer(
@@ -131,8 +131,8 @@ def _cmd_stream(args: argparse.Namespace) -> int:
 
 
 def _cmd_monitor(args: argparse.Namespace) -> int:
-    from monitoring.live import run_monitor
-    from service.cli import bed_settings
+    from rse_monitor.monitoring.live import run_monitor
+    from rse_monitor.service.cli import bed_settings
 
     config = bed_settings(args)
     lsl_config = _lsl_config(args)
@@ -166,7 +166,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
 def _cmd_streams(args: argparse.Namespace) -> int:
     import json
 
-    from pipeline.lsl import choose_lsl_config, list_streams
+    from rse_monitor.pipeline.lsl import choose_lsl_config, list_streams
 
     config = _lsl_config(args)
     found = list_streams(args.timeout, config=config)
@@ -231,7 +231,7 @@ def add_parser(subparsers: Any) -> None:
         help="LSL stream name (repeat for several beds)",
     )
     p.add_argument("--type", default=None, help="also require this LSL content type (e.g. EEG)")
-    from service.cli import add_bed_settings_arguments, out_dir
+    from rse_monitor.service.cli import add_bed_settings_arguments, out_dir
 
     p.add_argument(
         "--out",
@@ -292,8 +292,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``stream`` or ``monitor`` (``python -m service.cli_live``); same as ``rsemon``."""
-    from service.cli import main as rsemon_main
+    """Run ``stream`` or ``monitor`` (``python -m rse_monitor.service.cli_live``); same as ``rsemon``."""
+    from rse_monitor.service.cli import main as rsemon_main
 
     return rsemon_main(argv)
 

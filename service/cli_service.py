@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def build_settings(args: argparse.Namespace) -> Any:
     """Settings from the environment, overridden by the options given on the command line."""
-    from service.settings import Settings
+    from rse_monitor.service.settings import Settings
 
     base = Settings()
     kw: dict[str, Any] = {}
@@ -43,8 +43,8 @@ def build_settings(args: argparse.Namespace) -> Any:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from service.errors import StorageUnavailable
-    from service.main import create_app
+    from rse_monitor.service.errors import StorageUnavailable
+    from rse_monitor.service.main import create_app
 
     settings = build_settings(args)
     try:
@@ -79,8 +79,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_token_create(args: argparse.Namespace) -> int:
-    from service.auth import create_token
-    from service.db import Database
+    from rse_monitor.service.auth import create_token
+    from rse_monitor.service.db import Database
 
     settings = build_settings(args)
     db = Database(settings.db)
@@ -99,8 +99,8 @@ def _cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def _cmd_token_list(args: argparse.Namespace) -> int:
-    from service.auth import list_tokens
-    from service.db import Database
+    from rse_monitor.service.auth import list_tokens
+    from rse_monitor.service.db import Database
 
     db = Database(build_settings(args).db)
     try:
@@ -113,8 +113,8 @@ def _cmd_token_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_token_revoke(args: argparse.Namespace) -> int:
-    from service.auth import revoke_token
-    from service.db import Database
+    from rse_monitor.service.auth import revoke_token
+    from rse_monitor.service.db import Database
 
     db = Database(build_settings(args).db)
     try:
@@ -129,7 +129,7 @@ def _cmd_token_revoke(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers: Any) -> None:
     """Add ``serve`` and ``token`` to the ``rsemon`` command line."""
-    from service.db import ROLES
+    from rse_monitor.service.db import ROLES
 
     p = subparsers.add_parser("serve", help="run the HTTP service (API, live alerts, web page)")
     p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
@@ -159,8 +159,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``serve``/``token`` (``python -m service.cli_service``); same as ``rsemon``."""
-    from service.cli import main as rsemon_main
+    """``serve``/``token`` (``python -m rse_monitor.service.cli_service``); same as ``rsemon``."""
+    from rse_monitor.service.cli import main as rsemon_main
 
     return rsemon_main(argv)
 

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from service.db import iso_utc, utc_now
+from rse_monitor.service.db import iso_utc, utc_now
 
 __all__ = ["BedClock", "parse_iso"]
 

@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from service.errors import DatabaseInUse, StorageUnavailable
+from rse_monitor.service.errors import DatabaseInUse, StorageUnavailable
 
 __all__ = [
     "Database", "MIGRATIONS", "ROLES", "ServerLock", "sqlite_path", "utc_now", "iso_utc",

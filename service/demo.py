@@ -142,21 +142,28 @@ def _child_env(lsl_config: Path) -> dict[str, str]:
 def _rsemon(module: str, *args: str) -> list[str]:
     """``rsemon ARGS`` as a child command: through ``service.cli`` when ``module`` is
     registered there, else through the module's own ``main`` (same code either way)."""
-    from service.cli import _EXTRA_COMMANDS
+    from rse_monitor.service.cli import _EXTRA_COMMANDS
 
-    entry = "service.cli" if module in _EXTRA_COMMANDS else module
+    entry = "rse_monitor.service.cli" if module in _EXTRA_COMMANDS else module
     return [sys.executable, "-m", entry, *args]
 
 
 def _serve_command(port: int, db: Path) -> list[str]:
     return _rsemon(
-        "service.cli_service", "serve", "--host", HOST, "--port", str(port), "--db", str(db)
+        "rse_monitor.service.cli_service",
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--db",
+        str(db),
     )
 
 
 def _stream_command(path: Path, name: str, speed: float, lsl_config: Path) -> list[str]:
     return _rsemon(
-        "service.cli_live",
+        "rse_monitor.service.cli_live",
         "stream",
         str(path),
         "--name",
@@ -256,10 +263,10 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Run the demo until Ctrl-C or ``args.duration``; 0 on a clean stop."""
-    from pipeline.lsl import DEFAULT_LSL_CONFIG, check_machine_scope
-    from service.auth import create_token
-    from service.db import Database
-    from service.settings import bundled_recordings_dir
+    from rse_monitor.pipeline.lsl import DEFAULT_LSL_CONFIG, check_machine_scope
+    from rse_monitor.service.auth import create_token
+    from rse_monitor.service.db import Database
+    from rse_monitor.service.settings import bundled_recordings_dir
 
     _check_args(args)
     rec_dir = bundled_recordings_dir()
@@ -267,7 +274,7 @@ def run_demo(args: argparse.Namespace) -> int:
         if not (rec_dir / bed.recording).is_file():
             raise FileNotFoundError(
                 f"bundled recording {rec_dir / bed.recording} is missing "
-                "(regenerate with: python -m recordings.make_recordings)"
+                "(regenerate with: python -m rse_monitor.recordings.make_recordings)"
             )
     lsl_config = Path(os.environ.get("RSEMON_LSL_CONFIG") or DEFAULT_LSL_CONFIG).resolve()
     if lsl_config == DEFAULT_LSL_CONFIG.resolve():
@@ -356,7 +363,7 @@ def _ensure_discoverable(
     liblsl 1.18 before ``lsl_machine.cfg`` widened the range). A new player process
     gets new ports, so the demo retries a few times before giving up with a reason.
     """
-    from pipeline.lsl import get_pylsl
+    from rse_monitor.pipeline.lsl import get_pylsl
 
     pylsl = get_pylsl(lsl_config)
     for attempt in range(1, attempts + 1):
@@ -465,7 +472,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m service.demo`` (same as ``rsemon demo``)."""
+    """``python -m rse_monitor.service.demo`` (same as ``rsemon demo``)."""
     parser = argparse.ArgumentParser(prog="rsemon")
     add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["demo", *(sys.argv[1:] if argv is None else argv)])

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
-from service.db import Database
-from service.settings import Settings
+from rse_monitor.service.db import Database
+from rse_monitor.service.settings import Settings
 
 if TYPE_CHECKING:
-    from service.broker import Broker
-    from service.runner import BedManager
+    from rse_monitor.service.broker import Broker
+    from rse_monitor.service.runner import BedManager
 
 __all__ = ["DbDep", "SettingsDep", "ManagerDep", "BrokerDep"]
 

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from monitoring.raw_archive import RawArchive
-from monitoring.review import MAX_SPAN_S, Reader, edf_reader, eeg_excerpt
-from pipeline.display import Montage
-from service.errors import EegNotFound, InvalidEntry
-from service.schemas import EegPublic
+from rse_monitor.monitoring.raw_archive import RawArchive
+from rse_monitor.monitoring.review import MAX_SPAN_S, Reader, edf_reader, eeg_excerpt
+from rse_monitor.pipeline.display import Montage
+from rse_monitor.service.errors import EegNotFound, InvalidEntry
+from rse_monitor.service.schemas import EegPublic
 
 if TYPE_CHECKING:
-    from service.runner import Bed
+    from rse_monitor.service.runner import Bed
 
 __all__ = ["bed_eeg", "archive_folder", "MAX_SPAN_S"]
 

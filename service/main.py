@@ -19,9 +19,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from service.broker import Broker
-from service.db import Database, ServerLock
-from service.errors import (
+from rse_monitor.service.broker import Broker
+from rse_monitor.service.db import Database, ServerLock
+from rse_monitor.service.errors import (
     BedConflict,
     InvalidEntry,
     NotFound,
@@ -30,11 +30,20 @@ from service.errors import (
     StorageUnavailable,
     Unsupported,
 )
-from service.routers import alerts, audit, beds, health, patterns, scores, tokens, treatments
-from service.runner import BedManager
-from service.schemas import validation_error_public
-from service.security import AuditMiddleware, SecurityHeadersMiddleware, SignInThrottle
-from service.settings import Settings
+from rse_monitor.service.routers import (
+    alerts,
+    audit,
+    beds,
+    health,
+    patterns,
+    scores,
+    tokens,
+    treatments,
+)
+from rse_monitor.service.runner import BedManager
+from rse_monitor.service.schemas import validation_error_public
+from rse_monitor.service.security import AuditMiddleware, SecurityHeadersMiddleware, SignInThrottle
+from rse_monitor.service.settings import Settings
 
 __all__ = ["create_app", "STATIC_DIR", "HTTP_STATUS", "http_status"]
 
@@ -123,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ValueError
         A database URL that is not SQLite, or a missing folder.
     """
-    from pipeline import __version__
+    from rse_monitor.pipeline import __version__
 
     settings = settings if settings is not None else Settings()
     db = Database(settings.db)

@@ -75,24 +75,24 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from detectors.acns.tracker import PatternTracker
-from detectors.alerts import Alert
-from detectors.clinical import ClinicalState, StageResult, Targets
-from detectors.doses import DoseError, DoseLimitExceeded, assess_dose, check_dose_limit
-from detectors.seizure import DetectedSeizure
-from monitoring.engine import HopResult
-from monitoring.policy import AlertPolicy
-from monitoring.raw_archive import RawArchiveSink, prune
-from monitoring.session import BedSession, Sink, SourceInfo, SourceStatus
-from monitoring.settings import BedSettings, EngineConfig
-from monitoring.sources import EdfFileSource, LslStreamSource
-from service import store
-from service.auth import Principal
-from service.broker import Broker
-from service.clock import BedClock, parse_iso
-from service.db import Database, iso_utc, utc_now
-from service.eeg import archive_folder
-from service.errors import (
+from rse_monitor.detectors.acns.tracker import PatternTracker
+from rse_monitor.detectors.alerts import Alert
+from rse_monitor.detectors.clinical import ClinicalState, StageResult, Targets
+from rse_monitor.detectors.doses import DoseError, DoseLimitExceeded, assess_dose, check_dose_limit
+from rse_monitor.detectors.seizure import DetectedSeizure
+from rse_monitor.monitoring.engine import HopResult
+from rse_monitor.monitoring.policy import AlertPolicy
+from rse_monitor.monitoring.raw_archive import RawArchiveSink, prune
+from rse_monitor.monitoring.session import BedSession, Sink, SourceInfo, SourceStatus
+from rse_monitor.monitoring.settings import BedSettings, EngineConfig
+from rse_monitor.monitoring.sources import EdfFileSource, LslStreamSource
+from rse_monitor.service import store
+from rse_monitor.service.auth import Principal
+from rse_monitor.service.broker import Broker
+from rse_monitor.service.clock import BedClock, parse_iso
+from rse_monitor.service.db import Database, iso_utc, utc_now
+from rse_monitor.service.eeg import archive_folder
+from rse_monitor.service.errors import (
     BedConflict,
     BedNotFound,
     InvalidEntry,
@@ -100,7 +100,7 @@ from service.errors import (
     StorageUnavailable,
     Unsupported,
 )
-from service.schemas import (
+from rse_monitor.service.schemas import (
     MAX_ABS_T_S,
     AnalysisSettingsIn,
     AnalysisSettingsPublic,
@@ -119,9 +119,9 @@ from service.schemas import (
     TreatmentCreate,
     TreatmentPublic,
 )
-from service.settings import Settings
-from service.store import clean_json
-from service.wean import bed_wean
+from rse_monitor.service.settings import Settings
+from rse_monitor.service.store import clean_json
+from rse_monitor.service.wean import bed_wean
 
 __all__ = ["TargetsStamp", "Bed", "BedManager", "BedRunner", "resolve_recording", "lsl_available"]
 
@@ -139,7 +139,7 @@ NO_EEG_CONDITIONS = ("stream_not_found", "stream_lost")
 def lsl_available() -> bool:
     """True when :mod:`pipeline.lsl` (and so pylsl) can be imported."""
     try:
-        return importlib.util.find_spec("pipeline.lsl") is not None
+        return importlib.util.find_spec("rse_monitor.pipeline.lsl") is not None
     except (ImportError, ValueError):
         return False
 
@@ -498,7 +498,7 @@ class BedManager:
             source_value = src.stream_name
         t12 = None
         if spec.t1_min is not None or spec.t2_min is not None:
-            from detectors.clinical import T1_T2_MIN
+            from rse_monitor.detectors.clinical import T1_T2_MIN
 
             d1, d2 = T1_T2_MIN[spec.seizure_type]
             t12 = (spec.t1_min if spec.t1_min is not None else d1,
@@ -936,7 +936,7 @@ def _entry_public(model: type[EntryT], row: sqlite3.Row, bed_id: str,
 
 def _edf_info(path: Path) -> dict[str, Any]:
     """Header facts of an EDF bed (opening the header only); 422 if unreadable."""
-    from pipeline.ingest import EdfSource, IngestError
+    from rse_monitor.pipeline.ingest import EdfSource, IngestError
 
     try:
         src = EdfSource(path)
@@ -955,7 +955,7 @@ def _check_analysable(path: Path, settings: BedSettings) -> None:
     """Refuse (422) a file the bed could not analyse, with the reason ``rsemon replay``
     gives: the file opened as the bed's source and the session started on its layout
     (the engine built for its rate and channels with the bed's settings), as replay does."""
-    from pipeline.ingest import IngestError
+    from rse_monitor.pipeline.ingest import IngestError
 
     try:
         info = EdfFileSource(path).info()

@@ -24,9 +24,9 @@ from pydantic import (
     model_validator,
 )
 
-from detectors.clinical import GOALS, T1_T2_MIN
-from detectors.clinical import scores as _scores
-from detectors.doses import KINDS, MAX_WEIGHT_KG, MIN_WEIGHT_KG
+from rse_monitor.detectors.clinical import GOALS, T1_T2_MIN
+from rse_monitor.detectors.clinical import scores as _scores
+from rse_monitor.detectors.doses import KINDS, MAX_WEIGHT_KG, MIN_WEIGHT_KG
 
 __all__ = [
     "SeizureType", "SourceKind", "BedSourceIn", "BedCreate", "BedSourcePublic", "BedPublic",

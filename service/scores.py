@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from detectors.clinical.scores import History, PatternCount, all_scores, eeg_findings
-from service import store
-from service.auth import Principal
-from service.db import Database, iso_utc, utc_now
-from service.runner import Bed
-from service.schemas import HistoryIn, HistoryPublic, ScorePublic, ScoresPublic
+from rse_monitor.detectors.clinical.scores import History, PatternCount, all_scores, eeg_findings
+from rse_monitor.service import store
+from rse_monitor.service.auth import Principal
+from rse_monitor.service.db import Database, iso_utc, utc_now
+from rse_monitor.service.runner import Bed
+from rse_monitor.service.schemas import HistoryIn, HistoryPublic, ScorePublic, ScoresPublic
 
 __all__ = ["bed_history", "bed_scores", "put_history"]
 

@@ -40,9 +40,9 @@ from typing import Any
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service import store
-from service.db import iso_utc, utc_now
-from service.errors import StorageUnavailable
+from rse_monitor.service import store
+from rse_monitor.service.db import iso_utc, utc_now
+from rse_monitor.service.errors import StorageUnavailable
 
 __all__ = [
     "CSP",

@@ -14,14 +14,14 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from monitoring.sources import STREAM_NOT_FOUND_S
+from rse_monitor.monitoring.sources import STREAM_NOT_FOUND_S
 
 __all__ = ["Settings", "bundled_recordings_dir"]
 
 
 def bundled_recordings_dir() -> Path:
     """The ``recordings/`` package folder (the bundled recordings)."""
-    import recordings
+    from rse_monitor import recordings
 
     return Path(recordings.__file__).resolve().parent
 

@@ -8,7 +8,7 @@ queries on the trends' primary key (the 24-h band count is the largest: at most
 
 from __future__ import annotations
 
-from detectors.clinical.wean import (
+from rse_monitor.detectors.clinical.wean import (
     BAND_WINDOW_S,
     RESPONSE_KINDS,
     RESPONSE_WINDOW_S,
@@ -19,10 +19,10 @@ from detectors.clinical.wean import (
     wean_end_s,
     wean_readiness,
 )
-from service import store
-from service.db import Database
-from service.schemas import WeanPublic
-from service.store.wean import band_time, eeg_extent, eeg_window
+from rse_monitor.service import store
+from rse_monitor.service.db import Database
+from rse_monitor.service.schemas import WeanPublic
+from rse_monitor.service.store.wean import band_time, eeg_extent, eeg_window
 
 __all__ = ["MAX_RESPONSES", "bed_wean"]
 

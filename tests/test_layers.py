@@ -58,7 +58,7 @@ def test_runtime_code_does_not_import_the_synthetic_generator() -> None:
     for package in ("pipeline", "detectors", "monitoring", "service"):
         for path in sorted((REPO / package).rglob("*.py")):
             for line, name in _project_imports(path):
-                if name.startswith("recordings.synthetic"):
+                if name.startswith("rse_monitor.recordings.synthetic"):
                     wrong.append(f"{path.relative_to(REPO)}:{line} imports {name}")
     assert not wrong, "\n".join(wrong)
 
@@ -66,4 +66,4 @@ def test_runtime_code_does_not_import_the_synthetic_generator() -> None:
 def test_the_check_sees_a_wrong_import(tmp_path: Path) -> None:
     bad = tmp_path / "m.py"
     bad.write_text("def f():\n    from monitoring.engine import BedEngine\n    return BedEngine\n")
-    assert _project_imports(bad) == [(2, "monitoring.engine")]
+    assert _project_imports(bad) == [(2, "rse_monitor.monitoring.engine")]

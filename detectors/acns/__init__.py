@@ -21,14 +21,14 @@ version. J Clin Neurophysiol 2021;38:1-29.
 
 from __future__ import annotations
 
-from detectors.acns.discharges import Discharges, detect_discharges
-from detectors.acns.rhythm import (
+from rse_monitor.detectors.acns.discharges import Discharges, detect_discharges
+from rse_monitor.detectors.acns.rhythm import (
     ChannelRhythm,
     channel_rhythm,
     electrodes_of,
     hemisphere_of,
 )
-from detectors.acns.terms import (
+from rse_monitor.detectors.acns.terms import (
     Decision,
     Evolution,
     Pattern,
@@ -39,7 +39,7 @@ from detectors.acns.terms import (
     in_iic,
     is_electrographic_seizure,
 )
-from detectors.acns.tracker import PatternEpisode, PatternTracker, PatternWindow
+from rse_monitor.detectors.acns.tracker import PatternEpisode, PatternTracker, PatternWindow
 
 __all__ = [
     "ChannelRhythm",

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from detectors.acns.discharges import Discharges
+from rse_monitor.detectors.acns.discharges import Discharges
 
 __all__ = ["Bird", "BriefFindings", "Tail", "brief_findings", "find_birds", "sporadic_discharges"]
 

@@ -71,7 +71,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import maximum_filter1d
 
-from pipeline.checks import eeg_array, positive
+from rse_monitor.pipeline.checks import eeg_array, positive
 
 __all__ = ["Discharges", "detect_discharges", "robust_sd"]
 

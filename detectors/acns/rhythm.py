@@ -70,9 +70,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal
 
-from detectors.acns.discharges import Discharges
-from pipeline.checks import eeg_array, positive
-from pipeline.ingest import normalise_label
+from rse_monitor.detectors.acns.discharges import Discharges
+from rse_monitor.pipeline.checks import eeg_array, positive
+from rse_monitor.pipeline.ingest import normalise_label
 
 __all__ = [
     "ChannelRhythm",

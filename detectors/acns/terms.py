@@ -86,15 +86,15 @@ from numpy.typing import NDArray
 from scipy.ndimage import maximum_filter1d
 from scipy.sparse.csgraph import connected_components
 
-from detectors.acns.discharges import Discharges, detect_discharges
-from detectors.acns.rhythm import (
+from rse_monitor.detectors.acns.discharges import Discharges, detect_discharges
+from rse_monitor.detectors.acns.rhythm import (
     ChannelRhythm,
     channel_rhythm,
     electrodes_of,
     hemisphere_of,
     rda_prevalence,
 )
-from pipeline.checks import channel_names, count, eeg_array, finite, positive
+from rse_monitor.pipeline.checks import channel_names, count, eeg_array, finite, positive
 
 __all__ = [
     "Decision",

@@ -46,8 +46,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from detectors.acns.brief import BriefFindings, Tail, brief_findings
-from detectors.acns.terms import (
+from rse_monitor.detectors.acns.brief import BriefFindings, Tail, brief_findings
+from rse_monitor.detectors.acns.terms import (
     SEIZURE_RATE_HZ,
     Decision,
     Evolution,
@@ -59,7 +59,7 @@ from detectors.acns.terms import (
     in_iic,
     is_electrographic_seizure,
 )
-from pipeline.checks import channel_names, positive
+from rse_monitor.pipeline.checks import channel_names, positive
 
 __all__ = ["PatternEpisode", "PatternTracker", "PatternWindow", "main_term"]
 

@@ -42,8 +42,8 @@ References
 
 from __future__ import annotations
 
-from detectors.alerts import Alert, AlertState, Severity
-from detectors.clinical.model import (
+from rse_monitor.detectors.alerts import Alert, AlertState, Severity
+from rse_monitor.detectors.clinical.model import (
     BAND_KEYS,
     EPISODE_KEYS,
     GOALS,
@@ -61,8 +61,8 @@ from detectors.clinical.model import (
     Targets,
     Treatment,
 )
-from detectors.clinical.stage import se_stage
-from detectors.clinical.state import ClinicalState
+from rse_monitor.detectors.clinical.stage import se_stage
+from rse_monitor.detectors.clinical.state import ClinicalState
 
 __all__ = [
     "Alert",

@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from detectors.clinical.model import Reason, Treatment
-from detectors.doses import adequate_dose_text, format_dose_mg
+from rse_monitor.detectors.clinical.model import Reason, Treatment
+from rse_monitor.detectors.doses import adequate_dose_text, format_dose_mg
 
 __all__ = [
     "anaesthetic_24h_clear",

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-from detectors.doses import DoseAssessment
+from rse_monitor.detectors.doses import DoseAssessment
 
 __all__ = [
     "BAND_KEYS",

@@ -37,15 +37,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from detectors.clinical import messages
-from detectors.clinical.model import (
+from rse_monitor.detectors.clinical import messages
+from rse_monitor.detectors.clinical.model import (
     SRSE_ANAESTHETIC_S,
     Reason,
     StageResult,
     StagingRules,
     Treatment,
 )
-from detectors.clinical.timeline import (
+from rse_monitor.detectors.clinical.timeline import (
     Episode,
     InfusionTimeline,
     Interval,
@@ -53,8 +53,8 @@ from detectors.clinical.timeline import (
     clipped_intervals,
     episodes,
 )
-from detectors.doses import cumulative_required_met
-from pipeline.checks import finite
+from rse_monitor.detectors.doses import cumulative_required_met
+from rse_monitor.pipeline.checks import finite
 
 __all__ = ["ESE_BURDEN_RATIO", "cumulative_doses", "se_stage"]
 

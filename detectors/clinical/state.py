@@ -32,9 +32,9 @@ import bisect
 from collections.abc import Mapping
 from typing import Any
 
-from detectors.alerts import Alert, OpenAlerts, Severity
-from detectors.clinical import messages, titration
-from detectors.clinical.model import (
+from rse_monitor.detectors.alerts import Alert, OpenAlerts, Severity
+from rse_monitor.detectors.clinical import messages, titration
+from rse_monitor.detectors.clinical.model import (
     BAND_KEYS,
     EPISODE_KEYS,
     SEIZURE_KEYS,
@@ -47,10 +47,10 @@ from detectors.clinical.model import (
     Targets,
     Treatment,
 )
-from detectors.clinical.stage import cumulative_doses, se_stage
-from detectors.clinical.timeline import InfusionSegment, InfusionTimeline
-from detectors.doses import MAX_WEIGHT_KG, assess_dose
-from pipeline.checks import finite, finite_or_none, in_range, positive
+from rse_monitor.detectors.clinical.stage import cumulative_doses, se_stage
+from rse_monitor.detectors.clinical.timeline import InfusionSegment, InfusionTimeline
+from rse_monitor.detectors.doses import MAX_WEIGHT_KG, assess_dose
+from rse_monitor.pipeline.checks import finite, finite_or_none, in_range, positive
 
 __all__ = ["ClinicalState"]
 

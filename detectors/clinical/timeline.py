@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from detectors.clinical.model import StagingRules, Treatment
+from rse_monitor.detectors.clinical.model import StagingRules, Treatment
 
 __all__ = [
     "Episode",

@@ -36,9 +36,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from detectors.alerts import Severity
-from detectors.clinical.model import SR_SMOOTH_S, SRSE_ANAESTHETIC_S, StageResult, Targets
-from detectors.clinical.timeline import InfusionSegment
+from rse_monitor.detectors.alerts import Severity
+from rse_monitor.detectors.clinical.model import (
+    SR_SMOOTH_S,
+    SRSE_ANAESTHETIC_S,
+    StageResult,
+    Targets,
+)
+from rse_monitor.detectors.clinical.timeline import InfusionSegment
 
 __all__ = [
     "BAND_SEVERITY",

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from monitoring.validate.dataset import DatasetError, Recording, discover
-from monitoring.validate.run import ValidationRun, run_validate
+from rse_monitor.monitoring.validate.dataset import DatasetError, Recording, discover
+from rse_monitor.monitoring.validate.run import ValidationRun, run_validate
 
 __all__ = ["DatasetError", "Recording", "ValidationRun", "discover", "run_validate"]

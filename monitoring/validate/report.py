@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from monitoring.validate.tasks import output_paths
+from rse_monitor.monitoring.validate.tasks import output_paths
 
 if TYPE_CHECKING:
-    from monitoring.validate.run import ValidationRun
-    from monitoring.validate.scores import RecordingScore
+    from rse_monitor.monitoring.validate.run import ValidationRun
+    from rse_monitor.monitoring.validate.scores import RecordingScore
 
 __all__ = ["write_report", "pattern_episodes"]
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from monitoring.settings import BedSettings
-from monitoring.validate.dataset import DERIVATIVES, Recording, discover
-from monitoring.validate.tasks import (
+from rse_monitor.monitoring.settings import BedSettings
+from rse_monitor.monitoring.validate.dataset import DERIVATIVES, Recording, discover
+from rse_monitor.monitoring.validate.tasks import (
     failed_status,
     is_done,
     read_status,
@@ -201,9 +201,9 @@ def run_validate(
     ValueError
         ``workers`` < 1, or both ``workers`` and ``scheduler``.
     """
-    from monitoring.validate.report import write_report
-    from monitoring.validate.scores import aggregate, score_recording, write_scores
-    from pipeline import __version__
+    from rse_monitor.monitoring.validate.report import write_report
+    from rse_monitor.monitoring.validate.scores import aggregate, score_recording, write_scores
+    from rse_monitor.pipeline import __version__
 
     if workers is not None and scheduler is not None:
         raise ValueError("give workers or scheduler, not both")

@@ -26,10 +26,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from detectors.annotations import SeizureEvent, read_any_with_duration, read_events_tsv
-from detectors.scoring import ScoreResult, SzcoreParameters, score_events, score_many
-from monitoring.validate.dataset import Recording
-from monitoring.validate.tasks import output_paths
+from rse_monitor.detectors.annotations import SeizureEvent, read_any_with_duration, read_events_tsv
+from rse_monitor.detectors.scoring import ScoreResult, SzcoreParameters, score_events, score_many
+from rse_monitor.monitoring.validate.dataset import Recording
+from rse_monitor.monitoring.validate.tasks import output_paths
 
 __all__ = ["RecordingScore", "score_recording", "aggregate", "write_scores", "TSV_COLUMNS"]
 

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitoring.validate.dataset import Recording
+from rse_monitor.monitoring.validate.dataset import Recording
 
 __all__ = [
     "OUTPUT_FILES", "STATUS_FILE", "settings_hash", "output_paths", "read_status",
@@ -197,8 +197,8 @@ def replay_recording(
         The status written to ``<prefix>_status.json``: ``status`` ``ok`` or
         ``failed`` (with ``reason``), version, settings hash, timings, worker.
     """
-    from pipeline import __version__
-    from pipeline.ingest import IngestError
+    from rse_monitor.pipeline import __version__
+    from rse_monitor.pipeline.ingest import IngestError
 
     started = datetime.now(UTC)
     t0, c0 = time.perf_counter(), time.process_time()
@@ -221,8 +221,8 @@ def replay_recording(
     paths = output_paths(rec, base)
     scratch = paths[STATUS_FILE].parent / f".{rec.prefix}.partial"
     try:
-        from monitoring.replay import run_replay
-        from monitoring.settings import BedSettings
+        from rse_monitor.monitoring.replay import run_replay
+        from rse_monitor.monitoring.settings import BedSettings
 
         shutil.rmtree(scratch, ignore_errors=True)
         # replay prints input warnings on stderr; here they go to status.json instead

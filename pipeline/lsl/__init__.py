@@ -20,7 +20,7 @@ Importing this package does not import pylsl.
 
 from __future__ import annotations
 
-from pipeline.lsl.config import (
+from rse_monitor.pipeline.lsl.config import (
     CONFIG_ENV,
     DEFAULT_LSL_CONFIG,
     LslConfigChoice,
@@ -31,11 +31,11 @@ from pipeline.lsl.config import (
     configure_lsl,
     get_pylsl,
 )
-from pipeline.lsl.discovery import list_streams, resolve_streams, stream_query
-from pipeline.lsl.info import LslStreamInfo, read_stream_info
-from pipeline.lsl.player import LslPlayer
-from pipeline.lsl.source import LslSource, LslStreamNotFound, Pulled, StreamEvent
-from pipeline.units import unit_scale_to_uv
+from rse_monitor.pipeline.lsl.discovery import list_streams, resolve_streams, stream_query
+from rse_monitor.pipeline.lsl.info import LslStreamInfo, read_stream_info
+from rse_monitor.pipeline.lsl.player import LslPlayer
+from rse_monitor.pipeline.lsl.source import LslSource, LslStreamNotFound, Pulled, StreamEvent
+from rse_monitor.pipeline.units import unit_scale_to_uv
 
 __all__ = [
     "CONFIG_ENV",

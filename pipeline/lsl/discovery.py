@@ -21,8 +21,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pipeline.checks import positive
-from pipeline.lsl.config import get_pylsl
+from rse_monitor.pipeline.checks import positive
+from rse_monitor.pipeline.lsl.config import get_pylsl
 
 __all__ = ["check_query_value", "stream_query", "resolve_streams", "list_streams"]
 

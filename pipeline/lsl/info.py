@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from pipeline.units import unit_scale_to_uv
+from rse_monitor.pipeline.units import unit_scale_to_uv
 
 __all__ = ["LslStreamInfo", "read_stream_info"]
 
@@ -116,7 +116,7 @@ def read_stream_info(
         Not a sampled numeric EEG stream, or ``ch_names`` does not have one name per
         channel of the stream.
     """
-    from pipeline.ingest import classify_channel
+    from rse_monitor.pipeline.ingest import classify_channel
 
     n_total = int(info.channel_count())
     wire = float(info.nominal_srate())

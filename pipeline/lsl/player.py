@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.checks import in_range, positive
-from pipeline.lsl.config import get_pylsl
-from pipeline.lsl.discovery import check_query_value
+from rse_monitor.pipeline.checks import in_range, positive
+from rse_monitor.pipeline.lsl.config import get_pylsl
+from rse_monitor.pipeline.lsl.discovery import check_query_value
 
 __all__ = ["LslPlayer"]
 
@@ -79,7 +79,7 @@ class LslPlayer:
         block_s: float = 1.0 / 32,
         config: str | Path | None = None,
     ) -> None:
-        from pipeline.ingest import EdfSource
+        from rse_monitor.pipeline.ingest import EdfSource
 
         check_query_value("name", name)
         positive("speed", speed)

@@ -42,13 +42,13 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.checks import count, positive
-from pipeline.chunk import Chunk
-from pipeline.lsl.clock import ClockFit
-from pipeline.lsl.config import get_pylsl
-from pipeline.lsl.discovery import resolve_streams, stream_query
-from pipeline.lsl.info import LslStreamInfo, read_stream_info
-from pipeline.units import unit_scale_to_uv
+from rse_monitor.pipeline.checks import count, positive
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.pipeline.lsl.clock import ClockFit
+from rse_monitor.pipeline.lsl.config import get_pylsl
+from rse_monitor.pipeline.lsl.discovery import resolve_streams, stream_query
+from rse_monitor.pipeline.lsl.info import LslStreamInfo, read_stream_info
+from rse_monitor.pipeline.units import unit_scale_to_uv
 
 __all__ = [
     "LslStreamNotFound",

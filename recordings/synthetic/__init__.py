@@ -52,34 +52,34 @@ References
 
 from __future__ import annotations
 
-from recordings.synthetic.artefacts import ArtefactKind, add_artefacts
-from recordings.synthetic.background import background
-from recordings.synthetic.burst_suppression import (
+from rse_monitor.recordings.synthetic.artefacts import ArtefactKind, add_artefacts
+from rse_monitor.recordings.synthetic.background import background
+from rse_monitor.recordings.synthetic.burst_suppression import (
     burst_suppression_schedule,
     make_burst_suppression,
 )
-from recordings.synthetic.layout import DEFAULT_CHANNELS_19, ELECTRODE_POSITIONS
-from recordings.synthetic.pattern_events import (
+from rse_monitor.recordings.synthetic.layout import DEFAULT_CHANNELS_19, ELECTRODE_POSITIONS
+from rse_monitor.recordings.synthetic.pattern_events import (
     PATTERN_EVENT_TYPES,
     PLUS_MODIFIERS,
     PatternEvent,
     PatternRecording,
     mean_rate_hz,
 )
-from recordings.synthetic.pattern_io import (
+from rse_monitor.recordings.synthetic.pattern_io import (
     PATTERN_EVENTS_TSV_HEADER,
     seizure_events,
     write_pattern_edf,
     write_pattern_events_tsv,
     write_seizure_edf,
 )
-from recordings.synthetic.pattern_scenarios import (
+from rse_monitor.recordings.synthetic.pattern_scenarios import (
     make_icu_composite,
     make_recurring_seizures,
     make_starts_in_seizure,
 )
-from recordings.synthetic.pattern_seizures import ElectrographicSeizure
-from recordings.synthetic.patterns import (
+from rse_monitor.recordings.synthetic.pattern_seizures import ElectrographicSeizure
+from rse_monitor.recordings.synthetic.patterns import (
     PatternComponent,
     PeriodicDischarges,
     RhythmicDelta,
@@ -90,9 +90,9 @@ from recordings.synthetic.patterns import (
     make_rhythmic_delta,
     make_spike_wave,
 )
-from recordings.synthetic.recording import SyntheticRecording
-from recordings.synthetic.seizures import make_seizure_recording
-from recordings.synthetic.streams import iter_chunks, stream_background_chunks
+from rse_monitor.recordings.synthetic.recording import SyntheticRecording
+from rse_monitor.recordings.synthetic.seizures import make_seizure_recording
+from rse_monitor.recordings.synthetic.streams import iter_chunks, stream_background_chunks
 
 __all__ = [
     "write_seizure_edf",

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.checks import channel_names, fraction, positive
+from rse_monitor.pipeline.checks import channel_names, fraction, positive
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.checks import positive
-from recordings.synthetic._common import FloatArray, taper
-from recordings.synthetic.layout import ELECTRODE_POSITIONS, positions
+from rse_monitor.pipeline.checks import positive
+from rse_monitor.recordings.synthetic._common import FloatArray, taper
+from rse_monitor.recordings.synthetic.layout import ELECTRODE_POSITIONS, positions
 
 # Side of the head below which a channel counts as midline (unit-disc x).
 _MIDLINE_HALF_WIDTH = 0.05

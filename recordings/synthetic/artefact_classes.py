@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from recordings.synthetic._common import band_amplitude, rfft_freqs, shaped_noise, taper
+from rse_monitor.recordings.synthetic._common import band_amplitude, rfft_freqs, shaped_noise, taper
 
 __all__ = [
     "FRONTOTEMPORAL_19",

@@ -19,8 +19,8 @@ from typing import Literal
 
 import numpy as np
 
-from pipeline.checks import one_of
-from recordings.synthetic._common import (
+from rse_monitor.pipeline.checks import one_of
+from rse_monitor.recordings.synthetic._common import (
     KEY_ARTEFACT,
     SeedLike,
     band_amplitude,
@@ -34,7 +34,7 @@ from recordings.synthetic._common import (
     shaped_noise,
     taper,
 )
-from recordings.synthetic.recording import SyntheticRecording
+from rse_monitor.recordings.synthetic.recording import SyntheticRecording
 
 __all__ = ["ArtefactKind", "add_artefacts"]
 

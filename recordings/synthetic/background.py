@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pipeline.checks import in_range
-from recordings.synthetic._common import (
+from rse_monitor.pipeline.checks import in_range
+from rse_monitor.recordings.synthetic._common import (
     KEY_BACKGROUND,
     FloatArray,
     SeedLike,
@@ -32,7 +32,7 @@ from recordings.synthetic._common import (
     seed_sequence,
     shaped_noise,
 )
-from recordings.synthetic.layout import (
+from rse_monitor.recordings.synthetic.layout import (
     DEFAULT_CHANNELS_19,
     posterior_weight,
     spatial_mixing,

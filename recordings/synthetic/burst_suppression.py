@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.checks import positive
-from recordings.synthetic._common import (
+from rse_monitor.pipeline.checks import positive
+from rse_monitor.recordings.synthetic._common import (
     KEY_ARTEFACT_CHANNEL,
     KEY_BACKGROUND,
     KEY_BURST_CONTENT,
@@ -49,9 +49,9 @@ from recordings.synthetic._common import (
     seed_sequence,
     shaped_noise,
 )
-from recordings.synthetic.background import background_unit
-from recordings.synthetic.layout import DEFAULT_CHANNELS_19
-from recordings.synthetic.recording import SyntheticRecording
+from rse_monitor.recordings.synthetic.background import background_unit
+from rse_monitor.recordings.synthetic.layout import DEFAULT_CHANNELS_19
+from rse_monitor.recordings.synthetic.recording import SyntheticRecording
 
 __all__ = [
     "BURST_RAMP_S",

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from recordings.synthetic._common import FloatArray
+from rse_monitor.recordings.synthetic._common import FloatArray
 
 __all__ = [
     "DEFAULT_CHANNELS_19",

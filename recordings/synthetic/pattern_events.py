@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.checks import finite, one_of, positive
-from recordings.synthetic._common import FloatArray
-from recordings.synthetic.recording import SyntheticRecording
+from rse_monitor.pipeline.checks import finite, one_of, positive
+from rse_monitor.recordings.synthetic._common import FloatArray
+from rse_monitor.recordings.synthetic.recording import SyntheticRecording
 
 __all__ = [
     "PATTERN_EVENT_TYPES",

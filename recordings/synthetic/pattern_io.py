@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from detectors.annotations import EVENTS_TSV_HEADER, SeizureEvent, write_events_tsv
-from pipeline.checks import positive
-from recordings.synthetic.pattern_events import PatternEvent, PatternRecording
+from rse_monitor.detectors.annotations import EVENTS_TSV_HEADER, SeizureEvent, write_events_tsv
+from rse_monitor.pipeline.checks import positive
+from rse_monitor.recordings.synthetic.pattern_events import PatternEvent, PatternRecording
 
 __all__ = [
     "PATTERN_EVENTS_TSV_HEADER",
@@ -192,7 +192,7 @@ def write_seizure_edf(
     """
     import edfio
 
-    from recordings.synthetic.seizures import make_seizure_recording
+    from rse_monitor.recordings.synthetic.seizures import make_seizure_recording
 
     spans = tuple((float(a), float(b)) for a, b in seizures)
     rec = make_seizure_recording(

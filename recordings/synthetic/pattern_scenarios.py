@@ -29,12 +29,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from pipeline.checks import in_range, one_of, positive
-from recordings.synthetic._common import SeedLike, child_rng, seed_sequence
-from recordings.synthetic.layout import DEFAULT_CHANNELS_19
-from recordings.synthetic.pattern_events import PatternRecording
-from recordings.synthetic.pattern_seizures import SEIZURE_MIN_S, ElectrographicSeizure
-from recordings.synthetic.patterns import (
+from rse_monitor.pipeline.checks import in_range, one_of, positive
+from rse_monitor.recordings.synthetic._common import SeedLike, child_rng, seed_sequence
+from rse_monitor.recordings.synthetic.layout import DEFAULT_CHANNELS_19
+from rse_monitor.recordings.synthetic.pattern_events import PatternRecording
+from rse_monitor.recordings.synthetic.pattern_seizures import SEIZURE_MIN_S, ElectrographicSeizure
+from rse_monitor.recordings.synthetic.patterns import (
     PatternComponent,
     PeriodicDischarges,
     RhythmicDelta,

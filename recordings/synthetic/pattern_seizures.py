@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.checks import fraction, in_range, positive
-from recordings.synthetic._common import FloatArray, taper
-from recordings.synthetic._discharges import (
+from rse_monitor.pipeline.checks import fraction, in_range, positive
+from rse_monitor.recordings.synthetic._common import FloatArray, taper
+from rse_monitor.recordings.synthetic._discharges import (
     channel_gain,
     check_interval,
     focal_distance,
@@ -36,7 +36,7 @@ from recordings.synthetic._discharges import (
     involved_channels,
     sample_span,
 )
-from recordings.synthetic.pattern_events import PatternEvent
+from rse_monitor.recordings.synthetic.pattern_events import PatternEvent
 
 __all__ = ["SEIZURE_MIN_HZ", "SEIZURE_MIN_S", "ElectrographicSeizure"]
 

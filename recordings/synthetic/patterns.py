@@ -51,8 +51,8 @@ from typing import Literal
 
 import numpy as np
 
-from pipeline.checks import fraction, in_range, positive
-from recordings.synthetic._common import (
+from rse_monitor.pipeline.checks import fraction, in_range, positive
+from rse_monitor.recordings.synthetic._common import (
     KEY_BACKGROUND,
     KEY_LINE,
     FloatArray,
@@ -67,7 +67,7 @@ from recordings.synthetic._common import (
     seed_sequence,
     taper,
 )
-from recordings.synthetic._discharges import (
+from rse_monitor.recordings.synthetic._discharges import (
     FAST_HZ,
     FAST_RATIO,
     Phase,
@@ -87,10 +87,10 @@ from recordings.synthetic._discharges import (
     sample_span,
     sw_phases,
 )
-from recordings.synthetic.background import background_unit
-from recordings.synthetic.layout import DEFAULT_CHANNELS_19
-from recordings.synthetic.pattern_events import PatternEvent, PatternRecording
-from recordings.synthetic.pattern_seizures import (
+from rse_monitor.recordings.synthetic.background import background_unit
+from rse_monitor.recordings.synthetic.layout import DEFAULT_CHANNELS_19
+from rse_monitor.recordings.synthetic.pattern_events import PatternEvent, PatternRecording
+from rse_monitor.recordings.synthetic.pattern_seizures import (
     SEIZURE_MIN_HZ,
     SEIZURE_MIN_S,
     ElectrographicSeizure,

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.checks import positive
-from pipeline.chunk import Chunk
-from recordings.synthetic._common import BoolArray, FloatArray, check_sfreq
+from rse_monitor.pipeline.checks import positive
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.recordings.synthetic._common import BoolArray, FloatArray, check_sfreq
 
 __all__ = ["SyntheticRecording"]
 

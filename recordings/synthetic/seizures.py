@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pipeline.checks import fraction, positive
-from recordings.synthetic._common import (
+from rse_monitor.pipeline.checks import fraction, positive
+from rse_monitor.recordings.synthetic._common import (
     KEY_BACKGROUND,
     KEY_ICTAL,
     KEY_LINE,
@@ -37,9 +37,13 @@ from recordings.synthetic._common import (
     seed_sequence,
     taper,
 )
-from recordings.synthetic.background import background_unit
-from recordings.synthetic.layout import DEFAULT_CHANNELS_19, distance_matrix, field_distance
-from recordings.synthetic.recording import SyntheticRecording
+from rse_monitor.recordings.synthetic.background import background_unit
+from rse_monitor.recordings.synthetic.layout import (
+    DEFAULT_CHANNELS_19,
+    distance_matrix,
+    field_distance,
+)
+from rse_monitor.recordings.synthetic.recording import SyntheticRecording
 
 __all__ = ["make_seizure_recording"]
 

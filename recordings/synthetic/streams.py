@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.checks import count, positive
-from pipeline.chunk import Chunk
-from recordings.synthetic._common import (
+from rse_monitor.pipeline.checks import count, positive
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.recordings.synthetic._common import (
     KEY_LINE,
     KEY_SCHEDULE,
     KEY_STREAM_TABLE_A,
@@ -33,14 +33,14 @@ from recordings.synthetic._common import (
     n_samples_of,
     seed_sequence,
 )
-from recordings.synthetic.background import background_unit
-from recordings.synthetic.burst_suppression import (
+from rse_monitor.recordings.synthetic.background import background_unit
+from rse_monitor.recordings.synthetic.burst_suppression import (
     BURST_RAMP_S,
     burst_envelope,
     burst_suppression_schedule,
 )
-from recordings.synthetic.layout import DEFAULT_CHANNELS_19
-from recordings.synthetic.recording import SyntheticRecording
+from rse_monitor.recordings.synthetic.layout import DEFAULT_CHANNELS_19
+from rse_monitor.recordings.synthetic.recording import SyntheticRecording
 
 __all__ = ["iter_chunks", "stream_background_chunks"]
 

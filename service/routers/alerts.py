@@ -28,11 +28,11 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import StringConstraints
 
-from service.auth import Clinician, Viewer
-from service.deps import BrokerDep, DbDep, SettingsDep
-from service.errors import AlertNotFound, InvalidEntry
-from service.routers import AUTH_ERRORS
-from service.schemas import (
+from rse_monitor.service.auth import Clinician, Viewer
+from rse_monitor.service.deps import BrokerDep, DbDep, SettingsDep
+from rse_monitor.service.errors import AlertNotFound, InvalidEntry
+from rse_monitor.service.routers import AUTH_ERRORS
+from rse_monitor.service.schemas import (
     BED_ID_PATTERN,
     AckIn,
     AlarmYieldKind,
@@ -40,7 +40,7 @@ from service.schemas import (
     AlertPublic,
     AlertsPublic,
 )
-from service.store import ack_alert, alarm_yield, get_alert, last_event_id, list_alerts
+from rse_monitor.service.store import ack_alert, alarm_yield, get_alert, last_event_id, list_alerts
 
 router = APIRouter(tags=["alerts"], responses={**AUTH_ERRORS})
 

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from service import store
-from service.auth import Admin
-from service.db import iso_utc
-from service.deps import DbDep
-from service.routers import AUTH_ERRORS
+from rse_monitor.service import store
+from rse_monitor.service.auth import Admin
+from rse_monitor.service.db import iso_utc
+from rse_monitor.service.deps import DbDep
+from rse_monitor.service.routers import AUTH_ERRORS
 
 router = APIRouter(tags=["audit"], responses={**AUTH_ERRORS})
 

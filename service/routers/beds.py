@@ -8,14 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from pipeline.display import Montage
-from pipeline.features import BANDS_HZ
-from service.auth import Technician, Viewer
-from service.db import iso_utc
-from service.deps import DbDep, ManagerDep
-from service.eeg import MAX_SPAN_S, bed_eeg
-from service.routers import AUTH_ERRORS, NOT_FOUND
-from service.schemas import (
+from rse_monitor.pipeline.display import Montage
+from rse_monitor.pipeline.features import BANDS_HZ
+from rse_monitor.service.auth import Technician, Viewer
+from rse_monitor.service.db import iso_utc
+from rse_monitor.service.deps import DbDep, ManagerDep
+from rse_monitor.service.eeg import MAX_SPAN_S, bed_eeg
+from rse_monitor.service.routers import AUTH_ERRORS, NOT_FOUND
+from rse_monitor.service.schemas import (
     BED_ID_PATTERN,
     BedCreate,
     BedPublic,
@@ -25,7 +25,7 @@ from service.schemas import (
     SpectrogramPublic,
     TrendsPublic,
 )
-from service.store import TREND_FIELDS, read_trends
+from rse_monitor.service.store import TREND_FIELDS, read_trends
 
 router = APIRouter(tags=["beds"], responses={**AUTH_ERRORS})
 

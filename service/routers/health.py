@@ -13,10 +13,10 @@ import logging
 
 from fastapi import APIRouter
 
-from service.deps import DbDep, ManagerDep
-from service.errors import StorageUnavailable
-from service.runner import lsl_available
-from service.schemas import HealthPublic
+from rse_monitor.service.deps import DbDep, ManagerDep
+from rse_monitor.service.errors import StorageUnavailable
+from rse_monitor.service.runner import lsl_available
+from rse_monitor.service.schemas import HealthPublic
 
 router = APIRouter(tags=["health"])
 
@@ -28,7 +28,7 @@ PROBE_TIMEOUT_S = 1.0
 
 @router.get("/health", response_model=HealthPublic, summary="Service health (no auth)")
 def health(db: DbDep, manager: ManagerDep) -> HealthPublic:
-    from pipeline import __version__
+    from rse_monitor.pipeline import __version__
 
     storage_error = db.probe_write(PROBE_TIMEOUT_S)
     try:

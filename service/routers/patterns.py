@@ -12,13 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from service.auth import Viewer
-from service.db import iso_utc
-from service.deps import ManagerDep
-from service.errors import InvalidEntry
-from service.routers import AUTH_ERRORS, NOT_FOUND
-from service.routers.beds import BedId
-from service.schemas import _Out
+from rse_monitor.service.auth import Viewer
+from rse_monitor.service.db import iso_utc
+from rse_monitor.service.deps import ManagerDep
+from rse_monitor.service.errors import InvalidEntry
+from rse_monitor.service.routers import AUTH_ERRORS, NOT_FOUND
+from rse_monitor.service.routers.beds import BedId
+from rse_monitor.service.schemas import _Out
 
 router = APIRouter(tags=["beds"], responses={**AUTH_ERRORS, **NOT_FOUND})
 

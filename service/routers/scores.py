@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.auth import Clinician, Viewer
-from service.deps import DbDep, ManagerDep
-from service.routers import AUTH_ERRORS, NOT_FOUND
-from service.routers.beds import BedId
-from service.schemas import HistoryIn, HistoryPublic, ScoresPublic
-from service.scores import bed_history, bed_scores, put_history
+from rse_monitor.service.auth import Clinician, Viewer
+from rse_monitor.service.deps import DbDep, ManagerDep
+from rse_monitor.service.routers import AUTH_ERRORS, NOT_FOUND
+from rse_monitor.service.routers.beds import BedId
+from rse_monitor.service.schemas import HistoryIn, HistoryPublic, ScoresPublic
+from rse_monitor.service.scores import bed_history, bed_scores, put_history
 
 router = APIRouter(tags=["scores"], responses={**AUTH_ERRORS, **NOT_FOUND})
 

@@ -7,7 +7,7 @@ from typing import Annotated, cast
 
 from fastapi import APIRouter, Cookie, Path, Response, status
 
-from service.auth import (
+from rse_monitor.service.auth import (
     SESSION_COOKIE,
     Admin,
     AnyPrincipal,
@@ -19,11 +19,11 @@ from service.auth import (
     list_tokens,
     revoke_token,
 )
-from service.db import iso_utc
-from service.deps import DbDep, SettingsDep
-from service.errors import TokenNotFound
-from service.routers import AUTH_ERRORS
-from service.schemas import (
+from rse_monitor.service.db import iso_utc
+from rse_monitor.service.deps import DbDep, SettingsDep
+from rse_monitor.service.errors import TokenNotFound
+from rse_monitor.service.routers import AUTH_ERRORS
+from rse_monitor.service.schemas import (
     RoleName,
     SessionPublic,
     TokenCreate,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from service.auth import Clinician, Viewer
-from service.deps import ManagerDep
-from service.routers import AUTH_ERRORS, NOT_FOUND
-from service.routers.beds import BedId
-from service.runner import targets_public
-from service.schemas import (
+from rse_monitor.service.auth import Clinician, Viewer
+from rse_monitor.service.deps import ManagerDep
+from rse_monitor.service.routers import AUTH_ERRORS, NOT_FOUND
+from rse_monitor.service.routers.beds import BedId
+from rse_monitor.service.runner import targets_public
+from rse_monitor.service.schemas import (
     ObservationCreate,
     ObservationPublic,
     ObservationsPublic,

@@ -24,8 +24,8 @@ then ``store.insert_bed(conn, ...)``.
 
 from __future__ import annotations
 
-from service.store._json import clean_json
-from service.store.alerts import (
+from rse_monitor.service.store._json import clean_json
+from rse_monitor.service.store.alerts import (
     ack_alert,
     alert_public,
     apply_alert_changes,
@@ -36,8 +36,8 @@ from service.store.alerts import (
     open_alert_keys,
     open_engine_alerts,
 )
-from service.store.audit import insert_audit, list_audit
-from service.store.beds import (
+from rse_monitor.service.store.audit import insert_audit, list_audit
+from rse_monitor.service.store.beds import (
     all_targets,
     discharge_bed,
     get_bed,
@@ -49,7 +49,7 @@ from service.store.beds import (
     update_bed_status,
     upsert_targets,
 )
-from service.store.clinical import (
+from rse_monitor.service.store.clinical import (
     get_observation,
     get_treatment,
     insert_observation,
@@ -58,15 +58,20 @@ from service.store.clinical import (
     list_treatments,
     treatments_in_entry_order,
 )
-from service.store.history import HISTORY_FIELDS, get_history, trend_summary, upsert_history
-from service.store.patterns import (
+from rse_monitor.service.store.history import (
+    HISTORY_FIELDS,
+    get_history,
+    trend_summary,
+    upsert_history,
+)
+from rse_monitor.service.store.patterns import (
     brief_summary,
     episode_record,
     insert_brief_findings,
     insert_pattern_episodes,
     read_pattern_episodes,
 )
-from service.store.tokens import (
+from rse_monitor.service.store.tokens import (
     all_tokens,
     delete_expired_sessions,
     delete_session,
@@ -79,9 +84,15 @@ from service.store.tokens import (
     mark_token_revoked,
     set_token_name,
 )
-from service.store.trends import TREND_FIELDS, ictal_marks, insert_trends, read_trends, trend_row
-from service.store.wean import band_time, eeg_extent, eeg_window
-from service.store.yields import alarm_yield
+from rse_monitor.service.store.trends import (
+    TREND_FIELDS,
+    ictal_marks,
+    insert_trends,
+    read_trends,
+    trend_row,
+)
+from rse_monitor.service.store.wean import band_time, eeg_extent, eeg_window
+from rse_monitor.service.store.yields import alarm_yield
 
 __all__ = [
     "clean_json",

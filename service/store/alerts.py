@@ -21,11 +21,11 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from detectors.alerts import Alert
-from service.clock import BedClock
-from service.db import Database, iso_utc, utc_now
-from service.schemas import AlertPublic
-from service.store._json import dumps as _dumps
+from rse_monitor.detectors.alerts import Alert
+from rse_monitor.service.clock import BedClock
+from rse_monitor.service.db import Database, iso_utc, utc_now
+from rse_monitor.service.schemas import AlertPublic
+from rse_monitor.service.store._json import dumps as _dumps
 
 __all__ = [
     "apply_alert_changes",

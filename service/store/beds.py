@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from detectors.clinical import Targets
-from service.store._json import dumps
+from rse_monitor.detectors.clinical import Targets
+from rse_monitor.service.store._json import dumps
 
 __all__ = [
     "load_active_beds",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from service.store._json import dumps
+from rse_monitor.service.store._json import dumps
 
 __all__ = [
     "insert_treatment",

@@ -15,7 +15,7 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from service.db import Database
+from rse_monitor.service.db import Database
 
 __all__ = ["AlertEvent", "events_since"]
 

@@ -19,9 +19,9 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from detectors.acns.brief import BriefFindings
-from detectors.acns.tracker import PatternEpisode
-from service.db import Database
+from rse_monitor.detectors.acns.brief import BriefFindings
+from rse_monitor.detectors.acns.tracker import PatternEpisode
+from rse_monitor.service.db import Database
 
 __all__ = [
     "brief_summary", "episode_record", "insert_brief_findings", "insert_pattern_episodes",

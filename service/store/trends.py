@@ -6,8 +6,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from monitoring.engine import HopResult
-from service.db import Database
+from rse_monitor.monitoring.engine import HopResult
+from rse_monitor.service.db import Database
 
 __all__ = ["TREND_FIELDS", "trend_row", "insert_trends", "read_trends", "ictal_marks"]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from service.clock import parse_iso
-from service.db import Database, iso_utc, utc_now
+from rse_monitor.service.clock import parse_iso
+from rse_monitor.service.db import Database, iso_utc, utc_now
 
 __all__ = ["alarm_yield"]
 

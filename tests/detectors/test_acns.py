@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from detectors.acns import (
+from rse_monitor.detectors.acns import (
     WindowTerm,
     channel_rhythm,
     classify_window,
@@ -382,7 +382,7 @@ def test_a_spread_counts_only_once_it_has_held_for_two_windows() -> None:
     generalized clip GRDA_sample1 'spread' into C3/P3 and then O2 in consecutive
     windows and was called evolving): a step counts once the new electrodes have
     stayed for the next two windows."""
-    from detectors.acns.terms import _spread_steps
+    from rse_monitor.detectors.acns.terms import _spread_steps
 
     a, b, c = frozenset({"FP1", "F3"}), frozenset({"C3", "P3"}), frozenset({"O1"})
     assert _spread_steps([a, a | b, a | b | c]) == 0  # both steps still unconfirmed

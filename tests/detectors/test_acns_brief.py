@@ -20,17 +20,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detectors.acns.brief import (
+from rse_monitor.detectors.acns.brief import (
     BIRD_MAX_S,
     Bird,
     brief_findings,
     find_birds,
     sporadic_discharges,
 )
-from detectors.acns.discharges import Discharges
-from monitoring.engine import BedEngine
-from monitoring.settings import EngineConfig
-from pipeline.chunk import Chunk
+from rse_monitor.detectors.acns.discharges import Discharges
+from rse_monitor.monitoring.engine import BedEngine
+from rse_monitor.monitoring.settings import EngineConfig
+from rse_monitor.pipeline.chunk import Chunk
 
 FS = 256.0
 NAMES = ("F7-T7", "T7-P7", "P7-O1", "FP2-F8")
@@ -140,13 +140,13 @@ def test_bad_names_are_refused() -> None:
 
 # ------------------------------------------------------------------ through the engine
 def _background(seed: int):  # type: ignore[no-untyped-def]
-    from recordings.synthetic import make_pattern_recording
+    from rse_monitor.recordings.synthetic import make_pattern_recording
 
     return make_pattern_recording(300.0, [None], FS, seed=seed, amplitude_uv=20.0)
 
 
 def _add_transients(rec, times_s: np.ndarray, amp_uv: float, sharp_ms: float) -> None:  # type: ignore[no-untyped-def]
-    from recordings.synthetic._discharges import pattern_field, pd_phases, render_train
+    from rse_monitor.recordings.synthetic._discharges import pattern_field, pd_phases, render_train
 
     names = tuple(rec.ch_names)
     field = pattern_field(names, "T3", 0.5, 0.15)

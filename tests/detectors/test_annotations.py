@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detectors.annotations import (
+from rse_monitor.detectors.annotations import (
     EVENTS_TSV_HEADER,
     SeizureEvent,
     read_any,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detectors.acns.tracker import PatternTracker
-from detectors.artefacts import (
+from rse_monitor.detectors.acns.tracker import PatternTracker
+from rse_monitor.detectors.artefacts import (
     CLASSES,
     ArtefactClassifier,
     ecg_windows,
@@ -17,9 +17,9 @@ from detectors.artefacts import (
     muscle_channels,
     phase_consensus,
 )
-from detectors.quality import CAUSES
-from detectors.seizure import SeizureDetector
-from pipeline.features import windowed_psd
+from rse_monitor.detectors.quality import CAUSES
+from rse_monitor.detectors.seizure import SeizureDetector
+from rse_monitor.pipeline.features import windowed_psd
 
 FS = 256.0
 N_WIN, N_HOP = 512, 256

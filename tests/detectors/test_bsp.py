@@ -8,12 +8,17 @@ from functools import cache
 import numpy as np
 import pytest
 
-from detectors.bsp import BurstSuppressionProbability, bsp_filter, bsp_interval, bsp_mode
-from detectors.burst import SuppressionTracker
-from detectors.clinical import ClinicalState, Targets
-from monitoring.engine import BedEngine, HopResult
-from pipeline.chunk import Chunk
-from recordings.synthetic import make_burst_suppression
+from rse_monitor.detectors.bsp import (
+    BurstSuppressionProbability,
+    bsp_filter,
+    bsp_interval,
+    bsp_mode,
+)
+from rse_monitor.detectors.burst import SuppressionTracker
+from rse_monitor.detectors.clinical import ClinicalState, Targets
+from rse_monitor.monitoring.engine import BedEngine, HopResult
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.recordings.synthetic import make_burst_suppression
 
 FS = 256.0
 #: after this the BSP has forgotten its prior (about three filter memories)

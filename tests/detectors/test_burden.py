@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.burden import ESE_BURDEN_60MIN, ESE_CONTINUOUS_S, SeizureBurden
+from rse_monitor.detectors.burden import ESE_BURDEN_60MIN, ESE_CONTINUOUS_S, SeizureBurden
 
 
 def test_a_continuous_seizure_of_ten_minutes_is_electrographic_status() -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detectors.burst import (
+from rse_monitor.detectors.burst import (
     DepthClassifier,
     SuppressionTracker,
     classify_depth,
     depth_series,
 )
-from pipeline.preprocess import BipolarMontage
-from recordings.synthetic import make_burst_suppression
+from rse_monitor.pipeline.preprocess import BipolarMontage
+from rse_monitor.recordings.synthetic import make_burst_suppression
 
 FS = 256.0
 
@@ -198,7 +198,7 @@ def test_input_validation() -> None:
 @pytest.mark.parametrize("m", [1, 2, 3, 5, 50, 64, 100, 255])
 @pytest.mark.parametrize("n", [1, 4, 63, 64, 65, 1000])
 def test_moving_count_is_the_trailing_sum(m: int, n: int) -> None:
-    from detectors.burst import _moving_count
+    from rse_monitor.detectors.burst import _moving_count
 
     rng = np.random.default_rng(m * 1000 + n)
     flags = (rng.random((3, 4, n)) < 0.6).astype(np.uint8)

@@ -10,14 +10,14 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from detectors.clinical import (
+from rse_monitor.detectors.clinical import (
     STAGES,
     T1_T2_MIN,
     Alert,
     ClinicalState,
     Targets,
 )
-from detectors.doses import DoseError
+from rse_monitor.detectors.doses import DoseError
 
 H = 3600.0
 MIN = 60.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.clinical.scores import (
+from rse_monitor.detectors.clinical.scores import (
     EMSE_ETIOLOGY_POINTS,
     HELPS2B_RISK,
     EegFindings,

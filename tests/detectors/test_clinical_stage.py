@@ -6,18 +6,18 @@ import json
 
 import pytest
 
-from detectors.alerts import Alert as OneAlert
-from detectors.alerts import OpenAlerts
-from detectors.clinical import Alert, ClinicalState, StagingRules, Treatment, se_stage
-from detectors.clinical.model import Targets
-from detectors.clinical.timeline import InfusionSegment
-from detectors.clinical.titration import (
+from rse_monitor.detectors.alerts import Alert as OneAlert
+from rse_monitor.detectors.alerts import OpenAlerts
+from rse_monitor.detectors.clinical import Alert, ClinicalState, StagingRules, Treatment, se_stage
+from rse_monitor.detectors.clinical.model import Targets
+from rse_monitor.detectors.clinical.timeline import InfusionSegment
+from rse_monitor.detectors.clinical.titration import (
     anaesthetic_24h,
     band_conditions,
     band_step,
     seizure_alert,
 )
-from detectors.doses import assess_dose
+from rse_monitor.detectors.doses import assess_dose
 
 H = 3600.0
 MIN = 60.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.clinical.wean import (
+from rse_monitor.detectors.clinical.wean import (
     EegWindow,
     Entry,
     WeanTrial,

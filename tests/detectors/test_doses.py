@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from detectors.doses import (
+from rse_monitor.detectors.doses import (
     AGENTS,
     DoseError,
     adequate_dose_text,

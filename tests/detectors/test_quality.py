@@ -6,15 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detectors.quality import (
+from rse_monitor.detectors.quality import (
     AMPLITUDE_CEILING_UV,
     CAUSES,
     HOLD_S,
     ChannelQuality,
     window_causes,
 )
-from recordings.synthetic import DEFAULT_CHANNELS_19
-from recordings.synthetic.background import background
+from rse_monitor.recordings.synthetic import DEFAULT_CHANNELS_19
+from rse_monitor.recordings.synthetic.background import background
 
 FS = 256.0
 N_WIN, N_HOP = 512, 256

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detectors.annotations import SeizureEvent, read_events_tsv
-from detectors.scoring import score_events, score_main
-from monitoring.engine import BedEngine
-from monitoring.replay import run_replay
-from pipeline.chunk import Chunk
-from pipeline.ingest import EdfSource
+from rse_monitor.detectors.annotations import SeizureEvent, read_events_tsv
+from rse_monitor.detectors.scoring import score_events, score_main
+from rse_monitor.monitoring.engine import BedEngine
+from rse_monitor.monitoring.replay import run_replay
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.pipeline.ingest import EdfSource
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 MICHIGAN = DATA / "michigan_seizure" / "michigan_seizure_500s.edf"

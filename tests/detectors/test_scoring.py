@@ -12,9 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors.annotations import SeizureEvent as Ev
-from detectors.annotations import write_events_tsv
-from detectors.scoring import ScoreResult, SzcoreParameters, score_events, score_main, score_many
+from rse_monitor.detectors.annotations import SeizureEvent as Ev
+from rse_monitor.detectors.annotations import write_events_tsv
+from rse_monitor.detectors.scoring import (
+    ScoreResult,
+    SzcoreParameters,
+    score_events,
+    score_main,
+    score_many,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data"
@@ -303,7 +309,7 @@ def test_module_runs_as_script(pair: tuple[Path, Path]) -> None:
     ref, hyp = pair
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     ok = subprocess.run(
-        [sys.executable, "-m", "detectors.scoring", str(ref), str(hyp)],
+        [sys.executable, "-m", "rse_monitor.detectors.scoring", str(ref), str(hyp)],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -314,7 +320,7 @@ def test_module_runs_as_script(pair: tuple[Path, Path]) -> None:
     assert ok.returncode == 0, ok.stderr
     assert "sensitivity              1.000" in ok.stdout
     bad = subprocess.run(
-        [sys.executable, "-m", "detectors.scoring", str(ref)],
+        [sys.executable, "-m", "rse_monitor.detectors.scoring", str(ref)],
         cwd=REPO,
         env=env,
         capture_output=True,

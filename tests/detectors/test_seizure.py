@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from detectors.baseline import LineLengthBaseline
-from detectors.seizure import SeizureDetector, channel_count_needed
-from monitoring.engine import BedEngine, EngineConfig
-from recordings.synthetic import add_artefacts, iter_chunks, make_seizure_recording
+from rse_monitor.detectors.baseline import LineLengthBaseline
+from rse_monitor.detectors.seizure import SeizureDetector, channel_count_needed
+from rse_monitor.monitoring.engine import BedEngine, EngineConfig
+from rse_monitor.recordings.synthetic import add_artefacts, iter_chunks, make_seizure_recording
 
 FREQS = np.arange(0.0, 41.0)
 

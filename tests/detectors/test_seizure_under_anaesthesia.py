@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from monitoring.engine import BedEngine
-from pipeline.chunk import Chunk
-from recordings.synthetic import (
+from rse_monitor.monitoring.engine import BedEngine
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.recordings.synthetic import (
     DEFAULT_CHANNELS_19,
     make_burst_suppression,
     make_seizure_recording,

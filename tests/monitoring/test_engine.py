@@ -8,9 +8,9 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-from monitoring.engine import BedEngine, EngineConfig, HopResult
-from pipeline.chunk import Chunk
-from recordings.synthetic import (
+from rse_monitor.monitoring.engine import BedEngine, EngineConfig, HopResult
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.recordings.synthetic import (
     DEFAULT_CHANNELS_19,
     make_burst_suppression,
     make_seizure_recording,

@@ -12,12 +12,12 @@ import math
 import numpy as np
 import pytest
 
-from detectors.acns.tracker import PatternTracker
-from detectors.seizure import SeizureDetector
-from monitoring.engine import BedEngine, HopResult
-from monitoring.settings import EngineConfig
-from pipeline.chunk import Chunk
-from recordings.synthetic import (
+from rse_monitor.detectors.acns.tracker import PatternTracker
+from rse_monitor.detectors.seizure import SeizureDetector
+from rse_monitor.monitoring.engine import BedEngine, HopResult
+from rse_monitor.monitoring.settings import EngineConfig
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.recordings.synthetic import (
     make_icu_composite,
     make_pattern_recording,
     make_recurring_seizures,

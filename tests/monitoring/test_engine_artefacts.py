@@ -14,12 +14,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from monitoring.engine import BedEngine, HopResult
-from pipeline.chunk import Chunk
-from recordings.synthetic import DEFAULT_CHANNELS_19, add_artefacts, make_seizure_recording
-from recordings.synthetic import artefact_classes as ac
-from recordings.synthetic.background import background
-from recordings.synthetic.recording import SyntheticRecording
+from rse_monitor.monitoring.engine import BedEngine, HopResult
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.recordings.synthetic import (
+    DEFAULT_CHANNELS_19,
+    add_artefacts,
+    make_seizure_recording,
+)
+from rse_monitor.recordings.synthetic import artefact_classes as ac
+from rse_monitor.recordings.synthetic.background import background
+from rse_monitor.recordings.synthetic.recording import SyntheticRecording
 
 FS = 256.0
 CH = tuple(DEFAULT_CHANNELS_19)
@@ -146,7 +150,7 @@ def test_artefact_is_the_last_trend_column(eeg: np.ndarray) -> None:
 def test_artefact_time_is_not_suppressed_time() -> None:
     """Suppression ratio without the artefact hops: a suppressed minute with 20 s of
     EMG reads suppressed, not partly active."""
-    from monitoring.engine import _ArtefactTime
+    from rse_monitor.monitoring.engine import _ArtefactTime
 
     at = _ArtefactTime(60.0, 1.0)
     out = [at.correct(1.0, False, 1.0) for _ in range(40)]
@@ -164,7 +168,7 @@ def test_healthy_real_eeg_is_mostly_clean() -> None:
     class (figures in bench/RESULTS.md, 1i: 95 % none, ecg 2.2 %, muscle 1.2 %); each
     class in at most 3 % of the hops, the classes that take a window away (all but
     ecg) in at most 4 %."""
-    from pipeline.ingest import EdfSource
+    from rse_monitor.pipeline.ingest import EdfSource
 
     paths = sorted((DATA / "eegmmidb_S001").glob("*.edf"))
     paths += sorted((DATA / "eegmat_rest_task").glob("*.edf"))

@@ -10,14 +10,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detectors.alerts import Alert
-from detectors.clinical import ClinicalState
-from monitoring.engine import BedEngine, HopResult
-from monitoring.policy import QUALITY_CLEAR_S, AlertPolicy
-from pipeline.chunk import Chunk
-from recordings.synthetic import DEFAULT_CHANNELS_19, add_artefacts, make_burst_suppression
-from recordings.synthetic.background import background
-from recordings.synthetic.recording import SyntheticRecording
+from rse_monitor.detectors.alerts import Alert
+from rse_monitor.detectors.clinical import ClinicalState
+from rse_monitor.monitoring.engine import BedEngine, HopResult
+from rse_monitor.monitoring.policy import QUALITY_CLEAR_S, AlertPolicy
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.recordings.synthetic import (
+    DEFAULT_CHANNELS_19,
+    add_artefacts,
+    make_burst_suppression,
+)
+from rse_monitor.recordings.synthetic.background import background
+from rse_monitor.recordings.synthetic.recording import SyntheticRecording
 
 FS = 256.0
 CH = tuple(DEFAULT_CHANNELS_19)
@@ -159,7 +163,7 @@ def test_real_healthy_eeg_raises_no_signal_quality(tmp_path: Path) -> None:
     signal_quality alert would be a false alarm. Measured: none in 16 files (single
     pops on Fp1/Fp2 in the motor runs and the last windows of the eegmat files drop a
     channel from the detectors for a few hops, without an alert)."""
-    from monitoring.replay import run_replay
+    from rse_monitor.monitoring.replay import run_replay
 
     raised = {}
     for path in HEALTHY:
@@ -201,7 +205,7 @@ def test_engine_warns_of_input_shorter_than_a_window() -> None:
 def test_replay_of_a_3_s_file_warns_in_summary_and_on_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from monitoring.replay import run_replay
+    from rse_monitor.monitoring.replay import run_replay
 
     edf = write_edf(tmp_path / "short.edf", background(3.0, FS, CH, 30.0, seed=2), 3000.0)
     summary = run_replay(edf, tmp_path / "out", progress=False)
@@ -215,7 +219,7 @@ def test_replay_of_a_3_s_file_warns_in_summary_and_on_stderr(
 
 
 def test_replay_of_millivolts_read_as_microvolts_warns(tmp_path: Path) -> None:
-    from monitoring.replay import run_replay
+    from rse_monitor.monitoring.replay import run_replay
 
     x = background(70.0, FS, CH, 30.0, seed=3) * 1000.0  # 30 mV RMS "µV"
     edf = write_edf(tmp_path / "mv.edf", x, 300_000.0)

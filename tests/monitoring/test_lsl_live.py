@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from monitoring.engine import EngineConfig
-from monitoring.live import BedSpec, HopRecord, MultiBedMonitor, run_monitor
-from monitoring.replay import run_replay
-from pipeline.lsl import get_pylsl
+from rse_monitor.monitoring.engine import EngineConfig
+from rse_monitor.monitoring.live import BedSpec, HopRecord, MultiBedMonitor, run_monitor
+from rse_monitor.monitoring.replay import run_replay
+from rse_monitor.pipeline.lsl import get_pylsl
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -51,7 +51,7 @@ def synthetic_edf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     import edfio
 
-    from recordings.synthetic import make_burst_suppression, make_seizure_recording
+    from rse_monitor.recordings.synthetic import make_burst_suppression, make_seizure_recording
 
     sz = make_seizure_recording(duration_s=200.0, seizures=(SEIZURE_S,), seed=1)
     bs = make_burst_suppression(duration_s=100.0, suppression_ratio=0.7, seed=2)
@@ -80,7 +80,7 @@ def _env() -> dict[str, str]:
 
 
 def _player(path: Path, name: str, speed: float, log: Path, *extra: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "service.cli_live", "stream", str(path), "--name", name,
+    cmd = [sys.executable, "-m", "rse_monitor.service.cli_live", "stream", str(path), "--name", name,
            "--speed", str(speed), *extra]  # fmt: skip
     return subprocess.Popen(
         cmd, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=log.open("a")
@@ -136,7 +136,7 @@ def test_monitor_matches_replay_on_a_synthetic_recording(
     name = f"syn-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "procs.log"
     monitor = subprocess.Popen(
-        [sys.executable, "-m", "service.cli_live", "monitor", "--lsl", name, "--out",
+        [sys.executable, "-m", "rse_monitor.service.cli_live", "monitor", "--lsl", name, "--out",
          str(live_dir), "--duration", "50", "--until-end", "-q"],
         cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=log.open("a"), text=True,
     )  # fmt: skip

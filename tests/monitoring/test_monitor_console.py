@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detectors.alerts import Alert
-from monitoring.console import ConsoleSink
-from monitoring.outputs import wall_clock_start
-from monitoring.session import BedSession, SourceInfo
+from rse_monitor.detectors.alerts import Alert
+from rse_monitor.monitoring.console import ConsoleSink
+from rse_monitor.monitoring.outputs import wall_clock_start
+from rse_monitor.monitoring.session import BedSession, SourceInfo
 
 ROOT = Path(__file__).resolve().parents[2]
 SEIZURES_S = ((70.0, 100.0), (150.0, 180.0))
@@ -40,7 +40,7 @@ def seizure_edf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     6 electrodes flat at 115-135 s (a signal-quality alert raised and cleared)."""
     import edfio
 
-    from recordings.synthetic import make_seizure_recording
+    from rse_monitor.recordings.synthetic import make_seizure_recording
 
     rec = make_seizure_recording(duration_s=220.0, seizures=SEIZURES_S, seed=3)
     data = rec.data_uv.copy()
@@ -71,12 +71,12 @@ def run_live(edf: Path, out: Path, *monitor_args: str) -> tuple[str, float, floa
     log = out.parent / f"{name}.log"
     t0 = time.time()
     monitor = subprocess.Popen(
-        [sys.executable, "-m", "service.cli_live", "monitor", "--lsl", name, "--out", str(out),
+        [sys.executable, "-m", "rse_monitor.service.cli_live", "monitor", "--lsl", name, "--out", str(out),
          "--duration", "60", "--until-end", *monitor_args],
         cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     player = subprocess.Popen(
-        [sys.executable, "-m", "service.cli_live", "stream", str(edf), "--name", name,
+        [sys.executable, "-m", "rse_monitor.service.cli_live", "stream", str(edf), "--name", name,
          "--speed", str(SPEED), "--wait", "30", "-q"],
         cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=log.open("w"),
     )  # fmt: skip

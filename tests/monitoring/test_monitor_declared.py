@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.lsl import LslSource, get_pylsl
+from rse_monitor.pipeline.lsl import LslSource, get_pylsl
 
 ROOT = Path(__file__).resolve().parents[2]
 pylsl = get_pylsl()
@@ -68,7 +68,7 @@ def test_declared_names_and_unit_apply_to_a_bare_stream() -> None:
 def _edf(tmp_path: Path) -> Path:
     import edfio
 
-    from recordings.synthetic import make_seizure_recording
+    from rse_monitor.recordings.synthetic import make_seizure_recording
 
     rec = make_seizure_recording(duration_s=60.0, seizures=(), seed=5)
     signals = [
@@ -83,7 +83,7 @@ def _edf(tmp_path: Path) -> Path:
 
 def _monitor(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "service.cli_live", "monitor", *args],
+        [sys.executable, "-m", "rse_monitor.service.cli_live", "monitor", *args],
         cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
@@ -91,7 +91,7 @@ def _monitor(*args: str) -> subprocess.CompletedProcess[str]:
 def test_monitor_applies_channels_and_units_and_refuses_a_wrong_count(tmp_path: Path) -> None:
     name = f"declared-{uuid.uuid4().hex[:8]}"
     player = subprocess.Popen(
-        [sys.executable, "-m", "service.cli_live", "stream", str(_edf(tmp_path)), "--name", name,
+        [sys.executable, "-m", "rse_monitor.service.cli_live", "stream", str(_edf(tmp_path)), "--name", name,
          "--speed", "10", "--loop", "-q"],
         cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

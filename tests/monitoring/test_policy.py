@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-from detectors.alerts import Alert
-from detectors.clinical import ClinicalState
-from monitoring.engine import HopResult
-from monitoring.policy import ENGINE_UPDATE_INTERVAL_S, QUALITY_CLEAR_S, AlertPolicy
+from rse_monitor.detectors.alerts import Alert
+from rse_monitor.detectors.clinical import ClinicalState
+from rse_monitor.monitoring.engine import HopResult
+from rse_monitor.monitoring.policy import ENGINE_UPDATE_INTERVAL_S, QUALITY_CLEAR_S, AlertPolicy
 
 N_CH = 18
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from monitoring.raw_archive import BLOCK_HEADER, RawArchive, RawArchiveSink, prune
-from monitoring.session import BedSession, SourceInfo
-from pipeline.chunk import Chunk
-from recordings.synthetic import make_seizure_recording
+from rse_monitor.monitoring.raw_archive import BLOCK_HEADER, RawArchive, RawArchiveSink, prune
+from rse_monitor.monitoring.session import BedSession, SourceInfo
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.recordings.synthetic import make_seizure_recording
 
 FS = 256.0
 NAMES = ("C3", "C4", "O1")

@@ -14,8 +14,8 @@ import edfio
 import numpy as np
 import pytest
 
-from monitoring.replay import run_replay
-from recordings.synthetic import make_burst_suppression
+from rse_monitor.monitoring.replay import run_replay
+from rse_monitor.recordings.synthetic import make_burst_suppression
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"
@@ -31,7 +31,7 @@ ALERT_KEYS = {"id", "bed_id", "time", "t_s", "kind", "severity", "message", "det
 def rsemon(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
+        [sys.executable, "-m", "rse_monitor.service.cli", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
@@ -165,7 +165,7 @@ def test_bad_inputs_fail_with_one_line(tmp_path: Path) -> None:
 
 
 def test_missing_file_fails_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    from service.cli import main
+    from rse_monitor.service.cli import main
 
     assert main(["replay", str(tmp_path / "missing.edf")]) != 0
     err = capsys.readouterr().err.strip()
@@ -176,8 +176,8 @@ def test_replay_of_the_bundled_seizure_recording_finds_its_truth(tmp_path: Path)
     """The README's bundled recording: both seizures found, clinical alerts alongside."""
     import json
 
-    from detectors.annotations import read_events_tsv
-    from monitoring.replay import run_replay
+    from rse_monitor.detectors.annotations import read_events_tsv
+    from rse_monitor.monitoring.replay import run_replay
 
     rec = ROOT / "recordings" / "rse_seizure_synthetic.edf"
     truth, _ = read_events_tsv(ROOT / "recordings" / "rse_seizure_synthetic_events.tsv")

@@ -9,15 +9,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from detectors.alerts import Alert
-from detectors.clinical import Targets
-from monitoring.engine import HopResult
-from monitoring.outputs import FileSink
-from monitoring.policy import CONDITION_CLEAR_S
-from monitoring.session import BedSession, Sink, SourceInfo
-from monitoring.settings import BedSettings, EngineConfig
-from pipeline.chunk import Chunk
-from recordings.synthetic import iter_chunks, make_seizure_recording
+from rse_monitor.detectors.alerts import Alert
+from rse_monitor.detectors.clinical import Targets
+from rse_monitor.monitoring.engine import HopResult
+from rse_monitor.monitoring.outputs import FileSink
+from rse_monitor.monitoring.policy import CONDITION_CLEAR_S
+from rse_monitor.monitoring.session import BedSession, Sink, SourceInfo
+from rse_monitor.monitoring.settings import BedSettings, EngineConfig
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.recordings.synthetic import iter_chunks, make_seizure_recording
 
 
 class Collect(Sink):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from monitoring.outputs import FileSink
-from monitoring.policy import AlertPolicy
-from monitoring.session import BedSession
+from rse_monitor.monitoring.outputs import FileSink
+from rse_monitor.monitoring.policy import AlertPolicy
+from rse_monitor.monitoring.session import BedSession
 
 
 def test_policy_raises_stream_not_found_once_and_clears_it_when_the_stream_appears() -> None:
@@ -34,8 +34,8 @@ def test_policy_raises_stream_not_found_once_and_clears_it_when_the_stream_appea
 
 
 def test_a_missing_stream_gets_stream_not_found_in_alerts_jsonl(tmp_path: Path) -> None:
-    pytest.importorskip("pipeline.lsl")
-    from monitoring.sources import LslStreamSource
+    pytest.importorskip("rse_monitor.pipeline.lsl")
+    from rse_monitor.monitoring.sources import LslStreamSource
 
     name = f"rsemon-missing-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     source = LslStreamSource(name, pull_timeout_s=0.2, not_found_after_s=1.5)

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from detectors.annotations import read_events_tsv
-from detectors.scoring import score_events, score_main, score_many
-from monitoring.settings import BedSettings
-from monitoring.validate import DatasetError, discover, run_validate
-from monitoring.validate.tasks import output_paths
-from recordings.synthetic import write_seizure_edf
+from rse_monitor.detectors.annotations import read_events_tsv
+from rse_monitor.detectors.scoring import score_events, score_main, score_many
+from rse_monitor.monitoring.settings import BedSettings
+from rse_monitor.monitoring.validate import DatasetError, discover, run_validate
+from rse_monitor.monitoring.validate.tasks import output_paths
+from rse_monitor.recordings.synthetic import write_seizure_edf
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"
@@ -268,7 +268,7 @@ def test_progress_line_counts_done_failed_skipped_remaining(
 # ----------------------------------------------------------------------------- CLI
 def rsemon(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "rse_monitor.service.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)  # fmt: skip
 
 
@@ -307,7 +307,7 @@ def test_cli_refuses_bad_input_in_one_line(args: tuple[str, ...], reason: str) -
 def test_replay_start_up_does_not_load_dask() -> None:
     code = ("import sys, service.cli as c; c.build_parser(extra_commands=False); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('distributed', 'dask') or m.startswith('monitoring.validate')))")  # fmt: skip
+            "('distributed', 'dask') or m.startswith('rse_monitor.monitoring.validate')))")  # fmt: skip
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -375,7 +375,7 @@ def test_a_separately_started_dask_scheduler_and_worker_give_the_same_scores(
 
 
 def test_the_embedded_cluster_listens_on_loopback_only() -> None:
-    from monitoring.validate.run import _client
+    from rse_monitor.monitoring.validate.run import _client
 
     client, cluster = _client(2, None)
     try:
@@ -386,7 +386,7 @@ def test_the_embedded_cluster_listens_on_loopback_only() -> None:
         assert all(a.startswith("tcp://127.0.0.1:") for a in addresses), addresses
         assert all(w["nthreads"] == 1 for w in info["workers"].values())
         # Dask's nanny sets MALLOC_TRIM_THRESHOLD_ (twice the replay CPU); tasks undo it
-        from monitoring.validate.tasks import undo_dask_malloc_trim
+        from rse_monitor.monitoring.validate.tasks import undo_dask_malloc_trim
 
         assert set(client.run(undo_dask_malloc_trim).values()) == {True}
         assert cluster.dashboard_link is None or "127.0.0.1" in cluster.dashboard_link

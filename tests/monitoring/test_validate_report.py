@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from monitoring.validate import run_validate
-from recordings.synthetic import write_seizure_edf
+from rse_monitor.monitoring.validate import run_validate
+from rse_monitor.recordings.synthetic import write_seizure_edf
 
 pytestmark = [pytest.mark.browser]
 

@@ -8,8 +8,8 @@ import edfio
 import numpy as np
 import pytest
 
-from pipeline.annotations_edf import annotations_of, open_edf, read_annotations
-from pipeline.ingest import EdfSource
+from rse_monitor.pipeline.annotations_edf import annotations_of, open_edf, read_annotations
+from rse_monitor.pipeline.ingest import EdfSource
 
 
 def _write(path: Path, annotations: list[tuple[float, float | None, str]]) -> Path:

@@ -7,7 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from pipeline.checks import channel_names, count, fraction, greater_than, in_range, positive
+from rse_monitor.pipeline.checks import (
+    channel_names,
+    count,
+    fraction,
+    greater_than,
+    in_range,
+    positive,
+)
 
 
 def test_numbers_come_back_as_floats_or_ints() -> None:

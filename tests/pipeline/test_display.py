@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.display import apply_montage, display_filter, minmax_decimate, pad_s
-from pipeline.preprocess import BipolarMontage
+from rse_monitor.pipeline.display import apply_montage, display_filter, minmax_decimate, pad_s
+from rse_monitor.pipeline.preprocess import BipolarMontage
 
 FS = 256.0
 NAMES = ("Fp1", "F7", "T3", "T5", "O1", "Fp2", "F8", "T4", "T6", "O2",

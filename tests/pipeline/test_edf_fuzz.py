@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from monitoring.replay import run_replay
-from pipeline.chunk import Chunk
-from pipeline.ingest import EdfSource, IngestError
-from pipeline.preprocess import CausalFilter, design_sos
+from rse_monitor.monitoring.replay import run_replay
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.pipeline.ingest import EdfSource, IngestError
+from rse_monitor.pipeline.preprocess import CausalFilter, design_sos
 
 ROOT = Path(__file__).resolve().parents[2]
 FS = 256  # samples per 1-s record
@@ -495,7 +495,7 @@ def test_rsemon_replay_prints_the_refusal_in_one_line_with_status_2(
     path.write_bytes(with_main("record duration", value))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-m", "service.cli", "replay", str(path), "--out",
+        [sys.executable, "-m", "rse_monitor.service.cli", "replay", str(path), "--out",
          str(tmp_path / "out"), "-q"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import signal
 
-from pipeline import features as F
+from rse_monitor.pipeline import features as F
 
 FS = 256.0
 

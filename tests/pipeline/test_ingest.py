@@ -15,8 +15,8 @@ import edfio
 import numpy as np
 import pytest
 
-from pipeline.chunk import Chunk
-from pipeline.ingest import EdfSource, IngestError, classify_channel, normalise_label
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.pipeline.ingest import EdfSource, IngestError, classify_channel, normalise_label
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 MICHIGAN = DATA / "michigan_seizure" / "michigan_seizure_500s.edf"

@@ -17,7 +17,7 @@ import edfio
 import numpy as np
 import pytest
 
-from pipeline.ingest import EdfSource
+from rse_monitor.pipeline.ingest import EdfSource
 
 FS = 200.0  # 0.5-s records of 100 samples: chunks of 256 samples cut records
 

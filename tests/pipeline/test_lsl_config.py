@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.lsl import (
+from rse_monitor.pipeline.lsl import (
     DEFAULT_LSL_CONFIG,
     check_machine_scope,
     choose_lsl_config,
@@ -120,7 +120,7 @@ def test_missing_config_is_a_one_line_error() -> None:
     with pytest.raises(ValueError, match="nope.cfg"):
         configure_lsl("/nonexistent/nope.cfg")
     res = subprocess.run(
-        [sys.executable, "-m", "service.cli_live", "stream", "x.edf", "--name", "n",
+        [sys.executable, "-m", "rse_monitor.service.cli_live", "stream", "x.edf", "--name", "n",
          "--lsl-config", "/nonexistent/nope.cfg"],
         cwd=ROOT, env=_fresh_env(), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
@@ -284,7 +284,7 @@ def test_each_level_is_the_file_liblsl_loads(tmp_path: Path, level: str) -> None
     want = {"--lsl-config": files["flag"], "RSEMON_LSL_CONFIG": files["env"],
             "LSLAPICFG": files["user"], "bundled": DEFAULT_LSL_CONFIG}[level]  # fmt: skip
     res = subprocess.run(
-        [sys.executable, "-m", "service.cli_live", "streams", "--timeout", "0.2", *args],
+        [sys.executable, "-m", "rse_monitor.service.cli_live", "streams", "--timeout", "0.2", *args],
         cwd=ROOT, env=_fresh_env(**extra), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert res.returncode == 0, res.stderr

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from pipeline.lsl import get_pylsl, list_streams, resolve_streams, stream_query
+from rse_monitor.pipeline.lsl import get_pylsl, list_streams, resolve_streams, stream_query
 
 pylsl = get_pylsl()
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.lsl import LslSource, check_machine_scope, get_pylsl, list_streams
+from rse_monitor.pipeline.lsl import LslSource, check_machine_scope, get_pylsl, list_streams
 
 ROOT = Path(__file__).resolve().parents[2]
 EDF = ROOT / "recordings" / "rse_seizure_synthetic.edf"

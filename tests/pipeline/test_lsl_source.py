@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pipeline.lsl import LslSource, LslStreamNotFound, StreamEvent, get_pylsl, unit_scale_to_uv
+from rse_monitor.pipeline.lsl import (
+    LslSource,
+    LslStreamNotFound,
+    StreamEvent,
+    get_pylsl,
+    unit_scale_to_uv,
+)
 
 pylsl = get_pylsl()
 

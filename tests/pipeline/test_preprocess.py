@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import signal
 
-from pipeline.chunk import Chunk
-from pipeline.preprocess import (
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.pipeline.preprocess import (
     DOUBLE_BANANA,
     BipolarMontage,
     CausalFilter,

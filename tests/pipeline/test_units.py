@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.units import UNIT_TO_UV, unit_scale_to_uv
+from rse_monitor.pipeline.units import UNIT_TO_UV, unit_scale_to_uv
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from scipy.signal import welch
 
-from detectors.annotations import read_events_tsv
-from recordings.synthetic import (
+from rse_monitor.detectors.annotations import read_events_tsv
+from rse_monitor.recordings.synthetic import (
     DEFAULT_CHANNELS_19,
     PATTERN_EVENTS_TSV_HEADER,
     ElectrographicSeizure,
@@ -32,7 +32,7 @@ from recordings.synthetic import (
     write_pattern_edf,
     write_pattern_events_tsv,
 )
-from recordings.synthetic.pattern_events import mean_rate_hz
+from rse_monitor.recordings.synthetic.pattern_events import mean_rate_hz
 
 FS = 256.0
 CH = DEFAULT_CHANNELS_19

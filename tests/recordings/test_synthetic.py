@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from scipy.signal import find_peaks, welch
 
-from pipeline.chunk import Chunk
-from recordings.synthetic import (
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.recordings.synthetic import (
     DEFAULT_CHANNELS_19,
     SyntheticRecording,
     add_artefacts,

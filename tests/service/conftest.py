@@ -30,7 +30,7 @@ def write_seizure_edf(
 ) -> Path:
     """Background EEG with one strong rhythmic seizure (known onset/offset) as an EDF
     (:func:`recordings.synthetic.write_seizure_edf`)."""
-    from recordings.synthetic import write_seizure_edf as write
+    from rse_monitor.recordings.synthetic import write_seizure_edf as write
 
     return write(path, duration_s, (seizure,), sfreq_hz, seed)
 
@@ -43,8 +43,8 @@ def seizure_edf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def make_tokens(db_path: Path | str) -> dict[str, str]:
     """One token per role, written into the database file."""
-    from service.auth import create_token
-    from service.db import Database
+    from rse_monitor.service.auth import create_token
+    from rse_monitor.service.db import Database
 
     db = Database(str(db_path))
     try:
@@ -89,7 +89,7 @@ class ServerProcess:
             [
                 sys.executable,
                 "-m",
-                "service.cli_service",
+                "rse_monitor.service.cli_service",
                 "serve",
                 "--host",
                 "127.0.0.1",
@@ -153,7 +153,7 @@ def start_module_server(
 def server_factory(tmp_path: Path, seizure_edf: Path) -> Iterator[Any]:
     """Make servers on a shared database file in ``tmp_path`` (stopped at teardown)."""
     made: list[ServerProcess] = []
-    db = tmp_path / "service.sqlite3"
+    db = tmp_path / "rse_monitor.service.sqlite3"
 
     def make(**env: str) -> ServerProcess:
         srv = ServerProcess(db, seizure_edf.parent, tmp_path / "server.log", env)

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.ingest import EdfSource
-from pipeline.lsl import get_pylsl
+from rse_monitor.pipeline.ingest import EdfSource
+from rse_monitor.pipeline.lsl import get_pylsl
 
 
 def main(argv: list[str]) -> int:

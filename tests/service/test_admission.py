@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from monitoring.replay import run_replay
-from service.main import create_app
-from service.settings import Settings
+from rse_monitor.monitoring.replay import run_replay
+from rse_monitor.service.main import create_app
+from rse_monitor.service.settings import Settings
 from tests.service.conftest import bearer, make_tokens
 
 API = "/api/v1"

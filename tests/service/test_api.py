@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.db import MIGRATIONS
-from service.main import create_app
-from service.settings import Settings
+from rse_monitor.service.db import MIGRATIONS
+from rse_monitor.service.main import create_app
+from rse_monitor.service.settings import Settings
 from tests.service.conftest import bearer, make_tokens, wait_for
 
 API = "/api/v1"
@@ -226,7 +226,7 @@ def test_treatments_adequacy_and_refusals(env: dict[str, Any]) -> None:
 def test_treatment_iso_time_maps_to_bed_clock(env: dict[str, Any]) -> None:
     c, h = env["client"], env["h"]
     bed = _manual_bed(c, h["technician"])
-    from service.clock import parse_iso
+    from rse_monitor.service.clock import parse_iso
 
     origin = parse_iso(bed["clock_origin"])
     when = origin.timestamp() + 125.0
@@ -484,7 +484,7 @@ def test_alert_change_log_is_consistent(env: dict[str, Any]) -> None:
 
 
 def test_web_page_routes(env: dict[str, Any]) -> None:
-    from service.main import STATIC_DIR
+    from rse_monitor.service.main import STATIC_DIR
 
     r = env["client"].get("/")
     if (STATIC_DIR / "index.html").is_file():
@@ -504,7 +504,7 @@ def test_quiet_when_nothing_needs_doing(tmp_path: Path) -> None:
     """
     import edfio
 
-    from recordings.synthetic import make_burst_suppression, make_seizure_recording
+    from rse_monitor.recordings.synthetic import make_burst_suppression, make_seizure_recording
 
     def write(rec: Any, name: str) -> None:
         edfio.Edf(
@@ -556,7 +556,7 @@ def test_quiet_when_nothing_needs_doing(tmp_path: Path) -> None:
 
 
 def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from service.settings import bundled_recordings_dir
+    from rse_monitor.service.settings import bundled_recordings_dir
 
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir()
@@ -570,7 +570,7 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 
 
 def test_database_urls_and_migrations(tmp_path: Path) -> None:
-    from service.db import Database, sqlite_path
+    from rse_monitor.service.db import Database, sqlite_path
 
     assert sqlite_path("sqlite:///rel.db") == "rel.db"
     assert sqlite_path("sqlite:////abs/x.db") == "/abs/x.db"

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.main import create_app
-from service.settings import Settings
+from rse_monitor.service.main import create_app
+from rse_monitor.service.settings import Settings
 from tests.service.conftest import REPO, bearer, make_tokens
 
 API = "/api/v1"
@@ -189,7 +189,7 @@ def test_token_create_cli(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "service.cli_service",
+            "rse_monitor.service.cli_service",
             "token",
             "create",
             "--role",
@@ -213,7 +213,7 @@ def test_token_create_cli(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "service.cli_service",
+            "rse_monitor.service.cli_service",
             "token",
             "create",
             "--role",

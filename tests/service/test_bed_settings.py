@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from monitoring.outputs import FileSink
-from monitoring.session import BedSession, SourceInfo
-from pipeline.chunk import Chunk
-from recordings.synthetic import iter_chunks, make_seizure_recording
-from service.main import create_app
-from service.runner import StoreSink
-from service.settings import Settings
+from rse_monitor.monitoring.outputs import FileSink
+from rse_monitor.monitoring.session import BedSession, SourceInfo
+from rse_monitor.pipeline.chunk import Chunk
+from rse_monitor.recordings.synthetic import iter_chunks, make_seizure_recording
+from rse_monitor.service.main import create_app
+from rse_monitor.service.runner import StoreSink
+from rse_monitor.service.settings import Settings
 from tests.service.conftest import bearer, make_tokens
 
 API = "/api/v1"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import __version__
-from service.cli import build_parser, main
+from rse_monitor.pipeline import __version__
+from rse_monitor.service.cli import build_parser, main
 
 SUBCOMMANDS = (
     ("replay",), ("score",), ("stream",), ("monitor",), ("streams",), ("serve",), ("token",),

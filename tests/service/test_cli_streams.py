@@ -14,7 +14,7 @@ import time
 import uuid
 from pathlib import Path
 
-from pipeline.lsl import DEFAULT_LSL_CONFIG, get_pylsl
+from rse_monitor.pipeline.lsl import DEFAULT_LSL_CONFIG, get_pylsl
 
 ROOT = Path(__file__).resolve().parents[2]
 EDF = ROOT / "recordings" / "rse_seizure_synthetic.edf"
@@ -28,7 +28,7 @@ def _env() -> dict[str, str]:
 
 def _streams(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "service.cli_live", "streams", *args],
+        [sys.executable, "-m", "rse_monitor.service.cli_live", "streams", *args],
         cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 
@@ -36,7 +36,7 @@ def _streams(*args: str) -> subprocess.CompletedProcess[str]:
 def test_streams_lists_a_live_outlet_one_per_line_and_as_json(tmp_path: Path) -> None:
     name = f"streams-{uuid.uuid4().hex[:8]}"
     player = subprocess.Popen(
-        [sys.executable, "-m", "service.cli_live", "stream", str(EDF), "--name", name,
+        [sys.executable, "-m", "rse_monitor.service.cli_live", "stream", str(EDF), "--name", name,
          "--loop", "-q"],
         cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=(tmp_path / "p.log").open("w"),
     )  # fmt: skip
@@ -63,7 +63,7 @@ def test_streams_lists_a_live_outlet_one_per_line_and_as_json(tmp_path: Path) ->
 
 
 def _edf_channels() -> tuple[str, ...]:
-    from pipeline.ingest import EdfSource
+    from rse_monitor.pipeline.ingest import EdfSource
 
     return tuple(EdfSource(EDF).ch_names)
 

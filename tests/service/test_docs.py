@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from service.security import CSP
+from rse_monitor.service.security import CSP
 from tests.service.test_page import CHROMIUM_ARGS, _playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

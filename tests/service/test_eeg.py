@@ -24,8 +24,8 @@ import httpx
 import numpy as np
 import pytest
 
-from pipeline.ingest import EdfSource
-from pipeline.preprocess import resolve_montage
+from rse_monitor.pipeline.ingest import EdfSource
+from rse_monitor.pipeline.preprocess import resolve_montage
 from tests.service.conftest import REPO, ServerProcess, bearer, make_tokens, wait_for
 
 API = "/api/v1"
@@ -163,7 +163,7 @@ def test_unknown_bed_and_no_token(edf_server: Any) -> None:
 def test_live_bed_stores_its_raw_eeg_and_keeps_it_across_a_restart(
     tmp_path: Path, sine_edf: Path
 ) -> None:
-    pytest.importorskip("pipeline.lsl")
+    pytest.importorskip("rse_monitor.pipeline.lsl")
     name = f"eeg-store-{uuid.uuid4().hex[:8]}"
     raw = tmp_path / "raw"
     srv = ServerProcess(tmp_path / "live.sqlite3", sine_edf.parent, tmp_path / "server.log",
@@ -218,8 +218,8 @@ def test_live_bed_stores_its_raw_eeg_and_keeps_it_across_a_restart(
 
 
 def test_server_prunes_raw_eeg_past_its_retention_at_start(tmp_path: Path, sine_edf: Path) -> None:
-    from monitoring.raw_archive import RawArchive
-    from pipeline.chunk import Chunk
+    from rse_monitor.monitoring.raw_archive import RawArchive
+    from rse_monitor.pipeline.chunk import Chunk
 
     raw = tmp_path / "raw"
     for folder in ("admission-98", "admission-99"):

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.main import create_app
-from service.settings import Settings
+from rse_monitor.service.main import create_app
+from rse_monitor.service.settings import Settings
 from tests.service.conftest import bearer, make_tokens
 
 API = "/api/v1"

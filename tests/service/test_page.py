@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from service.demo import DemoError
-from service.demo import _http as demo_http
+from rse_monitor.service.demo import DemoError
+from rse_monitor.service.demo import _http as demo_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -84,7 +84,7 @@ def _write_seizure_edf(path: Path) -> None:
     """A 19-channel EDF with one focal seizure (truth: SEIZURE_S)."""
     import edfio
 
-    from recordings.synthetic import make_seizure_recording
+    from rse_monitor.recordings.synthetic import make_seizure_recording
 
     kw: dict[str, Any] = {"seed": 7, "focal_channels": FOCAL, "line_noise_hz": 50.0}
     rec = make_seizure_recording(DURATION_S, SFREQ_HZ, seizures=(SEIZURE_S,), **kw)
@@ -134,8 +134,8 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _playwright()  # skip before doing any work when the browser is missing
-    from service.auth import create_token
-    from service.db import Database
+    from rse_monitor.service.auth import create_token
+    from rse_monitor.service.db import Database
 
     tmp = tmp_path_factory.mktemp("page")
     edf = tmp / "focal_seizure.edf"
@@ -164,7 +164,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "service.main:create_app",
+                "rse_monitor.service.main:create_app",
                 "--factory",
                 "--host",
                 "127.0.0.1",

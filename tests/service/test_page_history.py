@@ -31,10 +31,10 @@ import httpx
 import numpy as np
 import pytest
 
-from detectors.alerts import Alert
-from service.clock import BedClock, parse_iso
-from service.db import Database
-from service.store import TREND_FIELDS, apply_alert_changes
+from rse_monitor.detectors.alerts import Alert
+from rse_monitor.service.clock import BedClock, parse_iso
+from rse_monitor.service.db import Database
+from rse_monitor.service.store import TREND_FIELDS, apply_alert_changes
 from tests.service.conftest import ServerProcess, bearer, make_tokens, wait_for
 from tests.service.test_page import _playwright, _sign_in, _wait_js, browser_page
 

@@ -26,8 +26,8 @@ from typing import Any
 import httpx
 import pytest
 
-from service.db import Database
-from service.store import TREND_FIELDS
+from rse_monitor.service.db import Database
+from rse_monitor.service.store import TREND_FIELDS
 from tests.service.conftest import ServerProcess, bearer, make_tokens
 from tests.service.test_page import _playwright, _sign_in, _wait_js, browser_page
 

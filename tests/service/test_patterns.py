@@ -37,9 +37,9 @@ API = "/api/v1"
 
 
 def _write_lrda_edf(folder: Path) -> Path:
-    from recordings.synthetic import make_pattern_recording
-    from recordings.synthetic.pattern_io import write_pattern_edf
-    from recordings.synthetic.patterns import RhythmicDelta
+    from rse_monitor.recordings.synthetic import make_pattern_recording
+    from rse_monitor.recordings.synthetic.pattern_io import write_pattern_edf
+    from rse_monitor.recordings.synthetic.patterns import RhythmicDelta
 
     comp = RhythmicDelta(*LRDA_S, LRDA_HZ, focus="T3", amplitude_uv=150.0)
     rec = make_pattern_recording(DURATION_S, [comp], 256.0, seed=3, amplitude_uv=20.0)
@@ -98,7 +98,7 @@ def bed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PatternBed]:
 
 
 def _replay_rows(edf: Path, out: Path) -> list[dict[str, str]]:
-    from monitoring.replay import run_replay
+    from rse_monitor.monitoring.replay import run_replay
 
     run_replay(edf, out, progress=False)
     with (out / "events.tsv").open() as fh:

@@ -144,7 +144,7 @@ def test_everything_survives_a_crash_and_live_beds_resume(
 def test_lsl_bed_reconnects_after_a_restart_and_a_stream_loss(
     server_factory: Any, seizure_edf: Path
 ) -> None:
-    lsl = pytest.importorskip("pipeline.lsl")
+    lsl = pytest.importorskip("rse_monitor.pipeline.lsl")
     name = f"rsemon-svc-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
     errors: list[BaseException] = []

@@ -16,14 +16,14 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
-from service.main import create_app  # noqa: E402
-from service.settings import Settings  # noqa: E402
+from rse_monitor.service.main import create_app  # noqa: E402
+from rse_monitor.service.settings import Settings  # noqa: E402
 from tests.service.conftest import bearer  # noqa: E402
 
 
 def _fuzz_app() -> tuple[Any, dict[str, str]]:
     """The real app on an in-memory SQLite database (nothing left behind)."""
-    from service.auth import create_token
+    from rse_monitor.service.auth import create_token
 
     # LSL beds off: fuzzed stream names must not start background resolvers
     app = create_app(Settings(db="sqlite://", lsl_enabled=False))

@@ -23,9 +23,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from detectors.clinical.scores import History, eeg_findings, helps2b
-from service.main import create_app
-from service.settings import Settings
+from rse_monitor.detectors.clinical.scores import History, eeg_findings, helps2b
+from rse_monitor.service.main import create_app
+from rse_monitor.service.settings import Settings
 from tests.detectors.test_acns_brief import _add_transients, _background
 from tests.service.conftest import bearer, make_tokens
 
@@ -33,7 +33,7 @@ API = "/api/v1"
 
 
 def _edf(folder: Path, name: str, with_findings: bool) -> Path:
-    from recordings.synthetic.pattern_io import write_pattern_edf
+    from rse_monitor.recordings.synthetic.pattern_io import write_pattern_edf
 
     rec = _background(1)
     if with_findings:

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.main import create_app
-from service.security import CSP, SignInThrottle
-from service.settings import Settings
+from rse_monitor.service.main import create_app
+from rse_monitor.service.security import CSP, SignInThrottle
+from rse_monitor.service.settings import Settings
 from tests.service.conftest import bearer, make_tokens
 
 API = "/api/v1"
@@ -70,7 +70,7 @@ def test_api_answers_are_not_stored(env: dict[str, Any]) -> None:
 
 
 def test_page_has_no_inline_script_or_style() -> None:
-    from service.main import STATIC_DIR
+    from rse_monitor.service.main import STATIC_DIR
 
     html = (STATIC_DIR / "index.html").read_text()
     assert "<script>" not in html and " style=" not in html and "<style" not in html
@@ -83,7 +83,7 @@ def test_sixth_bad_sign_in_is_429_then_a_good_token_works_after_the_window(
 ) -> None:
     c, clock = env["client"], env["clock"]
     bad = [f"rsm_wrong-guess-{i}" for i in range(6)]
-    with caplog.at_level(logging.WARNING, logger="service.auth"):
+    with caplog.at_level(logging.WARNING, logger="rse_monitor.service.auth"):
         for token in bad[:5]:
             r = c.post(f"{API}/session", headers=bearer(token))
             assert r.status_code == 401, r.text
@@ -151,7 +151,7 @@ def test_edf_outside_the_recordings_folders_names_no_server_folder(
     outside.write_bytes(b"x")
     folder = str(env["edf"].parent)
     for path in (str(outside), "/etc/passwd", f"{folder}/../outside.edf", "../../x.edf"):
-        with caplog.at_level(logging.WARNING, logger="service.runner"):
+        with caplog.at_level(logging.WARNING, logger="rse_monitor.service.runner"):
             r = c.post(f"{API}/beds", headers=h,
                        json={"bed_id": "e", "weight_kg": 80, "edf_path": path})  # fmt: skip
         assert r.status_code == 403, r.text
@@ -164,7 +164,7 @@ def test_edf_outside_the_recordings_folders_names_no_server_folder(
 
 
 def test_storage_fault_detail_names_no_database_file() -> None:
-    from service.errors import DatabaseInUse, StorageUnavailable
+    from rse_monitor.service.errors import DatabaseInUse, StorageUnavailable
 
     for exc in (
         StorageUnavailable("storage unavailable: disk I/O error (db /srv/rse/rsemon.sqlite3)"),

@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
-from service import broker as broker_module
-from service.broker import Broker, ClientQueue, Subscription
-from service.db import Database, iso_utc, utc_now
-from service.store.events import events_since
+from rse_monitor.service import broker as broker_module
+from rse_monitor.service.broker import Broker, ClientQueue, Subscription
+from rse_monitor.service.db import Database, iso_utc, utc_now
+from rse_monitor.service.store.events import events_since
 from tests.service.conftest import bearer, read_sse, start_module_server
 
 API = "/api/v1"

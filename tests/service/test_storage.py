@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.errors import DatabaseInUse
-from service.main import create_app
-from service.settings import Settings
+from rse_monitor.service.errors import DatabaseInUse
+from rse_monitor.service.main import create_app
+from rse_monitor.service.settings import Settings
 from tests.service.conftest import REPO, bearer, free_port, make_tokens
 
 API = "/api/v1"
@@ -26,7 +26,7 @@ API = "/api/v1"
 def _serve(db: str, timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
     """``rsemon serve`` that is expected to refuse to start."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    cmd = [sys.executable, "-m", "service.cli_service", "serve", "--port", str(free_port()),
+    cmd = [sys.executable, "-m", "rse_monitor.service.cli_service", "serve", "--port", str(free_port()),
            "--db", db]  # fmt: skip
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s)
 

@@ -18,7 +18,7 @@ API = "/api/v1"
 def test_an_lsl_bed_without_its_stream_raises_stream_not_found_and_health_degrades(
     server_factory: Any,
 ) -> None:
-    pytest.importorskip("pipeline.lsl")
+    pytest.importorskip("rse_monitor.pipeline.lsl")
     name = f"rsemon-nowhere-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     srv = server_factory(RSEMON_STREAM_NOT_FOUND_S="2").start()
     h = bearer(make_tokens(srv.db)["admin"])
