@@ -360,6 +360,7 @@ class BedEngine:
             span, n_window, n_hop, psd, freqs, good, q.raw_cause if q is not None else None
         )
         art_labels, art_block = art.labels(), art.blocking.tolist()
+        art_relative = art.no_relative_evidence.tolist()  # blocking or muscle
         art_skip = art.unjudged.tolist()  # windows the ACNS rules do not judge
         for w, t in enumerate(t_list):
             g = good[w]
@@ -374,7 +375,7 @@ class BedEngine:
             dec = self.detector.update(
                 t, ll[w], g, psd=psd[w], freqs_hz=freqs,
                 suppressed_fraction=None if below_frac is None else float(below_frac[w]),
-                artefact=blk,
+                artefact=art_relative[w],
             )  # fmt: skip
             pat = self.patterns
             if pat is not None:

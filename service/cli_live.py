@@ -292,7 +292,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``stream`` or ``monitor`` (``python -m rse_monitor.service.cli_live``); same as ``rsemon``."""
+    """Run ``stream`` or ``monitor`` (``python -m rse_monitor.service.cli_live``), as ``rsemon``."""
     from rse_monitor.service.cli import main as rsemon_main
 
     return rsemon_main(argv)
