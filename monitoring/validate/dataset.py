@@ -43,13 +43,16 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from rse_monitor.monitoring.validate.suppression import has_ratio_column
+from rse_monitor.pipeline.ingest_mne import RECORDING_SUFFIXES
 
 __all__ = ["DatasetError", "Recording", "discover", "DERIVATIVES"]
 
 #: Where the outputs go below ``--out``.
 DERIVATIVES = PurePosixPath("derivatives") / "rse-monitor"
 
-_EEG_SUFFIXES = (".edf", ".bdf")
+#: What ``rsemon replay`` reads (:data:`pipeline.ingest_mne.RECORDING_SUFFIXES`); a
+#: double extension (``.fif.gz``) is replayed but not discovered
+_EEG_SUFFIXES = tuple(s for s in RECORDING_SUFFIXES if s.count(".") == 1)
 _BIDS_LABEL = re.compile(r"[^A-Za-z0-9]")
 _ENTITY = re.compile(r"(?:^|_)(sub|ses)-([A-Za-z0-9]+)")
 
