@@ -935,11 +935,12 @@ def _entry_public(model: type[EntryT], row: sqlite3.Row, bed_id: str,
 
 
 def _edf_info(path: Path) -> dict[str, Any]:
-    """Header facts of an EDF bed (opening the header only); 422 if unreadable."""
-    from rse_monitor.pipeline.ingest import EdfSource, IngestError
+    """Header facts of a file bed (opening the header only); 422 if unreadable."""
+    from rse_monitor.pipeline.ingest import IngestError
+    from rse_monitor.pipeline.ingest_mne import open_reader
 
     try:
-        src = EdfSource(path)
+        src = open_reader(path)
     except (IngestError, ValueError) as exc:
         raise InvalidEntry(str(exc)) from None
     info = src.info
