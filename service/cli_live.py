@@ -193,7 +193,7 @@ def add_parser(subparsers: Any) -> None:
     """Add the ``stream``, ``monitor`` and ``streams`` subcommands to an argparse
     subparsers object."""
     p = subparsers.add_parser(
-        "stream", help="replay an EDF/BDF file as a live LSL stream (an LSL outlet)"
+        "stream", help="replay a recording (EDF/BDF, FIF, ...) as a live LSL stream (an LSL outlet)"
     )
     p.add_argument("path", help="EDF, EDF+ or BDF file")
     p.add_argument("--name", required=True, help="LSL stream name")

@@ -68,7 +68,7 @@ class Recording:
     Attributes
     ----------
     path : str
-        The EEG file (EDF/BDF), absolute.
+        The EEG file (EDF/BDF or another format MNE reads), absolute.
     reference : str or None
         Reference annotations (path, or ``summary::record``), None when absent.
     subject, session : str
@@ -241,7 +241,8 @@ def discover(dataset: str | Path) -> list[Recording]:
         if root.suffix.lower() != ".csv":
             raise DatasetError(
                 f"{dataset} is a file but not a CSV manifest; give a BIDS data set, a folder "
-                "of EDF/BDF recordings or a .csv manifest (columns path, reference)"
+                "of recordings (EDF/BDF, FIF, BrainVision, EEGLAB, ...) or a .csv manifest "
+                "(columns path, reference)"
             )
         recordings = _manifest_recordings(root)
         kind = "manifest"
@@ -250,7 +251,7 @@ def discover(dataset: str | Path) -> list[Recording]:
     else:
         recordings, kind = _folder_recordings(root), "folder"
     if not recordings:
-        raise DatasetError(f"no EDF/BDF recordings found in {kind} {dataset}")
+        raise DatasetError(f"no recordings (EDF/BDF, FIF, ...) found in {kind} {dataset}")
     seen: dict[tuple[PurePosixPath, str], str] = {}
     for rec in recordings:
         slot = (rec.rel_dir, rec.prefix)

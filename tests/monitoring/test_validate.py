@@ -143,7 +143,7 @@ def test_manifest_discovery(tmp_path: Path, edfs: dict[str, Path]) -> None:
     "content, reason",
     [
         (None, "no such file or folder"),
-        ("dir", "no EDF/BDF recordings found in folder"),
+        ("dir", r"no recordings \(EDF/BDF, FIF, ...\) found in folder"),
         ("notes.txt", "not a CSV manifest"),
         ("bad.csv", "needs a 'path' column"),
     ],
