@@ -408,3 +408,51 @@ def test_the_embedded_cluster_listens_on_loopback_only() -> None:
     finally:
         client.close()
         cluster.close()
+
+
+def test_a_separately_started_scheduler_and_worker_give_the_embedded_clusters_scores(
+    bids: Path, tmp_path: Path
+) -> None:
+    """``dask scheduler`` and ``dask worker`` started as their own processes (as on a
+    cluster, here on 127.0.0.1), reached with ``--scheduler``: the same pooled event
+    and sample scores as the embedded LocalCluster (``--workers``) on the same data."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    sched = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+         "--port", str(port), "--no-dashboard"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", address, "--host", "127.0.0.1",
+         "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        remote = rsemon("validate", str(bids), "--out", str(tmp_path / "remote"),
+                        "--scheduler", address)  # fmt: skip
+        assert remote.returncode == 0, remote.stderr
+        local = rsemon("validate", str(bids), "--out", str(tmp_path / "local"), "--workers", "2")
+        assert local.returncode == 0, local.stderr
+    finally:
+        for proc in (worker, sched):
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    scores = [
+        json.loads((tmp_path / d / "derivatives" / "rse-monitor" / "scores.json").read_text())
+        for d in ("remote", "local")
+    ]
+    assert scores[0]["pooled"]["n_ref"] >= 2
+    assert scores[0]["pooled"] == scores[1]["pooled"]
+    assert scores[0]["sample_scoring"]["pooled"] == scores[1]["sample_scoring"]["pooled"]
+    assert [(r["id"], r["f1"]) for r in scores[0]["records"]] == [
+        (r["id"], r["f1"]) for r in scores[1]["records"]
+    ]
