@@ -376,6 +376,7 @@ class BedEngine:
         # the BSP is unknown exactly where the ratio is (same units and quality rule)
         sr_known = np.isfinite(np.asarray(sr_list, dtype=np.float64))
         bsp_cols = [np.where(sr_known, a, np.nan).tolist() for a in (bsp.bsp, bsp.lo, bsp.hi)]
+        art_relative = art.no_relative_evidence.tolist()  # blocking or muscle
         art_skip = art.unjudged.tolist()  # windows the ACNS rules do not judge
         for w, t in enumerate(t_list):
             g = good[w]
@@ -390,7 +391,7 @@ class BedEngine:
             dec = self.detector.update(
                 t, ll[w], g, psd=psd[w], freqs_hz=freqs,
                 suppressed_fraction=None if below_frac is None else float(below_frac[w]),
-                artefact=blk,
+                artefact=art_relative[w],
             )  # fmt: skip
             pat = self.patterns
             if pat is not None:

@@ -1,9 +1,8 @@
 """Artefact classes through the engine (issue 11, part 2): each synthetic artefact gets
-its class within a few hops; the blocking ones (clipping, jumps, mechanical lines)
-raise no seizure alarm; muscle and movement are reported, not blocking (they met real
-seizures, see ``detectors/artefacts.py``), so chewing and EMG still alarm — a known gap
-kept visible by strict expected failures; a seizure whose onset is fast activity is
-still found and is not called muscle; clean EEG is left alone."""
+its class within a few hops; no artefact raises a seizure alarm (the blocking classes
+leave every detector; muscle leaves the relative detector, whose line length EMG
+raises many-fold, while the ACNS rules still judge it); a seizure whose onset is fast
+activity is still found and is not called muscle; clean EEG is left alone."""
 
 from __future__ import annotations
 
@@ -76,19 +75,7 @@ def eeg() -> np.ndarray:
     return background(330.0, FS, CH, 30.0, seed=21)
 
 
-#: artefacts that raise no alarm: the blocking classes (clipping, jumps beyond any EEG,
-#: mechanical lines), ECG, and movement (the relative detector has its own movement guard)
-NO_ALARM_KINDS = ("gain_clip", "jump_10mv", "mechanical_15hz", "ecg", "movement")
-_REPORTED_ONLY = pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 11): spectral muscle and slow-power movement are reported "
-    "but not blocking, because they also met real seizures (chb01)",
-)
-
-
-@pytest.mark.parametrize(
-    "kind", [k if k in NO_ALARM_KINDS else pytest.param(k, marks=_REPORTED_ONLY) for k in CASES]
-)
+@pytest.mark.parametrize("kind", list(CASES))
 def test_artefact_raises_no_seizure_alarm(eeg: np.ndarray, kind: str) -> None:
     make, _, _ = CASES[kind]
     engine, hops = replay(make(eeg))
