@@ -28,7 +28,7 @@ from rse_monitor.detectors.alerts import Alert, Severity
 from rse_monitor.detectors.artefacts import ArtefactClassifier
 from rse_monitor.detectors.bsp import BspStats, BurstSuppressionProbability
 from rse_monitor.detectors.burden import SeizureBurden
-from rse_monitor.detectors.burst import DepthClassifier, SuppressionTracker
+from rse_monitor.detectors.burst import SETTLE_S, DepthClassifier, SuppressionTracker
 from rse_monitor.detectors.quality import (
     AMPLITUDE_CEILING_UV,
     CAUSES,
@@ -179,7 +179,7 @@ class BedEngine:
             sfreq_hz, n, cfg.suppression_threshold_uv, cfg.min_suppression_s,
             window_s=cfg.suppression_window_s,
         )  # fmt: skip
-        self.depth = DepthClassifier(cfg.depth_hold_s)
+        self.depth = DepthClassifier(cfg.depth_hold_s, settle_s=SETTLE_S)
         #: burst-suppression probability from the tracker's final flags (issue 11.5)
         self.bsp = BurstSuppressionProbability(sfreq_hz)
         #: the ACNS 2021 rules on 10-s windows (absolute criteria: µV only)
@@ -253,10 +253,25 @@ class BedEngine:
         if self.patterns is not None:
             self.patterns.push(filt.data_uv, filt.t0_s)
         sr_stats = self._track(mont, batch.t_end_s)
-        bsp = self.bsp.push(sr_stats.final_suppressed, sr_stats.final_dead, sr_stats.n_final)
         if not len(batch):
+            self._bsp_push(sr_stats, np.zeros(0, dtype=bool))
             return []
-        return self._hops(batch, good, sr_stats, bsp)
+        return self._hops(batch, good, sr_stats)
+
+    def _bsp_push(self, sr_stats: Any, blocking: NDArray[np.bool_]) -> BspStats:
+        """The BSP with artefact time as missing observations (issue 11): hop ``w``'s
+        verdict covers the ``hop`` samples before its end, as in :class:`_ArtefactTime`;
+        samples after the last hop wait in the BSP for the next hop's verdict."""
+        miss = np.zeros(0, dtype=bool)
+        if blocking.size:
+            ends = sr_stats.n_seen - self.bsp.n_judged  # hop ends, from the first unjudged
+            miss = np.zeros(int(ends[-1]), dtype=bool)
+            n_hop = self.windower.n_hop
+            for e in ends[blocking].tolist():
+                miss[max(0, e - n_hop) : e] = True
+        return self.bsp.push(
+            sr_stats.final_suppressed, sr_stats.final_dead, sr_stats.n_final, missing=miss
+        )
 
     def _track(self, filt: Chunk, hop_t_s: NDArray[np.float64]) -> Any:
         """Feed the suppression tracker in pieces of a few seconds.
@@ -301,9 +316,7 @@ class BedEngine:
             self._quality = _ElectrodeQuality(self)
         return self._quality.push(batch, chunk)
 
-    def _hops(
-        self, batch: WindowBatch, good: NDArray[np.bool_], sr_stats: Any, bsp: BspStats
-    ) -> list[HopResult]:
+    def _hops(self, batch: WindowBatch, good: NDArray[np.bool_], sr_stats: Any) -> list[HopResult]:
         fs = self.sfreq_hz
         n_window, n_hop = self.windower.n_window, batch.n_hop
         span = batch.span_uv
@@ -347,12 +360,11 @@ class BedEngine:
             s if qw >= QUALITY_MIN_FOR_DEPTH else math.nan
             for s, qw in zip(sr_list, q_list, strict=True)
         ]
-        # the BSP is unknown exactly where the ratio is (same units and quality rule)
-        sr_known = np.isfinite(np.asarray(sr_list, dtype=np.float64))
-        bsp_cols = [np.where(sr_known, a, np.nan).tolist() for a in (bsp.bsp, bsp.lo, bsp.hi)]
         q_due = q.any_persistent if q is not None else [False] * len(batch)
         bpm_list = sr_stats.bursts_per_min.tolist()
         ibi_list = sr_stats.ibi_median_s.tolist()
+        dpm_list = sr_stats.discharges_per_min.tolist()  # for the depth (issue 11.3-4)
+        con_list = sr_stats.burst_contrast.tolist()
         results = []
         # suppression inside each window (a µV threshold: only when units are known)
         below_frac = sr_stats.below_fraction if self.unit_known else None
@@ -360,6 +372,10 @@ class BedEngine:
             span, n_window, n_hop, psd, freqs, good, q.raw_cause if q is not None else None
         )
         art_labels, art_block = art.labels(), art.blocking.tolist()
+        bsp = self._bsp_push(sr_stats, np.asarray(art.blocking, dtype=bool))
+        # the BSP is unknown exactly where the ratio is (same units and quality rule)
+        sr_known = np.isfinite(np.asarray(sr_list, dtype=np.float64))
+        bsp_cols = [np.where(sr_known, a, np.nan).tolist() for a in (bsp.bsp, bsp.lo, bsp.hi)]
         art_relative = art.no_relative_evidence.tolist()  # blocking or muscle
         art_skip = art.unjudged.tolist()  # windows the ACNS rules do not judge
         for w, t in enumerate(t_list):
@@ -395,7 +411,16 @@ class BedEngine:
             burden = self.burden.update(t, ictal)
             sr = sr_list[w]
             # depth is not decided on a window in artefact: the last depth holds
-            depth, changed = (self.depth.depth, False) if blk else self.depth.update(t, sr)
+            # ACNS discharges (PD) or spike-and-wave at the hop: epileptiform bursts
+            epi = (
+                latest is not None
+                and latest.term.pattern is not None
+                and (latest.term.pattern.main2 in ("PD", "SW"))
+            )
+            depth, changed = (
+                (self.depth.depth, False) if blk
+                else self.depth.update(t, sr, con_list[w], bpm_list[w], dpm_list[w], epi)
+            )  # fmt: skip
             if changed and self.n_hops > 0:
                 alerts.append(
                     _engine_alert(
