@@ -719,7 +719,7 @@ def classify_depth(
     The ACNS term alone never changes the depth: without an ECG channel the ACNS
     rules call QRS complexes on a suppressed background periodic discharges (on
     synthetic burst suppression with 40-µV ECG on the temporal chain: GPD/LPD on
-    most hops, bench/RESULTS.md 1j), whereas QRS complexes never interrupt a
+    most hops, bench/RESULTS.md 1l), whereas QRS complexes never interrupt a
     suppression in the tracker (0.25-s median, channel consensus). Discharges too
     short to interrupt one (under about 0.13 s above the level) therefore leave
     the depth at ``suppression``; the ``pattern`` column names them.
