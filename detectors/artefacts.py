@@ -89,6 +89,7 @@ __all__ = [
     "ecg_windows",
     "frontotemporal",
     "line_windows",
+    "muscle_amplitude_uv",
     "muscle_channels",
     "slow_windows",
 ]
@@ -501,3 +502,31 @@ class ArtefactClassifier:
             block |= rail >= wide
         self.counts += np.bincount(code, minlength=len(CLASSES) + 1)
         return ArtefactBatch(code, block)
+
+
+def muscle_amplitude_uv(
+    psd: NDArray[np.float64], freqs_hz: NDArray[np.float64], good: NDArray[np.bool_]
+) -> NDArray[np.float64]:
+    """RMS of the 20-40 Hz band (µV) on the EMG-like channels of each window.
+
+    The median over the channels that :func:`muscle_channels` calls EMG-like (good
+    channels only); NaN where none is. Used by the engine to tell EMG that can be
+    read as bursts from a flat, noisy suppression floor whose spectrum is also flat:
+    EMG below the suppression threshold (10 µV, ACNS 2021 [3]_) cannot break a
+    suppression.
+
+    Parameters
+    ----------
+    psd : ndarray, shape (n_windows, n_channels, n_freqs), µV²/Hz
+    freqs_hz : ndarray, shape (n_freqs,)
+    good : ndarray of bool, shape (n_windows, n_channels)
+    """
+    f = np.asarray(freqs_hz, dtype=np.float64)
+    p = np.asarray(psd, dtype=np.float64)
+    mus = muscle_channels(p, f) & good
+    sel = _band(f, 20.0, 40.0)
+    rms = np.sqrt(p[..., sel].sum(axis=-1) * float(f[1] - f[0]))
+    out = np.full(p.shape[0], np.nan)
+    for w in np.flatnonzero(mus.any(axis=1)):
+        out[w] = float(np.median(rms[w][mus[w]]))
+    return out

@@ -25,7 +25,7 @@ from rse_monitor.detectors.acns.tracker import (
     PatternWindow,
 )
 from rse_monitor.detectors.alerts import Alert, Severity
-from rse_monitor.detectors.artefacts import ArtefactClassifier
+from rse_monitor.detectors.artefacts import ArtefactClassifier, muscle_amplitude_uv
 from rse_monitor.detectors.bsp import BspStats, BurstSuppressionProbability
 from rse_monitor.detectors.burden import SeizureBurden
 from rse_monitor.detectors.burst import SETTLE_S, DepthClassifier, SuppressionTracker
@@ -371,15 +371,21 @@ class BedEngine:
         art = self.artefacts.update(
             span, n_window, n_hop, psd, freqs, good, q.raw_cause if q is not None else None
         )
-        # windows in artefact for the depth: the blocking ones and muscle (EMG read as
-        # bursts would lighten the depth: neither suppressed nor active, issue 11)
-        not_eeg = art.no_relative_evidence
+        # windows in artefact for the depth: the blocking ones, and muscle whose EMG
+        # reaches the suppression threshold (read as bursts it would lighten the depth;
+        # a flat noisy floor below it is suppression, not EMG): issue 11
+        not_eeg = art.blocking.copy()
+        mw = art.no_relative_evidence & ~art.blocking
+        if self.unit_known and mw.any():
+            emg_uv = muscle_amplitude_uv(psd, freqs, good)
+            not_eeg |= mw & (emg_uv >= self.config.suppression_threshold_uv)
         art_labels, art_block = art.labels(), not_eeg.tolist()
         bsp = self._bsp_push(sr_stats, np.asarray(not_eeg, dtype=bool))
         # the BSP is unknown exactly where the ratio is (same units and quality rule)
         sr_known = np.isfinite(np.asarray(sr_list, dtype=np.float64))
         bsp_cols = [np.where(sr_known, a, np.nan).tolist() for a in (bsp.bsp, bsp.lo, bsp.hi)]
         art_skip = art.unjudged.tolist()  # windows the ACNS rules do not judge
+        art_relative = art.no_relative_evidence.tolist()  # blocking or muscle
         for w, t in enumerate(t_list):
             g = good[w]
             blk = art_block[w]
@@ -393,7 +399,7 @@ class BedEngine:
             dec = self.detector.update(
                 t, ll[w], g, psd=psd[w], freqs_hz=freqs,
                 suppressed_fraction=None if below_frac is None else float(below_frac[w]),
-                artefact=blk,
+                artefact=art_relative[w],
             )  # fmt: skip
             pat = self.patterns
             if pat is not None:

@@ -213,3 +213,22 @@ def test_muscle_on_burst_suppression_is_neither_burst_nor_suppression(
     assert known.size == 0 or known.min() >= ratio - 0.1, known.min()
     assert {h.depth for h in inside} == {"burst_suppression"}
     assert min(h.bsp for h in inside) >= ratio - 0.15
+
+
+def test_a_noisy_suppression_floor_is_suppression_not_emg() -> None:
+    """A 4-µV white floor (the benchmark's ``noisy`` burst suppression) has a flat
+    20-40 Hz spectrum and meets the muscle rule on some channels, but at that
+    amplitude it cannot break a suppression: its time stays in the ratio (taking it
+    out as artefact biased the ratio by -10 points)."""
+    noisy = dict(floor_rms_uv=4.0, line_noise_uv=10.0, ecg_uv=80.0, artefact_channel="C3")
+    rec = make_burst_suppression(600.0, suppression_ratio=0.7, seed=2, **noisy)
+    fs, ch = rec.sfreq_hz, tuple(rec.ch_names)
+    engine = BedEngine(fs, ch)
+    hops: list[HopResult] = []
+    for piece in Chunk(rec.data_uv, 0.0, fs, ch).split(int(10 * fs)):
+        hops += engine.push(piece)
+    late = [h for h in hops if h.t_s > 120.0]
+    assert sum(h.artefact == "muscle" for h in late) >= 50  # the rule does fire here
+    sr = np.array([h.suppression_ratio for h in late], dtype=float)
+    assert np.isfinite(sr).all()
+    assert abs(float(np.median(sr)) - 0.7) <= 0.03
