@@ -55,9 +55,10 @@ def write_edf(path: Path, hours: float) -> float:
 #: imports of ``rsemon replay``, and those imports plus reading the file in 60-s chunks.
 FLOORS = {
     "python start-up": "pass",
-    "imports of rsemon replay": "import service.cli, monitoring.replay",
+    "imports of rsemon replay": "import rse_monitor.service.cli, rse_monitor.monitoring.replay",
     "imports + read the file": (
-        "import sys, service.cli, monitoring.replay; from pipeline.ingest import EdfSource\n"
+        "import sys, rse_monitor.service.cli, rse_monitor.monitoring.replay\n"
+        "from rse_monitor.pipeline.ingest import EdfSource\n"
         "for _ in EdfSource(sys.argv[1], chunk_s=60.0).chunks(): pass"
     ),
 }

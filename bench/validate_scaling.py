@@ -59,7 +59,7 @@ def write_dataset(folder: Path, n: int, minutes: float) -> None:
 def _warm() -> None:
     import timescoring.scoring  # noqa: F401
 
-    import monitoring.replay  # noqa: F401
+    import rse_monitor.monitoring.replay  # noqa: F401
 
 
 def run_once(data: Path, out: Path, n_workers: int) -> dict[str, float]:

@@ -89,6 +89,7 @@ __all__ = [
     "ecg_windows",
     "frontotemporal",
     "line_windows",
+    "muscle_amplitude_uv",
     "muscle_channels",
     "slow_windows",
 ]
@@ -358,7 +359,9 @@ class ArtefactBatch:
     ``blocking`` (n_windows,) bool: the window is unusable as a whole for every
     detector (a mechanical line; clipping, pops or non-EEG amplitudes on at least
     :data:`BLOCK_SHARE` of the electrodes). Spectral muscle and slow-power movement
-    are reported only, because they also meet real seizures (see the module).
+    do not block every detector, because they also meet real seizures (see the
+    module); muscle windows give the relative detector no evidence
+    (:attr:`no_relative_evidence`).
     ``unjudged`` (n_windows,) bool: windows the ACNS rules do not judge: the blocking
     ones and slow-power movement, whose drifting delta peak can step by 0.5 Hz twice
     and read as ACNS evolution (the relative detector still sees them: on chb01 they
@@ -371,6 +374,17 @@ class ArtefactBatch:
     @property
     def unjudged(self) -> NDArray[np.bool_]:
         return self.blocking | (self.code == _MOVE)
+
+    @property
+    def no_relative_evidence(self) -> NDArray[np.bool_]:
+        """Windows the relative detector takes as artefact: the blocking ones and muscle.
+
+        EMG raises line length many-fold on every channel it reaches, and the relative
+        detector has nothing else to tell it from ictal fast activity. The ACNS rules
+        still judge muscle windows (a seizure's discharges and their evolution are not
+        EMG), so a seizure whose fast activity meets the muscle rule is still found
+        through the union (bench/RESULTS.md 1k: every chb01 and Michigan seizure)."""
+        return self.blocking | (self.code == _MUSCLE)
 
     def labels(self) -> list[str]:
         return ["" if c == 0 else CLASSES[c - 1] for c in self.code.tolist()]
@@ -462,12 +476,14 @@ class ArtefactClassifier:
         # cannot be told from periodic discharges at a cardiac rate (on the ICU clips of
         # ../shared/data the 'ecg' windows' events met the EKG's R peaks no more often
         # than chance: they were LPDs/GPDs), and ECG does not fool the detectors
-        # Muscle (from the spectrum) and movement (from slow power) are reported, not
-        # blocking: on real seizures (CHB-MIT chb01, bench/RESULTS.md 1i) ictal fast
-        # activity and ictal delta met these rules in up to half of the ictal hops and
-        # taking those windows from the detectors lost 3 of 21 seizures. Blocking stays
-        # for what cannot be cerebral: mechanical lines here, and below the electrode
-        # causes (railing, pops, amplitudes beyond any EEG on many electrodes).
+        # Muscle (from the spectrum) and movement (from slow power) are not blocking:
+        # on real seizures (CHB-MIT chb01, bench/RESULTS.md 1i) ictal fast activity and
+        # ictal delta met these rules in up to half of the ictal hops, and taking those
+        # windows from every detector lost 3 of 21 seizures. Muscle windows leave the
+        # relative detector only (ArtefactBatch.no_relative_evidence): the ACNS rules
+        # still judge them, and with them every chb01 seizure is found (RESULTS 1k).
+        # Blocking stays for what cannot be cerebral: mechanical lines here, and below
+        # the electrode causes (railing, pops, amplitudes beyond any EEG).
         block[:] = code == _MECH
         if electrode_cause is not None and electrode_cause.size:
             ec = electrode_cause
@@ -486,3 +502,31 @@ class ArtefactClassifier:
             block |= rail >= wide
         self.counts += np.bincount(code, minlength=len(CLASSES) + 1)
         return ArtefactBatch(code, block)
+
+
+def muscle_amplitude_uv(
+    psd: NDArray[np.float64], freqs_hz: NDArray[np.float64], good: NDArray[np.bool_]
+) -> NDArray[np.float64]:
+    """RMS of the 20-40 Hz band (µV) on the EMG-like channels of each window.
+
+    The median over the channels that :func:`muscle_channels` calls EMG-like (good
+    channels only); NaN where none is. Used by the engine to tell EMG that can be
+    read as bursts from a flat, noisy suppression floor whose spectrum is also flat:
+    EMG below the suppression threshold (10 µV, ACNS 2021 [3]_) cannot break a
+    suppression.
+
+    Parameters
+    ----------
+    psd : ndarray, shape (n_windows, n_channels, n_freqs), µV²/Hz
+    freqs_hz : ndarray, shape (n_freqs,)
+    good : ndarray of bool, shape (n_windows, n_channels)
+    """
+    f = np.asarray(freqs_hz, dtype=np.float64)
+    p = np.asarray(psd, dtype=np.float64)
+    mus = muscle_channels(p, f) & good
+    sel = _band(f, 20.0, 40.0)
+    rms = np.sqrt(p[..., sel].sum(axis=-1) * float(f[1] - f[0]))
+    out = np.full(p.shape[0], np.nan)
+    for w in np.flatnonzero(mus.any(axis=1)):
+        out[w] = float(np.median(rms[w][mus[w]]))
+    return out

@@ -25,6 +25,15 @@ with the 95 % interval ``logistic(x_{k|k} ± 1.96 √v_{k|k})`` (exact quantiles
 logistic being monotone), as in [1]_. A bin without a judged sample (no live
 channel) is a prediction step only: the interval widens.
 
+Artefact time is a missing observation, not a suppression and not a burst: the
+engine passes the samples of hops whose window the artefact classifier blocks
+(:class:`detectors.artefacts.ArtefactBatch` ``blocking``; each hop's verdict
+covers its own ``hop_s`` of samples, as for the ratio in the engine) as
+``missing``; they leave the bin's counts, so a bin wholly in artefact is a
+prediction step: ``x`` stays, ``v`` grows by ``state_var`` per bin, and the
+interval widens; a partly missing bin has fewer trials. An artefact minute thus
+widens the interval without moving the estimate (tested).
+
 Choices (ours)
 --------------
 [1]_ estimates the model's parameters from each recording (expectation-
@@ -247,14 +256,17 @@ class BurstSuppressionProbability:
         self.x, self.v = X0, V0
         self.n_bins = 0  # complete bins filtered since the reset
         self._n_in = 0  # flags received since the reset
-        self._left_supp = np.zeros(0, dtype=bool)  # flags of the partial bin
+        self._left_supp = np.zeros(0, dtype=bool)  # flags not yet in a filtered bin
         self._left_live = np.zeros(0, dtype=bool)
+        self._left_missing = np.zeros(0, dtype=bool)  # missing flags not yet filtered
+        self.n_judged = 0  # samples since the reset whose missing flag was given
 
     def push(
         self,
         suppressed: NDArray[np.bool_],
         dead: NDArray[np.bool_],
         n_final_at_hops: NDArray[np.int64],
+        missing: NDArray[np.bool_] | None = None,
     ) -> BspStats:
         """Add consecutive final flags; report the BSP at each hop.
 
@@ -267,6 +279,13 @@ class BurstSuppressionProbability:
             Per hop, the number of flags since the reset that were final at it (at
             most those received so far); the BSP at a hop is that of the last bin
             complete within them.
+        missing : ndarray of bool, shape (n_missing,), optional
+            Per-sample "not an observation" flags (e.g. artefact time), consecutive
+            across pushes since the reset like the flags, but running ahead of or
+            behind them: a bin is filtered once both its flags and its missing flags
+            are in. A missing sample is neither suppressed nor burst: a bin of them
+            is a prediction step only (the interval widens, the estimate stays).
+            None: every flag received is judged (as without artefact knowledge).
 
         Returns
         -------
@@ -278,22 +297,36 @@ class BurstSuppressionProbability:
             raise ValueError(
                 f"suppressed and dead must be 1-D of one shape, got {supp.shape} and {dead.shape}"
             )
+        if missing is None:
+            # everything received so far is judged, nothing is missing
+            gap = max(0, self._n_in + supp.size - self.n_judged)
+            miss = np.zeros(gap, dtype=bool)
+        else:
+            miss = np.asarray(missing, dtype=bool)
+            if miss.ndim != 1:
+                raise ValueError(f"missing must be 1-D, got shape {miss.shape}")
         hops = np.atleast_1d(np.asarray(n_final_at_hops, dtype=np.int64))
         nb0, x_start, v_start = self.n_bins, self.x, self.v
-        live = np.concatenate([self._left_live, ~dead])
-        s = np.concatenate([self._left_supp, supp & ~dead])
+        live_all = np.concatenate([self._left_live, ~dead])
+        s_all = np.concatenate([self._left_supp, supp & ~dead])
+        miss_all = np.concatenate([self._left_missing, miss])
+        self.n_judged += miss.size
         m = self._n_bin
-        n_full = live.size // m
+        n_full = min(live_all.size, miss_all.size) // m
+        use = n_full * m
+        live = live_all[:use] & ~miss_all[:use]
+        s = s_all[:use] & ~miss_all[:use]
         if n_full:
-            cnt_live = live[: n_full * m].reshape(n_full, m).sum(axis=1, dtype=np.float64)
-            cnt_supp = s[: n_full * m].reshape(n_full, m).sum(axis=1, dtype=np.float64)
+            cnt_live = live.reshape(n_full, m).sum(axis=1, dtype=np.float64)
+            cnt_supp = s.reshape(n_full, m).sum(axis=1, dtype=np.float64)
             k = self._trials_per_sample
             xs, vs = bsp_filter(cnt_supp * k, cnt_live * k, self.x, self.v, self._state_var)
             self.x, self.v = float(xs[-1]), float(vs[-1])
         else:
             xs = vs = np.zeros(0)
-        self._left_live = live[n_full * m :]
-        self._left_supp = s[n_full * m :]
+        self._left_live = live_all[use:]
+        self._left_supp = s_all[use:]
+        self._left_missing = miss_all[use:]
         self._n_in += supp.size
         self.n_bins += n_full
         # state after bin j (absolute, 1-based count) for each hop

@@ -21,6 +21,15 @@ N_ref (reference events) and the recording length T::
     F1          = 2 TP / (2 TP + FP + (N_ref - TP))   (None when N_ref + FP = 0)
     false alarms per 24 h = FP / (T / 86400 s)
 
+Sample scoring (:func:`score_samples`, :func:`score_samples_many`) is SzCORE's
+second method [1]_: reference and hypothesis become 1-Hz binary masks (an event
+covers the 1-s samples from ``round(onset)`` to ``round(end)``, end excluded; no
+tolerance, merging or splitting), and every sample counts: TP samples are in both
+masks, FP samples in the hypothesis only, N_ref samples in the reference. The same
+three formulas give sensitivity, precision and F1; the false-positive rate is FP
+samples, i.e. seconds of false detection, per 24 h. Counting is
+``timescoring.scoring.SampleScoring`` [2]_.
+
 Onset latency is reported per reference seizure (after merging, before splitting)
 that is detected: the onset of the first hypothesis event overlapping its widened
 window minus the reference onset. It is negative when the detector fired up to
@@ -52,7 +61,10 @@ from rse_monitor.detectors.annotations import (
     split_record_path,
 )
 
-__all__ = ["ScoreResult", "SzcoreParameters", "score_events", "score_main", "score_many"]
+__all__ = [
+    "SampleScoreResult", "ScoreResult", "SzcoreParameters", "score_events", "score_main",
+    "score_many", "score_samples", "score_samples_many", "SAMPLE_RATE_HZ",
+]  # fmt: skip
 
 _MASK_RATE_HZ = 10
 """Rate of the binary masks handed to timescoring.
@@ -63,6 +75,9 @@ recording lengths exact; a 24-h record is an 864 000-sample boolean mask.
 """
 
 _SECONDS_PER_DAY = 86_400.0
+
+#: Rate of SzCORE's sample scoring: one label per second.
+SAMPLE_RATE_HZ = 1
 
 
 @dataclass(frozen=True)
@@ -361,6 +376,149 @@ def score_many(
     if not results:
         raise ValueError("pairs is empty: give at least one (ref, hyp, duration_s)")
     return _pool(results)
+
+
+@dataclass
+class SampleScoreResult:
+    """SzCORE sample-scoring outcome of one recording or of several pooled.
+
+    Attributes
+    ----------
+    n_samples : int
+        1-s samples scored (``round(duration_s)`` per recording).
+    n_ref_samples, n_hyp_samples : int
+        Samples labelled seizure by the reference and by the hypothesis.
+    n_true_positive, n_false_positive : int
+        Samples in both masks; samples in the hypothesis only.
+    sensitivity, precision, f1 : float or None
+        As for events, from sample counts; None when undefined.
+    false_positive_s_per_24h : float
+        ``n_false_positive`` seconds per 24 h of recording.
+    total_duration_s : float
+        Length of the recording(s) scored.
+    n_records : int
+        Number of recordings pooled.
+    sample_rate_hz : int
+        Rate of the masks (1 Hz, SzCORE's).
+    """
+
+    n_samples: int
+    n_ref_samples: int
+    n_hyp_samples: int
+    n_true_positive: int
+    n_false_positive: int
+    sensitivity: float | None
+    precision: float | None
+    f1: float | None
+    false_positive_s_per_24h: float
+    total_duration_s: float = 0.0
+    n_records: int = 1
+    sample_rate_hz: int = SAMPLE_RATE_HZ
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-serialisable dictionary (None for undefined metrics)."""
+        return asdict(self)
+
+
+def _sample_result(
+    n_samples: int, n_ref: int, n_hyp: int, n_tp: int, n_fp: int, duration_s: float,
+    n_records: int,
+) -> SampleScoreResult:  # fmt: skip
+    counted = _build_result(n_ref, n_hyp, n_tp, n_fp, [], duration_s, n_records)
+    return SampleScoreResult(
+        n_samples=n_samples,
+        n_ref_samples=n_ref,
+        n_hyp_samples=n_hyp,
+        n_true_positive=n_tp,
+        n_false_positive=n_fp,
+        sensitivity=counted.sensitivity,
+        precision=counted.precision,
+        f1=counted.f1,
+        false_positive_s_per_24h=n_fp / SAMPLE_RATE_HZ / (duration_s / _SECONDS_PER_DAY),
+        total_duration_s=float(duration_s),
+        n_records=n_records,
+    )
+
+
+def score_samples(
+    ref: Sequence[SeizureEvent], hyp: Sequence[SeizureEvent], duration_s: float
+) -> SampleScoreResult:
+    """SzCORE sample scoring of one recording (1-s samples; see the module docstring).
+
+    Parameters
+    ----------
+    ref, hyp : sequence of SeizureEvent
+        Reference and detected seizures, seconds from the recording start.
+    duration_s : float
+        Recording length in seconds (> 0).
+
+    Returns
+    -------
+    SampleScoreResult
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`score_events`.
+
+    Examples
+    --------
+    >>> r = score_samples([SeizureEvent(100, 60)], [SeizureEvent(130, 60)], 600)
+    >>> r.n_true_positive, r.n_false_positive, r.sensitivity, r.precision
+    (30, 30, 0.5, 0.5)
+    """
+    from timescoring.annotations import Annotation
+    from timescoring.scoring import SampleScoring
+
+    if isinstance(duration_s, bool) or not isinstance(duration_s, int | float):
+        raise TypeError(f"duration_s must be a number, got {duration_s!r}")
+    if not (math.isfinite(duration_s) and duration_s > 0):
+        raise ValueError(f"duration_s must be finite and > 0, got {duration_s!r}")
+    duration_s = float(duration_s)
+    n_mask = round(duration_s * _MASK_RATE_HZ)
+    scoring = SampleScoring(
+        Annotation(_normalise(ref, duration_s, "ref"), _MASK_RATE_HZ, n_mask),
+        Annotation(_normalise(hyp, duration_s, "hyp"), _MASK_RATE_HZ, n_mask),
+        fs=SAMPLE_RATE_HZ,
+    )
+    return _sample_result(
+        n_samples=int(scoring.numSamples),
+        n_ref=int(scoring.refTrue),
+        n_hyp=int(scoring.hyp.mask.sum()),
+        n_tp=int(scoring.tp),
+        n_fp=int(scoring.fp),
+        duration_s=duration_s,
+        n_records=1,
+    )
+
+
+def score_samples_many(
+    pairs: Iterable[tuple[Sequence[SeizureEvent], Sequence[SeizureEvent], float]],
+) -> SampleScoreResult:
+    """Pooled SzCORE sample scores: sample counts and durations summed over the
+    recordings, the metrics computed once from the totals (as :func:`score_many`).
+
+    Raises
+    ------
+    ValueError
+        ``pairs`` empty or an item that is not ``(ref, hyp, duration_s)``.
+    """
+    results: list[SampleScoreResult] = []
+    for i, item in enumerate(pairs):
+        if not isinstance(item, tuple | list) or len(item) != 3:
+            raise ValueError(f"pairs[{i}] must be a (ref, hyp, duration_s) tuple, got {item!r}")
+        results.append(score_samples(*item))
+    if not results:
+        raise ValueError("pairs is empty: give at least one (ref, hyp, duration_s)")
+    return _sample_result(
+        n_samples=sum(r.n_samples for r in results),
+        n_ref=sum(r.n_ref_samples for r in results),
+        n_hyp=sum(r.n_hyp_samples for r in results),
+        n_tp=sum(r.n_true_positive for r in results),
+        n_fp=sum(r.n_false_positive for r in results),
+        duration_s=sum(r.total_duration_s for r in results),
+        n_records=len(results),
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -25,10 +25,10 @@ from rse_monitor.detectors.acns.tracker import (
     PatternWindow,
 )
 from rse_monitor.detectors.alerts import Alert, Severity
-from rse_monitor.detectors.artefacts import ArtefactClassifier
+from rse_monitor.detectors.artefacts import ArtefactClassifier, muscle_amplitude_uv
 from rse_monitor.detectors.bsp import BspStats, BurstSuppressionProbability
 from rse_monitor.detectors.burden import SeizureBurden
-from rse_monitor.detectors.burst import DepthClassifier, SuppressionTracker
+from rse_monitor.detectors.burst import SETTLE_S, DepthClassifier, SuppressionTracker
 from rse_monitor.detectors.quality import (
     AMPLITUDE_CEILING_UV,
     CAUSES,
@@ -179,7 +179,7 @@ class BedEngine:
             sfreq_hz, n, cfg.suppression_threshold_uv, cfg.min_suppression_s,
             window_s=cfg.suppression_window_s,
         )  # fmt: skip
-        self.depth = DepthClassifier(cfg.depth_hold_s)
+        self.depth = DepthClassifier(cfg.depth_hold_s, settle_s=SETTLE_S)
         #: burst-suppression probability from the tracker's final flags (issue 11.5)
         self.bsp = BurstSuppressionProbability(sfreq_hz)
         #: the ACNS 2021 rules on 10-s windows (absolute criteria: µV only)
@@ -255,10 +255,25 @@ class BedEngine:
         if self.patterns is not None:
             self.patterns.push(filt.data_uv, filt.t0_s)
         sr_stats = self._track(mont, batch.t_end_s)
-        bsp = self.bsp.push(sr_stats.final_suppressed, sr_stats.final_dead, sr_stats.n_final)
         if not len(batch):
+            self._bsp_push(sr_stats, np.zeros(0, dtype=bool))
             return []
-        return self._hops(batch, good, sr_stats, bsp)
+        return self._hops(batch, good, sr_stats)
+
+    def _bsp_push(self, sr_stats: Any, blocking: NDArray[np.bool_]) -> BspStats:
+        """The BSP with artefact time as missing observations (issue 11): hop ``w``'s
+        verdict covers the ``hop`` samples before its end, as in :class:`_ArtefactTime`;
+        samples after the last hop wait in the BSP for the next hop's verdict."""
+        miss = np.zeros(0, dtype=bool)
+        if blocking.size:
+            ends = sr_stats.n_seen - self.bsp.n_judged  # hop ends, from the first unjudged
+            miss = np.zeros(int(ends[-1]), dtype=bool)
+            n_hop = self.windower.n_hop
+            for e in ends[blocking].tolist():
+                miss[max(0, e - n_hop) : e] = True
+        return self.bsp.push(
+            sr_stats.final_suppressed, sr_stats.final_dead, sr_stats.n_final, missing=miss
+        )
 
     def _track(self, filt: Chunk, hop_t_s: NDArray[np.float64]) -> Any:
         """Feed the suppression tracker in pieces of a few seconds.
@@ -303,9 +318,7 @@ class BedEngine:
             self._quality = _ElectrodeQuality(self)
         return self._quality.push(batch, chunk)
 
-    def _hops(
-        self, batch: WindowBatch, good: NDArray[np.bool_], sr_stats: Any, bsp: BspStats
-    ) -> list[HopResult]:
+    def _hops(self, batch: WindowBatch, good: NDArray[np.bool_], sr_stats: Any) -> list[HopResult]:
         fs = self.sfreq_hz
         n_window, n_hop = self.windower.n_window, batch.n_hop
         span = batch.span_uv
@@ -349,20 +362,32 @@ class BedEngine:
             s if qw >= QUALITY_MIN_FOR_DEPTH else math.nan
             for s, qw in zip(sr_list, q_list, strict=True)
         ]
-        # the BSP is unknown exactly where the ratio is (same units and quality rule)
-        sr_known = np.isfinite(np.asarray(sr_list, dtype=np.float64))
-        bsp_cols = [np.where(sr_known, a, np.nan).tolist() for a in (bsp.bsp, bsp.lo, bsp.hi)]
         q_due = q.any_persistent if q is not None else [False] * len(batch)
         bpm_list = sr_stats.bursts_per_min.tolist()
         ibi_list = sr_stats.ibi_median_s.tolist()
+        dpm_list = sr_stats.discharges_per_min.tolist()  # for the depth (issue 11.3-4)
+        con_list = sr_stats.burst_contrast.tolist()
         results = []
         # suppression inside each window (a µV threshold: only when units are known)
         below_frac = sr_stats.below_fraction if self.unit_known else None
         art = self.artefacts.update(
             span, n_window, n_hop, psd, freqs, good, q.raw_cause if q is not None else None
         )
-        art_labels, art_block = art.labels(), art.blocking.tolist()
+        # windows in artefact for the depth: the blocking ones, and muscle whose EMG
+        # reaches the suppression threshold (read as bursts it would lighten the depth;
+        # a flat noisy floor below it is suppression, not EMG): issue 11
+        not_eeg = art.blocking.copy()
+        mw = art.no_relative_evidence & ~art.blocking
+        if self.unit_known and mw.any():
+            emg_uv = muscle_amplitude_uv(psd, freqs, good)
+            not_eeg |= mw & (emg_uv >= self.config.suppression_threshold_uv)
+        art_labels, art_block = art.labels(), not_eeg.tolist()
+        bsp = self._bsp_push(sr_stats, np.asarray(not_eeg, dtype=bool))
+        # the BSP is unknown exactly where the ratio is (same units and quality rule)
+        sr_known = np.isfinite(np.asarray(sr_list, dtype=np.float64))
+        bsp_cols = [np.where(sr_known, a, np.nan).tolist() for a in (bsp.bsp, bsp.lo, bsp.hi)]
         art_skip = art.unjudged.tolist()  # windows the ACNS rules do not judge
+        art_relative = art.no_relative_evidence.tolist()  # blocking or muscle
         for w, t in enumerate(t_list):
             g = good[w]
             blk = art_block[w]
@@ -376,7 +401,7 @@ class BedEngine:
             dec = self.detector.update(
                 t, ll[w], g, psd=psd[w], freqs_hz=freqs,
                 suppressed_fraction=None if below_frac is None else float(below_frac[w]),
-                artefact=blk,
+                artefact=art_relative[w],
             )  # fmt: skip
             pat = self.patterns
             if pat is not None:
@@ -395,8 +420,18 @@ class BedEngine:
             score = max(dec.score, RULE_CONFIDENCE) if acns_sz else dec.score
             burden = self.burden.update(t, ictal)
             sr = sr_list[w]
-            # depth is not decided on a window in artefact: the last depth holds
-            depth, changed = (self.depth.depth, False) if blk else self.depth.update(t, sr)
+            # ACNS discharges (PD) or spike-and-wave at the hop: epileptiform bursts
+            epi = (
+                latest is not None
+                and latest.term.pattern is not None
+                and (latest.term.pattern.main2 in ("PD", "SW"))
+            )
+            # depth is not decided on a window in artefact, nor while artefact time
+            # makes the ratio unknown: the last depth holds
+            depth, changed = (
+                (self.depth.depth, False) if blk or self._artefact_time.masked
+                else self.depth.update(t, sr, con_list[w], bpm_list[w], dpm_list[w], epi)
+            )  # fmt: skip
             if changed and self.n_hops > 0:
                 alerts.append(
                     _engine_alert(
@@ -713,15 +748,21 @@ class _ElectrodeQuality:
 class _ArtefactTime:
     """Removes artefact time from the trailing suppression ratio (issue 11, part 2).
 
-    The tracker's ratio ``r`` is the suppressed share of the trailing ``window_s``.
-    With ``A`` the time of the hops in artefact within it and ``S_A`` the suppressed
-    time among them (estimated by each such hop's below-threshold fraction times the
-    hop), the ratio without artefact is ``(r W - S_A) / (W - A)``; unknown (NaN) when
-    artefact fills more than half the window. An approximation at the hop grain: the
-    tracker segments sample by sample and is left as it is (another stage builds on
-    it). ECG windows are not in artefact (:class:`detectors.artefacts.ArtefactBatch`):
-    the tracker's 1-20 Hz band, 0.25-s median and channel consensus already keep QRS
-    complexes from breaking a suppression (:mod:`detectors.burst`).
+    The tracker's ratio ``r`` is the suppressed share of the trailing ``window_s``
+    (``w`` seconds so far). With ``A`` the time of the hops in artefact within it and
+    ``S_A`` the suppressed time the tracker counted in them, the ratio without
+    artefact is ``(r w - S_A) / (w - A)``; unknown (NaN) when artefact fills more
+    than half the window. ``S_A`` is read from the tracker's own count, hop by hop:
+    the suppressed seconds a hop added are the change of ``r w`` from the previous
+    hop plus what left the window with the oldest hop (clipped to ``[0, hop]``), so a
+    suppression the tracker did not count (gaps shorter than its minimum run, e.g.
+    between chewing bursts) is not subtracted either. Where that bookkeeping has no
+    start (the first hop, after an unknown ratio) the hop's below-threshold fraction
+    stands in. An approximation at the hop grain: the tracker segments sample by
+    sample and is left as it is (another stage builds on it). ECG windows are not in
+    artefact (:class:`detectors.artefacts.ArtefactBatch`): the tracker's 1-20 Hz band,
+    0.25-s median and channel consensus already keep QRS complexes from breaking a
+    suppression (:mod:`detectors.burst`).
     """
 
     def __init__(self, window_s: float, hop_s: float) -> None:
@@ -731,29 +772,43 @@ class _ArtefactTime:
         self.reset()
 
     def reset(self) -> None:
+        #: per hop of the trailing window: (in artefact, suppressed seconds it added)
         self._hist: deque[tuple[bool, float]] = deque(maxlen=self.n_keep)
         self._n_art = 0
-        self._supp_s = 0.0
+        self._supp_s = 0.0  # suppressed seconds of the artefact hops in the window
         self._n_seen = 0
+        self._prev_total = math.nan  # r w at the previous hop
+        #: the last ratio was made unknown by artefact time (the depth then holds)
+        self.masked = False
 
     def correct(self, ratio: float, artefact: bool, below_fraction: float) -> float:
         """The ratio at this hop without the artefact hops of the trailing window."""
-        if len(self._hist) == self.n_keep:
-            old_art, old_supp = self._hist[0]
-            self._n_art -= old_art
-            self._supp_s -= old_supp
-        supp = below_fraction * self.hop_s if artefact and math.isfinite(below_fraction) else 0.0
-        self._hist.append((artefact, supp))
-        self._n_art += artefact
-        self._supp_s += supp
         self._n_seen += 1
+        w = min(self.window_s, self._n_seen * self.hop_s)
+        total = ratio * w if math.isfinite(ratio) else math.nan
+        leaving = self._hist[0] if len(self._hist) == self.n_keep else (False, 0.0)
+        if math.isfinite(total) and math.isfinite(self._prev_total):
+            added = total - self._prev_total + leaving[1]
+        elif math.isfinite(below_fraction):
+            added = below_fraction * self.hop_s
+        else:
+            added = 0.0
+        added = min(self.hop_s, max(0.0, added))
+        self._prev_total = total
+        if len(self._hist) == self.n_keep:
+            self._n_art -= leaving[0]
+            self._supp_s -= leaving[1] if leaving[0] else 0.0
+        self._hist.append((artefact, added))
+        self._n_art += artefact
+        self._supp_s += added if artefact else 0.0
+        self.masked = False
         if self._n_art == 0 or not math.isfinite(ratio):
             return ratio
-        w = min(self.window_s, self._n_seen * self.hop_s)
         a = self._n_art * self.hop_s
         if a > 0.5 * w:
+            self.masked = True
             return math.nan
-        return min(1.0, max(0.0, (ratio * w - min(self._supp_s, ratio * w)) / (w - a)))
+        return min(1.0, max(0.0, (total - min(self._supp_s, total)) / (w - a)))
 
 
 def _masked_median(values: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDArray[np.float64]:

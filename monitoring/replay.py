@@ -12,7 +12,7 @@ from rse_monitor.detectors.clinical import SeizureType
 from rse_monitor.monitoring.outputs import FileSink
 from rse_monitor.monitoring.session import BedSession
 from rse_monitor.monitoring.settings import BedSettings, EngineConfig
-from rse_monitor.monitoring.sources import EdfFileSource
+from rse_monitor.monitoring.sources import open_recording
 
 __all__ = ["run_replay", "ProgressBar"]
 
@@ -72,8 +72,8 @@ def run_replay(
     if seizure_type is not None:
         settings = replace(settings, seizure_type=seizure_type)
     bar = ProgressBar(1.0, Path(path).name) if progress else None
-    source = EdfFileSource(path, chunk_s=chunk_s,
-                           on_progress=None if bar is None else bar.update)  # fmt: skip
+    source = open_recording(path, chunk_s=chunk_s,
+                            on_progress=None if bar is None else bar.update)  # fmt: skip
     if bar is not None:
         bar.total = max(source.duration_s, 1e-9)
     out = Path(out_dir) if out_dir is not None else Path("out") / Path(path).stem

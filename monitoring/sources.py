@@ -1,8 +1,11 @@
 """Where a bed's EEG comes from: the sources of a :class:`~monitoring.session.BedSession`.
 
-- :class:`EdfFileSource`: an EDF/EDF+/BDF file, as fast as the machine allows
+- :class:`EdfFileSource`: a recording file, as fast as the machine allows
   (``rsemon replay``) or paced at ``speed`` × real time (a service EDF bed); it can
-  start part-way (a resumed bed warms the engine up on the seconds before).
+  start part-way (a resumed bed warms the engine up on the seconds before). EDF,
+  EDF+ and BDF are read by the project's reader, every other format through MNE
+  (:mod:`pipeline.ingest_mne`); :func:`open_recording` also takes an
+  ``mne.io.BaseRaw``.
 - :class:`LslStreamSource`: a live LSL stream (``rsemon monitor``, a service LSL
   bed), resolved by name and re-resolved after a drop-out; it pulls one hop at a
   time and turns the stream's state changes into :class:`~monitoring.session.SourceEvent`,
@@ -28,8 +31,15 @@ import numpy as np
 from rse_monitor.monitoring.session import SourceEvent, SourceInfo, SourceItem, SourceStatus
 from rse_monitor.pipeline.chunk import Chunk
 from rse_monitor.pipeline.ingest import EdfSource
+from rse_monitor.pipeline.ingest_mne import MneSource, open_reader
 
-__all__ = ["EdfFileSource", "LslStreamSource", "STREAM_NOT_FOUND_S", "stream_not_found_s"]
+__all__ = [
+    "EdfFileSource",
+    "LslStreamSource",
+    "STREAM_NOT_FOUND_S",
+    "open_recording",
+    "stream_not_found_s",
+]
 
 #: A live stream not found this long after the source started raises ``stream_not_found``.
 STREAM_NOT_FOUND_S = 30.0
@@ -53,6 +63,7 @@ class EdfFileSource:
     Parameters
     ----------
     path : str or Path
+        The file; its extension picks the reader (:func:`pipeline.ingest_mne.open_reader`).
     speed : float, optional
         Pace at this many times real time (a chunk is delivered when the wall clock
         reaches its end); None: as fast as possible.
@@ -65,6 +76,8 @@ class EdfFileSource:
         Called with the recording time reached after each chunk.
     clock : callable
         Wall clock in seconds (``time.time``).
+    reader : EdfSource or MneSource, optional
+        An opened reader (``path`` then only names the source); default: the file's.
 
     Raises
     ------
@@ -81,6 +94,7 @@ class EdfFileSource:
         chunk_s: float | None = None,
         on_progress: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.time,
+        reader: EdfSource | MneSource | None = None,
     ) -> None:
         if speed is not None and not (math.isfinite(speed) and speed > 0):
             raise ValueError(f"speed must be a positive number, got {speed!r}")
@@ -91,7 +105,7 @@ class EdfFileSource:
         self.path = Path(path)
         self.speed = speed
         self.start_s = float(start_s)
-        self.reader = EdfSource(path, chunk_s=chunk_s)
+        self.reader = reader if reader is not None else open_reader(path, chunk_s=chunk_s)
         self.chunk_s = float(chunk_s)
         self.on_progress = on_progress
         self.clock = clock
@@ -155,6 +169,23 @@ class EdfFileSource:
                 self.on_progress(chunk.t_end_s)
         if not stop.is_set():
             yield SourceStatus("finished", f"end of recording at {src.duration_s:.0f} s")
+
+
+def open_recording(raw_or_path: Any, **options: Any) -> EdfFileSource:
+    """The file source of a recording: a path (the reader chosen by extension: EDF/BDF
+    by the project's reader, the formats of :data:`pipeline.ingest_mne.MNE_SUFFIXES`
+    through MNE) or an ``mne.io.BaseRaw``; ``options`` are :class:`EdfFileSource`'s.
+
+    Raises
+    ------
+    pipeline.ingest.IngestError
+        The recording cannot be read correctly (one-line reason).
+    """
+    if isinstance(raw_or_path, str | os.PathLike):
+        return EdfFileSource(Path(raw_or_path), **options)
+    reader = MneSource(raw_or_path)  # the source reads its own chunks from it
+    name = reader.path if reader.path is not None else Path("mne_raw")
+    return EdfFileSource(name, reader=reader, **options)
 
 
 class LslStreamSource:

@@ -154,8 +154,9 @@ def build_parser(*, extra_commands: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="quieter (no progress)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("replay", help="run one EDF/BDF file offline as fast as possible")
-    p.add_argument("path", help="EDF, EDF+ or BDF file")
+    p = sub.add_parser("replay", help="run one recording offline as fast as possible")
+    p.add_argument("path", help="EDF, EDF+ or BDF file, or by extension a file MNE reads: FIF "
+                   "(.fif, .fif.gz), BrainVision (.vhdr), EEGLAB (.set), GDF, CNT ...")  # fmt: skip
     p.add_argument("--out", type=out_dir, default=None,
                    help="output folder (default ./out/<stem>)")  # fmt: skip
     add_bed_settings_arguments(p)
@@ -168,8 +169,8 @@ def build_parser(*, extra_commands: bool = True) -> argparse.ArgumentParser:
         "on a Dask cluster; resumable; HTML report",
     )
     p.add_argument("dataset", metavar="DATASET",
-                   help="BIDS EEG data set, folder of EDF/BDF files, or CSV manifest "
-                   "(columns path, reference)")  # fmt: skip
+                   help="BIDS EEG data set, folder of recordings (EDF/BDF, FIF, .vhdr, "
+                   ".set, ...), or CSV manifest (columns path, reference)")  # fmt: skip
     p.add_argument("--out", type=out_dir, default=Path("."),
                    help="output root: OUT/derivatives/rse-monitor (default .)")  # fmt: skip
     where = p.add_mutually_exclusive_group()

@@ -193,7 +193,7 @@ def add_parser(subparsers: Any) -> None:
     """Add the ``stream``, ``monitor`` and ``streams`` subcommands to an argparse
     subparsers object."""
     p = subparsers.add_parser(
-        "stream", help="replay an EDF/BDF file as a live LSL stream (an LSL outlet)"
+        "stream", help="replay a recording (EDF/BDF, FIF, ...) as a live LSL stream (an LSL outlet)"
     )
     p.add_argument("path", help="EDF, EDF+ or BDF file")
     p.add_argument("--name", required=True, help="LSL stream name")
@@ -292,7 +292,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``stream`` or ``monitor`` (``python -m rse_monitor.service.cli_live``); same as ``rsemon``."""
+    """Run ``stream`` or ``monitor`` (``python -m rse_monitor.service.cli_live``), as ``rsemon``."""
     from rse_monitor.service.cli import main as rsemon_main
 
     return rsemon_main(argv)

@@ -277,6 +277,31 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE trends ADD COLUMN artefact TEXT NOT NULL DEFAULT '';
         """,
     ),
+    (
+        13,
+        """
+        CREATE TABLE pattern_episodes (
+            admission_id INTEGER NOT NULL REFERENCES beds(admission_id),
+            onset_s REAL NOT NULL,
+            offset_s REAL NOT NULL,
+            term TEXT NOT NULL,
+            frequency_hz REAL,
+            channels TEXT NOT NULL DEFAULT '[]',
+            plus TEXT NOT NULL DEFAULT '',
+            iic INTEGER,
+            PRIMARY KEY (admission_id, onset_s)
+        ) WITHOUT ROWID;
+        CREATE TABLE brief_findings (
+            admission_id INTEGER NOT NULL REFERENCES beds(admission_id),
+            kind TEXT NOT NULL CHECK (kind IN ('sporadic', 'bird')),
+            t_s REAL NOT NULL,
+            duration_s REAL NOT NULL DEFAULT 0,
+            frequency_hz REAL,
+            channels TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (admission_id, kind, t_s)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 

@@ -30,7 +30,16 @@ from rse_monitor.service.errors import (
     StorageUnavailable,
     Unsupported,
 )
-from rse_monitor.service.routers import alerts, audit, beds, health, scores, tokens, treatments
+from rse_monitor.service.routers import (
+    alerts,
+    audit,
+    beds,
+    health,
+    patterns,
+    scores,
+    tokens,
+    treatments,
+)
 from rse_monitor.service.runner import BedManager
 from rse_monitor.service.schemas import validation_error_public
 from rse_monitor.service.security import AuditMiddleware, SecurityHeadersMiddleware, SignInThrottle
@@ -182,7 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body = validation_error_public(exc.errors()).model_dump(mode="json")
         return JSONResponse(body, status_code=422)
 
-    for module in (health, beds, treatments, scores, alerts, tokens, audit):
+    for module in (health, beds, patterns, treatments, scores, alerts, tokens, audit):
         app.include_router(module.router, prefix=API_PREFIX)
     # the contract lists "GET /health" among the /api/v1 routes; answer at the root
     # too, for load balancers and outside checks that probe /health

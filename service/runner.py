@@ -75,9 +75,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from rse_monitor.detectors.acns.tracker import PatternTracker
 from rse_monitor.detectors.alerts import Alert
 from rse_monitor.detectors.clinical import ClinicalState, StageResult, Targets
 from rse_monitor.detectors.doses import DoseError, DoseLimitExceeded, assess_dose, check_dose_limit
+from rse_monitor.detectors.seizure import DetectedSeizure
 from rse_monitor.monitoring.engine import HopResult
 from rse_monitor.monitoring.policy import AlertPolicy
 from rse_monitor.monitoring.raw_archive import RawArchiveSink, prune
@@ -843,6 +845,37 @@ class BedManager:
             rows = store.list_observations(conn, bed.admission_id)
         return [_entry_public(ObservationPublic, r, bed.bed_id) for r in rows]
 
+    def pattern_episodes(
+        self, bed_id: str, start_s: float | None, end_s: float | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """The bed's ACNS pattern episodes overlapping ``[start_s, end_s]``, oldest first:
+        the stored (closed) ones, then the one still open in the bed's session, if any,
+        with ``offset_s`` None and its duration up to its newest judged window."""
+        bed = self.get(bed_id)
+        with bed.lock:
+            engine = bed.session.engine
+            tracker = engine.patterns if engine is not None else None
+            current = tracker.current_episode if tracker is not None else None
+            latest = tracker.latest if tracker is not None else None
+            open_ep = None
+            # the engine runs outside the lock: an episode updated meanwhile is read again
+            for _ in range(3) if current is not None else ():
+                assert current is not None  # for mypy
+                try:
+                    open_ep = store.episode_record(current, latest.t_end_s if latest else None)
+                    break
+                except RuntimeError:  # its channel dict changed size while read
+                    continue
+        rows = store.read_pattern_episodes(self.db, bed.admission_id, start_s, end_s, limit)
+        if open_ep is None:
+            return rows
+        end = open_ep["onset_s"] + open_ep["duration_s"]
+        if (start_s is not None and end < start_s) or (end_s is not None and
+                                                       open_ep["onset_s"] > end_s):  # fmt: skip
+            return rows
+        rows = [r for r in rows if r["onset_s"] != open_ep["onset_s"]] + [open_ep]
+        return rows[-limit:] if start_s is None else rows[:limit]
+
     def state(self, bed_id: str) -> BedState:
         """What the bed looks like now (no computation beyond the clinical bookkeeping)."""
         bed = self.get(bed_id)
@@ -902,11 +935,12 @@ def _entry_public(model: type[EntryT], row: sqlite3.Row, bed_id: str,
 
 
 def _edf_info(path: Path) -> dict[str, Any]:
-    """Header facts of an EDF bed (opening the header only); 422 if unreadable."""
-    from rse_monitor.pipeline.ingest import EdfSource, IngestError
+    """Header facts of a file bed (opening the header only); 422 if unreadable."""
+    from rse_monitor.pipeline.ingest import IngestError
+    from rse_monitor.pipeline.ingest_mne import open_reader
 
     try:
-        src = EdfSource(path)
+        src = open_reader(path)
     except (IngestError, ValueError) as exc:
         raise InvalidEntry(str(exc)) from None
     info = src.info
@@ -945,6 +979,9 @@ class StoreSink(Sink):
     def __init__(self, manager: BedManager, bed: Bed) -> None:
         self.manager = manager
         self.bed = bed
+        self._stored: set[tuple[str, float]] = set()  # (term, onset_s) of stored episodes
+        self._tracker: PatternTracker | None = None  # whose brief_log was read ...
+        self._n_brief = 0  # ... up to this count
 
     def start(self, session: BedSession, info: SourceInfo) -> None:
         with self.bed.lock:
@@ -952,6 +989,33 @@ class StoreSink(Sink):
 
     def write(self, session: BedSession, hops: list[HopResult], alerts: list[Alert]) -> None:
         self.manager.publish(self.bed, hops, alerts)
+        self._store_brief(session)
+
+    def _store_brief(self, session: BedSession) -> None:
+        """Store the sporadic discharges and BIRDs the tracker found since the last call."""
+        tracker = session.engine.patterns if session.engine is not None else None
+        if tracker is not self._tracker:  # a new engine: its log starts again
+            self._tracker, self._n_brief = tracker, 0
+        if tracker is None or tracker.n_brief == self._n_brief:
+            return
+        n_new = min(tracker.n_brief - self._n_brief, len(tracker.brief_log))
+        after = session.publish_after_s if session.publish_after_s is not None else -math.inf
+        new = [w for w in list(tracker.brief_log)[-n_new:] if w[0] > after]
+        self._n_brief = tracker.n_brief
+        if new:
+            with self.manager.db.transaction() as conn:
+                store.insert_brief_findings(conn, self.bed.admission_id, new)
+
+    def events(self, session: BedSession, events: list[DetectedSeizure], t_end_s: float) -> None:
+        """Store the ACNS pattern episodes closed since the last call (the open one stays
+        in the session; warm-up episodes of a resumed EDF bed were stored before)."""
+        after = session.publish_after_s if session.publish_after_s is not None else -math.inf
+        new = [ep for ep in session.pattern_episodes if ep.offset_s is not None
+               and ep.offset_s > after and (ep.term, ep.onset_s) not in self._stored]  # fmt: skip
+        if new:
+            with self.manager.db.transaction() as conn:
+                store.insert_pattern_episodes(conn, self.bed.admission_id, new)
+            self._stored.update((ep.term, ep.onset_s) for ep in new)
 
     def status(self, session: BedSession, status: SourceStatus) -> None:
         self.manager.set_status(self.bed, status.status, status.message)

@@ -3,8 +3,9 @@ and from the EEG findings the engine stored (issue 14, part 4).
 
 The scores themselves are pure functions of the clinical layer
 (:mod:`detectors.clinical.scores`); this module reads their inputs from the store
-(the history, and a summary of the trends aggregated in SQL: no signal processing
-here) and shapes the answers. Writes are audited by
+(the history, a summary of the trends aggregated in SQL, and the counts of the
+sporadic discharges and BIRDs the bed's tracker found: no signal processing here)
+and shapes the answers. Writes are audited by
 :class:`service.security.AuditMiddleware`, like every other write.
 """
 
@@ -45,11 +46,22 @@ def bed_history(db: Database, bed: Bed) -> HistoryPublic:
     return _history_public(bed, row)
 
 
+def _brief_measured(bed: Bed) -> bool:
+    """The bed's EEG is searched for sporadic discharges and BIRDs: it has an EEG
+    source, the ACNS rules are on, and its engine (once built) has their tracker
+    (not for a source in unknown units)."""
+    if bed.source_kind == "none" or not bed.settings.engine.acns:
+        return False
+    engine = bed.session.engine
+    return engine is None or engine.patterns is not None
+
+
 def bed_scores(db: Database, bed: Bed) -> ScoresPublic:
     """Every score with its value, inputs, missing items and citation."""
     with db.read() as conn:
         row = store.get_history(conn, bed.admission_id)
         summary = store.trend_summary(conn, bed.admission_id)
+        brief = store.brief_summary(conn, bed.admission_id) if _brief_measured(bed) else None
     hist = _history_public(bed, row)
     charlson = hist.charlson_conditions
     history = History(
@@ -63,6 +75,8 @@ def bed_scores(db: Database, bed: Bed) -> ScoresPublic:
         n_hops=summary["n_hops"], n_ictal_hops=summary["n_ictal_hops"],
         n_burst_suppression_hops=summary["n_burst_suppression_hops"],
         hop_s=bed.settings.engine.hop_s,
+        n_sporadic=None if brief is None else brief["n_sporadic"],
+        n_birds=None if brief is None else brief["n_birds"],
     )  # fmt: skip
     data = [ScorePublic.model_validate(s.to_dict()) for s in all_scores(history, eeg)]
     return ScoresPublic(bed_id=bed.bed_id, history=hist, eeg_analysed_s=eeg.analysed_s,

@@ -1,5 +1,8 @@
 """Imports run one way: pipeline (signal) <- detectors <- monitoring <- service.
 
+Every project import names the installed namespace (``rse_monitor.pipeline``, ...):
+an import of a bare top-level ``pipeline`` works only inside the source tree.
+
 Read from the source with :mod:`ast` (every ``import`` and ``from ... import``,
 including those inside functions), so a lazy import that climbs a layer is caught
 as well as a module-level one.
@@ -26,21 +29,42 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 
-def _project_imports(path: Path) -> list[tuple[int, str]]:
+NAMESPACE = "rse_monitor"
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """Every absolute import in a file, as full module names (``from a import b`` -> a.b)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
+            found += [(node.lineno, a.name) for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        else:
-            continue
-        for name in names:
-            top = name.split(".")[0]
-            if top in ALLOWED:
-                found.append((node.lineno, name))
+            if node.module == NAMESPACE:
+                found += [(node.lineno, f"{NAMESPACE}.{a.name}") for a in node.names]
+            else:
+                found.append((node.lineno, node.module))
     return found
+
+
+def _project_imports(path: Path) -> list[tuple[int, str]]:
+    """The project imports of a file, without the namespace prefix."""
+    prefix = NAMESPACE + "."
+    return [
+        (line, name[len(prefix) :])
+        for line, name in _imports(path)
+        if name.startswith(prefix) and name[len(prefix) :].split(".")[0] in ALLOWED
+    ]
+
+
+def test_project_imports_name_the_namespace() -> None:
+    wrong = []
+    for folder in (*ALLOWED, "tests", "bench"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            for line, name in _imports(path):
+                if name.split(".")[0] in ALLOWED:
+                    wrong.append(f"{path.relative_to(REPO)}:{line} imports {name}")
+    assert not wrong, "\n".join(wrong)
 
 
 @pytest.mark.parametrize("package", sorted(ALLOWED))
@@ -58,12 +82,15 @@ def test_runtime_code_does_not_import_the_synthetic_generator() -> None:
     for package in ("pipeline", "detectors", "monitoring", "service"):
         for path in sorted((REPO / package).rglob("*.py")):
             for line, name in _project_imports(path):
-                if name.startswith("rse_monitor.recordings.synthetic"):
+                if name.startswith("recordings.synthetic"):
                     wrong.append(f"{path.relative_to(REPO)}:{line} imports {name}")
     assert not wrong, "\n".join(wrong)
 
 
 def test_the_check_sees_a_wrong_import(tmp_path: Path) -> None:
     bad = tmp_path / "m.py"
-    bad.write_text("def f():\n    from monitoring.engine import BedEngine\n    return BedEngine\n")
-    assert _project_imports(bad) == [(2, "rse_monitor.monitoring.engine")]
+    bad.write_text(
+        "from rse_monitor import service\n"
+        "def f():\n    from rse_monitor.monitoring.engine import BedEngine\n    return BedEngine\n"
+    )
+    assert _project_imports(bad) == [(1, "service"), (3, "monitoring.engine")]

@@ -40,11 +40,22 @@ def wheel_names(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
         return set(zf.namelist())
 
 
-def test_every_python_module_is_in_the_wheel(wheel_names: set[str]) -> None:
-    for package in ("pipeline", "detectors", "service", "recordings"):
+PACKAGES = ("pipeline", "detectors", "monitoring", "service", "recordings")
+
+
+def test_every_python_module_is_in_the_wheel_under_the_namespace(wheel_names: set[str]) -> None:
+    wanted = ["rse_monitor/__init__.py"]
+    for package in PACKAGES:
         for path in (REPO / package).rglob("*.py"):
-            rel = path.relative_to(REPO).as_posix()
-            assert rel in wheel_names, f"{rel} is not packaged"
+            wanted.append("rse_monitor/" + path.relative_to(REPO).as_posix())
+    missing = [w for w in wanted if w not in wheel_names]
+    assert not missing, f"not packaged: {missing}"
+
+
+def test_nothing_else_is_installed_at_top_level(wheel_names: set[str]) -> None:
+    tops = {name.split("/")[0] for name in wheel_names}
+    extra = {t for t in tops if t != "rse_monitor" and not t.endswith(".dist-info")}
+    assert not extra, f"installed at top level besides rse_monitor: {sorted(extra)}"
 
 
 def test_data_files_are_in_the_wheel(wheel_names: set[str]) -> None:
@@ -52,5 +63,5 @@ def test_data_files_are_in_the_wheel(wheel_names: set[str]) -> None:
     wanted += [p.relative_to(REPO).as_posix() for p in (REPO / "service" / "static").iterdir()]
     wanted += [p.relative_to(REPO).as_posix() for p in (REPO / "recordings").glob("*.edf")]
     assert any(w.endswith(".edf") for w in wanted)
-    missing = [w for w in wanted if w not in wheel_names]
+    missing = [w for w in wanted if "rse_monitor/" + w not in wheel_names]
     assert not missing, f"not packaged: {missing}"

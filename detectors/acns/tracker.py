@@ -14,7 +14,9 @@ and judges the run of windows that ends at the newest one with the ACNS rules:
 - **ictal-interictal continuum** (:func:`~detectors.acns.terms.in_iic`);
 - **pattern episodes**: consecutive windows with the same ACNS main term
   (``LPD``, ``GRDA``, ``BIPD``…; plus modifiers may change within an episode),
-  each written as one ``events.tsv`` row.
+  each written as one ``events.tsv`` row;
+- **sporadic epileptiform discharges and BIRDs** (:mod:`detectors.acns.brief`),
+  logged per window in ``brief_log`` (for 2HELPS2B).
 
 Rules are judged on the trailing run of touching pattern windows, at most
 ``max_run_windows`` long (2 min), which is as far back as evolution needs to
@@ -44,6 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from rse_monitor.detectors.acns.brief import BriefFindings, Tail, brief_findings
 from rse_monitor.detectors.acns.terms import (
     SEIZURE_RATE_HZ,
     Decision,
@@ -195,6 +198,11 @@ class PatternTracker:
         self.current_episode: PatternEpisode | None = None
         self.latest: PatternWindow | None = None
         self.n_windows = 0
+        #: (window start s, findings) of windows with sporadic discharges or BIRDs
+        #: (:mod:`detectors.acns.brief`), the newest last; ``n_brief`` counts all ever
+        #: appended, so a reader that keeps its own count knows which are new
+        self.brief_log: deque[tuple[float, BriefFindings]] = deque(maxlen=4096)
+        self.n_brief = 0
         self.reset()
 
     def reset(self) -> None:
@@ -209,6 +217,7 @@ class PatternTracker:
         self._run: deque[WindowTerm] = deque(maxlen=self.max_run_windows)
         self._prev_term: WindowTerm | None = None
         self._quiet_sd: deque[NDArray[np.float64]] = deque(maxlen=self.background_windows)
+        self._brief_tail: Tail | None = None
         self._close_episode()
         self.latest = None
 
@@ -303,6 +312,13 @@ class PatternTracker:
         self._prev_term = term
         win = PatternWindow(t0, t_end, term, seizure, iic, names)
         self._episode(win)
+        brief = brief_findings(term.discharges, term.ch_names, self.window_s,
+                               term.pattern is not None, seizure.present,
+                               self._brief_tail)  # fmt: skip
+        self._brief_tail = brief.tail
+        if not brief.empty:
+            self.brief_log.append((t0, brief))
+            self.n_brief += 1
         self.latest = win
         self.n_windows += 1
         return win

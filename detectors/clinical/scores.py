@@ -6,8 +6,9 @@ engine (:class:`EegFindings`, built by :func:`eeg_findings` from the per-hop ACN
 ``pattern`` / ``pattern_hz`` / ``ictal`` / ``depth`` trends). An item whose input
 is missing or not measured is reported in ``missing`` and scores nothing: the
 result's ``value`` is then None, and ``low``/``high`` bound the value the missing
-items could still give. Items the engine does not measure (sporadic epileptiform
-discharges, BIRDs, ASIDs) are always missing, never 0.
+items could still give. Sporadic epileptiform discharges and BIRDs come from the
+ACNS tracker (:mod:`detectors.acns.brief`) where the bed runs it; ASIDs are not
+measured and are always missing, never 0.
 
 STESS (Rossetti et al. 2006 [1]_, validated 2008 [2]_), 0-6
 -----------------------------------------------------------
@@ -53,13 +54,18 @@ EMSE (Leitinger et al. 2015 [5]_)
 Points per item are the mortality (%) reported for that category in the
 epidemiological literature. EMSE-EAC = etiology + age + comorbidity (cut-off
 >= 27); EMSE-EACE adds the EEG (cut-off >= 64). The etiology points
-(:data:`EMSE_ETIOLOGY_POINTS`) were checked against the paper's electronic
-supplementary Table 1. **Not verified** against the paper (from secondary
-sources and recollection; each result lists them under ``uncertain``): the age
-bands above 21-30 years (:data:`EMSE_AGE_POINTS`), comorbidity as 10 points per
-Charlson weight unit, the EEG points (LPD or GPD 40, ASIDs 40, spontaneous burst
-suppression 60) and that the EEG item takes the largest of these rather than their
-sum. The derivation cohort was 20-90 years and non-hypoxic; ages below 21 have no
+(:data:`EMSE_ETIOLOGY_POINTS`) and the 21-30-year age band (1 point, after
+Koubeissi 2007) were checked against the paper's electronic supplementary Table 1
+(a public copy: docest.com/doc/79850). **Not verified** against the paper (from
+secondary sources and recollection; each result lists them under ``uncertain``):
+the age bands above 21-30 years (:data:`EMSE_AGE_POINTS`), comorbidity as 10
+points per Charlson weight unit, the EEG points (LPD or GPD 40, ASIDs 40,
+spontaneous burst suppression 60) and that the EEG item takes the largest of these
+rather than their sum. A search of public documentation, web pages and code on
+2026-11-29 found the supplementary table only up to the 21-30 row and no other
+source of these weights (the abstract and the validation studies, e.g. Kang et al.
+Crit Care 2016;20:25, name the items and cut-offs, not the points), so they are
+unchanged. The derivation cohort was 20-90 years and non-hypoxic; ages below 21 have no
 points here. Burst suppression seen while on an anaesthetic is not spontaneous:
 this module cannot tell the two apart, so a burst suppression seen leaves the EEG
 item open (``missing``).
@@ -207,6 +213,9 @@ HELPS2B_RISK: Mapping[int, str] = MappingProxyType(
     {0: "5 %", 1: "12 %", 2: "27 %", 3: "50 %", 4: "73 %", 5: "88 %", 6: "> 95 %", 7: "> 95 %"}
 )
 HELPS2B_FREQ_HZ = 2.0
+#: sporadic discharges per hour of interictal EEG for the 2HELPS2B item: the ACNS
+#: 2021 prevalence "occasional" (>= 1/h); "rare" (< 1/h) ones are not counted
+SPORADIC_MIN_PER_H = 1.0
 HELPS2B_MIN_EEG_S = 3600.0
 #: Main terms of 2HELPS2B's "LPD, LRDA or BIPD" item.
 HELPS2B_LATERALIZED = frozenset({"LPD", "LRDA", "BIPD"})
@@ -275,8 +284,8 @@ class EegFindings:
     lpd_or_gpd: bool | None = None
     burst_suppression_seen: bool | None = None
     n_ictal_hops: int = 0
-    sporadic_discharges: bool | None = None  # not measured by the engine
-    birds: bool | None = None  # not measured by the engine
+    sporadic_discharges: bool | None = None  # None: not measured
+    birds: bool | None = None  # None: not measured
     asids: bool | None = None  # after-status ictal discharges: not measured
     labels: tuple[str, ...] = ()
 
@@ -287,6 +296,8 @@ def eeg_findings(
     n_ictal_hops: int = 0,
     n_burst_suppression_hops: int | None = None,
     hop_s: float = 1.0,
+    n_sporadic: int | None = None,
+    n_birds: int | None = None,
 ) -> EegFindings:
     """The score items the engine's trends answer.
 
@@ -302,6 +313,13 @@ def eeg_findings(
         Hops whose depth was burst suppression (None: depth not stored).
     hop_s : float
         Seconds per hop.
+    n_sporadic, n_birds : int, optional
+        Sporadic epileptiform discharges and BIRDs found
+        (:mod:`detectors.acns.brief`); None: not measured (the items stay missing).
+        Sporadic discharges count when they reach the ACNS 2021 prevalence
+        "occasional" (at least one per hour of interictal EEG analysed, and at
+        least one): rarer ones are not told from the detector's chance detections
+        (:data:`SPORADIC_MIN_PER_H`). Any BIRD counts.
     """
     if n_hops < 0 or n_ictal_hops < 0 or not hop_s > 0:
         raise ValueError(f"n_hops, n_ictal_hops must be >= 0 and hop_s > 0, got "
@@ -310,6 +328,9 @@ def eeg_findings(
     interictal_s = max(0, n_hops - n_ictal_hops) * hop_s
     if patterns is None or interictal_s <= 0:
         return EegFindings(interictal_s, burst_suppression_seen=bs, n_ictal_hops=n_ictal_hops)
+    sporadic = None if n_sporadic is None else (
+        n_sporadic >= max(1.0, SPORADIC_MIN_PER_H * interictal_s / 3600.0))  # fmt: skip
+    birds = None if n_birds is None else n_birds > 0
     over2 = False
     lateral: set[str] = set()
     plus: set[str] = set()
@@ -333,7 +354,7 @@ def eeg_findings(
         analysed_s=interictal_s, over_2hz_non_grda=over2,
         lateralized_terms=tuple(sorted(lateral)), plus_on_lateralized=tuple(sorted(plus)),
         lpd_or_gpd=lpd_gpd, burst_suppression_seen=bs, n_ictal_hops=n_ictal_hops,
-        labels=tuple(sorted(labels)),
+        sporadic_discharges=sporadic, birds=birds, labels=tuple(sorted(labels)),
     )  # fmt: skip
 
 
@@ -469,7 +490,7 @@ def helps2b(history: History, eeg: EegFindings) -> ScoreResult:
               e.over_2hz_non_grda, _flag(e.over_2hz_non_grda), 1),
         _item("sporadic_discharges", "sporadic epileptiform discharges", "eeg",
               e.sporadic_discharges, _flag(e.sporadic_discharges), 1,
-              "" if e.sporadic_discharges is not None else "not measured by the engine"),
+              "" if e.sporadic_discharges is not None else "not measured for this bed"),
         _item("lpd_lrda_bipd", "LPD, LRDA or BIPD", "eeg",
               None if e.lateralized_terms is None else list(e.lateralized_terms),
               None if e.lateralized_terms is None else int(bool(e.lateralized_terms)), 1),
@@ -482,7 +503,7 @@ def helps2b(history: History, eeg: EegFindings) -> ScoreResult:
               _prior_seizure_points(history), 1),
         _item("birds", "brief potentially ictal rhythmic discharges (BIRDs)", "eeg",
               e.birds, None if e.birds is None else 2 * int(e.birds), 2,
-              "" if e.birds is not None else "not measured by the engine"),
+              "" if e.birds is not None else "not measured for this bed"),
     ]  # fmt: skip
     notes = []
     if e.over_2hz_non_grda is None:

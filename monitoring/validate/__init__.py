@@ -3,7 +3,10 @@
 * :mod:`.dataset` — which recordings a BIDS data set, folder or manifest holds,
   and where each one's outputs go (BIDS derivatives);
 * :mod:`.tasks` — one recording as one task, its ``status.json`` and the resume key;
-* :mod:`.scores` — SzCORE scores per recording, per subject and pooled;
+* :mod:`.scores` — SzCORE event and sample scores and the suppression-ratio error
+  per recording, per subject and pooled;
+* :mod:`.suppression` — the reference suppression-ratio table and the monitor's
+  error against it (MAE and bias, percentage points);
 * :mod:`.report` — the self-contained HTML report;
 * :mod:`.run` — the run on a Dask cluster (embedded LocalCluster or a scheduler).
 """

@@ -5,15 +5,23 @@ A data set is given one of three ways (:func:`discover` tells them apart):
 * a **BIDS EEG data set** (a folder with ``dataset_description.json`` or with
   ``sub-*/eeg`` folders): every ``sub-<label>/[ses-<label>/]eeg/*_eeg.edf`` (or
   ``.bdf``), the reference being the sibling ``*_events.tsv`` when present (the
-  SzCORE layout [1]_);
+  SzCORE layout [1]_), the suppression reference the sibling
+  ``*_suppression.tsv`` when present;
 * a **folder of recordings**: every ``*.edf`` / ``*.bdf`` below it (a
   ``derivatives`` folder excepted), the reference being a sibling
   ``<stem>_events.tsv`` or ``<stem>.tsv`` when present; each recording is its own
   subject ``sub-<stem>`` (the stem with everything but letters and digits dropped);
-* a **CSV manifest**: a header with ``path`` and optionally ``reference`` and
-  ``subject``; relative paths are relative to the manifest's folder; a reference
-  may be anything :func:`detectors.annotations.read_any_with_duration` reads (an
-  events TSV, an EDF+ file, ``chbNN-summary.txt::chbNN_MM.edf``).
+  the suppression reference is a sibling ``<stem>_suppression.tsv`` or
+  ``<stem>_suppression.csv``, or a ``<stem>_truth.csv`` whose header has ``t_s`` and
+  a suppression-ratio column (the bundled recordings' truth files);
+* a **CSV manifest**: a header with ``path`` and optionally ``reference``,
+  ``subject`` and ``suppression`` (a suppression reference); relative paths are
+  relative to the manifest's folder; a reference may be anything
+  :func:`detectors.annotations.read_any_with_duration` reads (an events TSV, an
+  EDF+ file, ``chbNN-summary.txt::chbNN_MM.edf``).
+
+A suppression reference is a table of ``t_s`` and ``suppression_ratio`` (0–1) read
+by :func:`monitoring.validate.suppression.read_reference_ratio`.
 
 Outputs follow the BIDS-derivatives layout: ``derivatives/rse-monitor/sub-<label>/
 [ses-<label>/]eeg/<prefix>_events.tsv`` etc., where ``<prefix>`` is the source file
@@ -34,12 +42,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from rse_monitor.monitoring.validate.suppression import has_ratio_column
+from rse_monitor.pipeline.ingest_mne import RECORDING_SUFFIXES
+
 __all__ = ["DatasetError", "Recording", "discover", "DERIVATIVES"]
 
 #: Where the outputs go below ``--out``.
 DERIVATIVES = PurePosixPath("derivatives") / "rse-monitor"
 
-_EEG_SUFFIXES = (".edf", ".bdf")
+#: What ``rsemon replay`` reads (:data:`pipeline.ingest_mne.RECORDING_SUFFIXES`); a
+#: double extension (``.fif.gz``) is replayed but not discovered
+_EEG_SUFFIXES = tuple(s for s in RECORDING_SUFFIXES if s.count(".") == 1)
 _BIDS_LABEL = re.compile(r"[^A-Za-z0-9]")
 _ENTITY = re.compile(r"(?:^|_)(sub|ses)-([A-Za-z0-9]+)")
 
@@ -55,13 +68,16 @@ class Recording:
     Attributes
     ----------
     path : str
-        The EEG file (EDF/BDF), absolute.
+        The EEG file (EDF/BDF or another format MNE reads), absolute.
     reference : str or None
         Reference annotations (path, or ``summary::record``), None when absent.
     subject, session : str
         BIDS labels without the ``sub-``/``ses-`` prefix (session ``""`` if none).
     prefix : str
         File-name prefix of the outputs (``sub-01_ses-01_task-x_run-00``).
+    suppression : str or None
+        Reference suppression ratio over time (a ``t_s``, ``suppression_ratio``
+        table), None when absent.
     """
 
     path: str
@@ -69,6 +85,7 @@ class Recording:
     subject: str
     session: str
     prefix: str
+    suppression: str | None = None
 
     @property
     def rel_dir(self) -> PurePosixPath:
@@ -118,6 +135,7 @@ def _bids_recordings(root: Path) -> list[Recording]:
             subject = entities.get("sub") or _label(parts[0][len("sub-") :])
             session = entities.get("ses") or (parts[1][len("ses-") :] if len(parts) == 4 else "")
             events = path.with_name(f"{prefix}_events.tsv")
+            suppression = path.with_name(f"{prefix}_suppression.tsv")
             found.append(
                 Recording(
                     _abs(path),
@@ -125,6 +143,7 @@ def _bids_recordings(root: Path) -> list[Recording]:
                     subject,
                     session,
                     prefix,
+                    _abs(suppression) if suppression.is_file() else None,
                 )  # fmt: skip
             )
     return found
@@ -138,16 +157,29 @@ def _sibling_reference(path: Path) -> str | None:
     return None
 
 
-def _plain(path: Path, reference: str | None, subject: str | None = None) -> Recording:
+def _sibling_suppression(path: Path) -> str | None:
+    for name in (f"{path.stem}_suppression.tsv", f"{path.stem}_suppression.csv"):
+        candidate = path.with_name(name)
+        if candidate.is_file():
+            return _abs(candidate)
+    truth = path.with_name(f"{path.stem}_truth.csv")
+    return _abs(truth) if truth.is_file() and has_ratio_column(truth) else None
+
+
+def _plain(
+    path: Path, reference: str | None, subject: str | None = None,
+    suppression: str | None = None,
+) -> Recording:  # fmt: skip
     """A recording outside a BIDS tree: subject from the file name unless given."""
     entities = dict(_ENTITY.findall(path.stem))
     if subject is None and "sub" in entities:  # a BIDS file listed in a manifest
         prefix = path.stem[: -len("_eeg")] if path.stem.endswith("_eeg") else path.stem
-        return Recording(str(path), reference, entities["sub"], entities.get("ses", ""), prefix)
+        return Recording(str(path), reference, entities["sub"], entities.get("ses", ""), prefix,
+                         suppression)  # fmt: skip
     stem_label = _label(path.stem)
     subject_label = _label(subject) if subject else stem_label
     prefix = f"sub-{subject_label}" + (f"_acq-{stem_label}" if subject else "")
-    return Recording(str(path), reference, subject_label, "", prefix)
+    return Recording(str(path), reference, subject_label, "", prefix, suppression)
 
 
 def _folder_recordings(root: Path) -> list[Recording]:
@@ -155,7 +187,8 @@ def _folder_recordings(root: Path) -> list[Recording]:
     for path in sorted(root.rglob("*")):
         if "derivatives" in path.relative_to(root).parts or not _is_eeg(path):
             continue
-        found.append(_plain(Path(_abs(path)), _sibling_reference(path)))
+        found.append(_plain(Path(_abs(path)), _sibling_reference(path), None,
+                            _sibling_suppression(path)))  # fmt: skip
     return found
 
 
@@ -185,7 +218,10 @@ def _manifest_recordings(manifest: Path) -> list[Recording]:
         path = Path(row["path"]).expanduser()
         path = Path(_abs(base / path))
         reference = _resolve_reference(row.get("reference") or None, base)
-        found.append(_plain(path, reference, row.get("subject") or None))
+        suppression = row.get("suppression") or None
+        if suppression is not None:
+            suppression = _abs(base / Path(suppression).expanduser())
+        found.append(_plain(path, reference, row.get("subject") or None, suppression))
     return found
 
 
@@ -205,7 +241,8 @@ def discover(dataset: str | Path) -> list[Recording]:
         if root.suffix.lower() != ".csv":
             raise DatasetError(
                 f"{dataset} is a file but not a CSV manifest; give a BIDS data set, a folder "
-                "of EDF/BDF recordings or a .csv manifest (columns path, reference)"
+                "of recordings (EDF/BDF, FIF, BrainVision, EEGLAB, ...) or a .csv manifest "
+                "(columns path, reference)"
             )
         recordings = _manifest_recordings(root)
         kind = "manifest"
@@ -214,7 +251,7 @@ def discover(dataset: str | Path) -> list[Recording]:
     else:
         recordings, kind = _folder_recordings(root), "folder"
     if not recordings:
-        raise DatasetError(f"no EDF/BDF recordings found in {kind} {dataset}")
+        raise DatasetError(f"no recordings (EDF/BDF, FIF, ...) found in {kind} {dataset}")
     seen: dict[tuple[PurePosixPath, str], str] = {}
     for rec in recordings:
         slot = (rec.rel_dir, rec.prefix)

@@ -2,10 +2,13 @@
 
 Inline CSS and inline SVG only: no script, no font, no image, no link to fetch, so
 the file opens anywhere without a network. It shows the pooled, subject-mean and
-per-subject SzCORE tables, each recording's row (or its failure reason), a
-timeline per recording (reference seizures, detected seizures, ACNS pattern
-episodes from ``events.tsv``) with its suppression-ratio sparkline, the onset
-latency histogram and false alarms per hour by subject.
+per-subject SzCORE tables (event scoring, then sample scoring), the
+suppression-ratio error per recording, per subject and pooled, each recording's
+row (or its failure reason), a timeline per recording (reference seizures,
+detected seizures, reference pattern rows and detected ACNS pattern episodes) with
+its suppression-ratio sparkline, the onset latency histogram, false alarms per hour
+by subject, and the suppression-ratio trend, reference against monitor, of every
+recording with a suppression reference.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ tr.failed td{color:#a00}.muted{color:#777}.rec{margin:1em 0;page-break-inside:av
 .legend span{display:inline-block;margin-right:1em}
 .sw{display:inline-block;width:10px;height:10px;margin-right:3px;vertical-align:middle}
 """
-_REF, _DET, _PAT = "#d62728", "#1f77b4", "#ff7f0e"
+_REF, _DET, _PAT, _REF_PAT = "#d62728", "#1f77b4", "#ff7f0e", "#9467bd"
 _W, _LEFT = 820, 80
 
 
@@ -50,10 +53,16 @@ def _f(value: Any, spec: str = ".3f") -> str:
     return format(value, spec)
 
 
-def pattern_episodes(events_tsv: Path) -> list[tuple[float, float, str]]:
+def pattern_episodes(events_tsv: Path | str | None) -> list[tuple[float, float, str]]:
     """``(onset_s, duration_s, eventType)`` of the non-seizure, non-background rows
-    (ACNS pattern episodes: ``lpd``, ``grda``, ...) of an ``events.tsv``."""
+    (ACNS pattern episodes: ``lpd``, ``grda``, ...) of an events TSV; empty for
+    anything else (None, an EDF+ reference, ``summary::record``)."""
     out: list[tuple[float, float, str]] = []
+    if events_tsv is None or "::" in str(events_tsv):
+        return out
+    events_tsv = Path(events_tsv)
+    if events_tsv.suffix.lower() != ".tsv":
+        return out
     try:
         with events_tsv.open(newline="", encoding="utf-8") as fh:
             for row in csv.DictReader(fh, delimiter="\t"):
@@ -86,6 +95,46 @@ def _table(table_id: str, rows: Iterable[tuple[str, dict[str, Any]]]) -> str:
     return f'<table id="{table_id}"><tr>{head}</tr>{body}</table>'
 
 
+_SAMPLE_HEAD = ("", "records", "hours", "ref s", "det s", "TP s", "FP s", "sensitivity",
+                "precision", "F1", "FP s/24 h")  # fmt: skip
+
+
+def _sample_table(table_id: str, rows: Iterable[tuple[str, dict[str, Any]]]) -> str:
+    """Sample-scoring rows: counts are 1-s samples."""
+    head = "".join(f"<th>{_e(h)}</th>" for h in _SAMPLE_HEAD)
+    body = []
+    for name, r in rows:
+        cells = (name, r["n_records"], _f(r["total_duration_s"] / 3600, ".2f"),
+                 r["n_ref_samples"], r["n_hyp_samples"], r["n_true_positive"],
+                 r["n_false_positive"], _f(r["sensitivity"]), _f(r["precision"]), _f(r["f1"]),
+                 _f(r["false_positive_s_per_24h"], ".1f"))  # fmt: skip
+        body.append(f'<tr data-id="{_e(name)}">' + "".join(f"<td>{_e(c)}</td>" for c in cells)
+                    + "</tr>")  # fmt: skip
+    return f'<table id="{table_id}"><tr>{head}</tr>{"".join(body)}</table>'
+
+
+def _suppression_table(scores: dict[str, Any]) -> str:
+    """Suppression-ratio error per recording, per subject and pooled."""
+    sr = scores.get("suppression_error", {})
+    rows: list[tuple[str, str, dict[str, Any]]] = [
+        ("recording", r["id"], r["suppression"])
+        for r in scores.get("records", []) if r.get("suppression")
+    ]  # fmt: skip
+    rows += [("subject", f"sub-{sub}", r) for sub, r in sr.get("subjects", {}).items()]
+    if sr.get("pooled"):
+        rows.append(("pooled", "all", sr["pooled"]))
+    head = "".join(f"<th>{h}</th>" for h in ("", "level", "records", "points", "unjudged",
+                                            "MAE pp", "bias pp", "max |error| pp"))  # fmt: skip
+    body = []
+    for level, name, r in rows:
+        cells = (name, level, r["n_records"], r["n_points"], r["n_unjudged"],
+                 _f(r["mae_pp"], ".2f"), _f(r["bias_pp"], "+.2f"),
+                 _f(r["max_abs_error_pp"], ".1f"))  # fmt: skip
+        body.append(f'<tr data-id="{_e(name)}" data-mae="{_f(r["mae_pp"], ".4f")}">'
+                    + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")  # fmt: skip
+    return f'<table id="suppression-error"><tr>{head}</tr>{"".join(body)}</table>'
+
+
 def _recordings_table(run: ValidationRun) -> str:
     rows = []
     by_id = {r["id"]: r for r in run.scores.get("records", [])}
@@ -95,24 +144,29 @@ def _recordings_table(run: ValidationRun) -> str:
         if status.get("status") != "ok":
             rows.append(
                 f'<tr class="failed"><td>{_e(rec.key)}</td><td>{_e(rec.subject)}</td>'
-                f'<td>failed</td><td colspan="6">{_e(status.get("reason"))}</td></tr>'
+                f'<td>failed</td><td colspan="8">{_e(status.get("reason"))}</td></tr>'
             )
             continue
         score = by_id.get(rec.key, {})
+        sample, sr = score.get("sample") or {}, score.get("suppression") or {}
+        note = "; ".join(n for n in (score.get("note"), score.get("suppression_note")) if n)
         cells = (rec.key, rec.subject, "ok" + (" (skipped: done before)" if skipped else ""),
                  _f(status.get("duration_s", 0) / 60, ".1f"), _f(status.get("wall_s"), ".2f"),
                  score.get("n_ref", "–"), score.get("n_hyp", "–"), _f(score.get("f1")),
-                 score.get("note") or "")  # fmt: skip
+                 _f(sample.get("f1")), _f(sr.get("mae_pp"), ".2f"), note)  # fmt: skip
         rows.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("recording", "subject", "status", "minutes",
-                                            "replay s", "ref", "det", "F1", "note"))  # fmt: skip
+                                            "replay s", "ref", "det", "event F1", "sample F1",
+                                            "SR MAE pp", "note"))  # fmt: skip
     return f'<table id="recordings"><tr>{head}</tr>{"".join(rows)}</table>'
 
 
 # ----------------------------------------------------------------------------- SVG
 def _timeline(score: RecordingScore | None, duration_s: float, patterns: Sequence[Any],
-              trend: Sequence[Sequence[float | None]]) -> str:  # fmt: skip
-    """Reference / detected / patterns lanes and the suppression-ratio sparkline."""
+              trend: Sequence[Sequence[float | None]],
+              ref_patterns: Sequence[Any] = ()) -> str:  # fmt: skip
+    """Reference / detected seizure lanes, reference / detected pattern lanes and the
+    suppression-ratio sparkline."""
     span = max(duration_s, 1e-9)
     plot_w = _W - _LEFT - 10
 
@@ -124,6 +178,7 @@ def _timeline(score: RecordingScore | None, duration_s: float, patterns: Sequenc
               if score else []),
              ("detected", _DET, [(e.onset_s, e.duration_s, "sz") for e in score.detected]
               if score else []),
+             ("ref. patterns", _REF_PAT, list(ref_patterns)),
              ("patterns", _PAT, list(patterns))]  # fmt: skip
     for i, (name, colour, events) in enumerate(lanes):
         y = 4 + i * 18
@@ -131,15 +186,16 @@ def _timeline(score: RecordingScore | None, duration_s: float, patterns: Sequenc
             f'<text x="2" y="{y + 11}">{name}</text>'
             f'<rect x="{_LEFT}" y="{y}" width="{plot_w}" height="14" fill="#f4f4f4"/>'
         )
+        css = "reference-patterns" if name == "ref. patterns" else name
         for onset, length, kind in events:
             w = max(x(onset + length) - x(onset), 1.5)
-            parts.append(f'<rect class="{name}" x="{x(onset):.1f}" y="{y}" width="{w:.1f}" '
+            parts.append(f'<rect class="{css}" x="{x(onset):.1f}" y="{y}" width="{w:.1f}" '
                          f'height="14" fill="{colour}"><title>{_e(kind)} {onset:.0f}–'
                          f'{onset + length:.0f} s</title></rect>')  # fmt: skip
-            if name == "patterns" and w >= 8 * len(kind) + 4:
+            if css.endswith("patterns") and w >= 8 * len(kind) + 4:
                 parts.append(f'<text x="{x(onset) + 2:.1f}" y="{y + 11}" fill="#fff">'
                              f"{_e(kind.upper())}</text>")  # fmt: skip
-    y0 = 4 + 3 * 18
+    y0 = 4 + len(lanes) * 18
     parts.append(
         f'<text x="2" y="{y0 + 16}">SR 0–1</text>'
         f'<rect x="{_LEFT}" y="{y0}" width="{plot_w}" height="24" fill="#fafafa"/>'
@@ -163,6 +219,44 @@ def _timeline(score: RecordingScore | None, duration_s: float, patterns: Sequenc
     height = y_axis + 16
     return (
         f'<svg class="timeline" width="{_W}" height="{height}" '
+        f'viewBox="0 0 {_W} {height}" role="img">{"".join(parts)}</svg>'
+    )
+
+
+def _sr_chart(key: str, duration_s: float, trend: Sequence[Sequence[float]]) -> str:
+    """The suppression ratio of the reference (dashed) and of the monitor (solid) on
+    the reference's time grid, 0–100 %, against minutes."""
+    span = max(duration_s, 1e-9)
+    plot_w, top, plot_h = _W - _LEFT - 10, 8, 120
+    bottom = top + plot_h
+
+    def x(t: float) -> float:
+        return _LEFT + plot_w * min(max(t, 0.0), span) / span
+
+    def y(ratio: float) -> float:
+        return bottom - plot_h * min(max(ratio, 0.0), 1.0)
+
+    parts = [f'<rect x="{_LEFT}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fafafa"/>']
+    for pct in (0, 50, 100):
+        parts.append(f'<line x1="{_LEFT}" y1="{y(pct / 100):.1f}" x2="{_LEFT + plot_w}" '
+                     f'y2="{y(pct / 100):.1f}" stroke="#ddd"/><text x="{_LEFT - 4}" '
+                     f'y="{y(pct / 100) + 3:.1f}" text-anchor="end">{pct} %</text>')  # fmt: skip
+    for cls, col, colour, dash in (("sr-reference", 1, _REF, ' stroke-dasharray="4 2"'),
+                                   ("sr-monitor", 2, "#333", "")):  # fmt: skip
+        points = " ".join(f"{x(p[0]):.1f},{y(p[col]):.1f}" for p in trend)
+        parts.append(f'<polyline class="{cls}" points="{points}" fill="none" '
+                     f'stroke="{colour}" stroke-width="1.2"{dash}/>')  # fmt: skip
+    step = _nice_step(span / 60.0)
+    minute = 0.0
+    while minute * 60 <= span + 1e-9:
+        parts.append(f'<text x="{x(minute * 60):.1f}" y="{bottom + 12}" '
+                     f'text-anchor="middle">{minute:g}</text>')  # fmt: skip
+        minute += step
+    parts.append(f'<text x="2" y="{top + 10}">SR</text><text x="{_W - 10}" '
+                 f'y="{bottom + 24}" text-anchor="end">minutes</text>')  # fmt: skip
+    height = bottom + 28
+    return (
+        f'<svg class="sr-trend" data-recording="{_e(key)}" width="{_W}" height="{height}" '
         f'viewBox="0 0 {_W} {height}" role="img">{"".join(parts)}</svg>'
     )
 
@@ -214,6 +308,54 @@ def _latency_histogram(latencies_s: Sequence[float]) -> str:
 
 
 # ----------------------------------------------------------------------------- page
+def _sample_section(sample: dict[str, Any]) -> list[str]:
+    """SzCORE sample scoring: pooled and per-subject tables, the subject mean."""
+    out = ["<h2>Sample scoring</h2>"]
+    pooled = sample.get("pooled")
+    if not pooled:
+        return [*out, '<p id="sample-f1" class="muted">Nothing scored.</p>']
+    mean = sample.get("subject_mean", {})
+    out += [
+        f'<p id="sample-f1" data-f1="{_f(pooled["f1"], ".4f")}">SzCORE sample scoring '
+        f"(1-s samples): pooled F1 <b>{_f(pooled['f1'])}</b>, sensitivity "
+        f"{_f(pooled['sensitivity'])}, precision {_f(pooled['precision'])}; mean over "
+        f"subjects F1 {_f(mean.get('f1'))}.</p>",
+        _sample_table("sample-pooled", [("pooled", pooled)]),
+        _sample_table("sample-subjects",
+                      [(f"sub-{s}", r) for s, r in sample.get("subjects", {}).items()]),
+    ]  # fmt: skip
+    return out
+
+
+def _suppression_section(run: ValidationRun, scored: Sequence[RecordingScore]) -> list[str]:
+    """The suppression-ratio error table and one reference-vs-monitor chart per
+    recording with a suppression reference."""
+    out = ["<h2>Suppression ratio</h2>"]
+    with_sr = [s for s in scored if s.suppression is not None]
+    if not with_sr:
+        return [*out, '<p id="suppression-none" class="muted">No recording has a reference '
+                "suppression ratio.</p>"]  # fmt: skip
+    out += [
+        "<p>Monitor minus reference suppression ratio on the reference's time grid, in "
+        "percentage points (MAE: mean absolute error; bias: mean signed error).</p>",
+        _suppression_table(run.scores),
+        f'<p class="legend"><span><i class="sw" style="background:{_REF}"></i>reference '
+        '(dashed)</span><span><i class="sw" style="background:#333"></i>monitor</span></p>',
+    ]  # fmt: skip
+    for s in scored:
+        error, key = s.suppression, s.recording.key
+        if error is None:
+            continue
+        chart = _sr_chart(key, s.duration_s, error.trend)
+        out.append(
+            f'<div class="sr" data-recording="{_e(key)}"><h3>{_e(key)} '
+            f"<span class='muted'>MAE {_f(error.mae_pp, '.2f')} pp, bias "
+            f"{_f(error.bias_pp, '+.2f')} pp over {error.n_points} points</span></h3>"
+            f"{chart}</div>"
+        )
+    return out
+
+
 def write_report(
     run: ValidationRun, scored: Sequence[RecordingScore], *, dataset: str,
     settings_digest: str, version: str,
@@ -222,6 +364,7 @@ def write_report(
     scores = run.scores
     by_key = {s.recording.key: s for s in scored}
     pooled = scores.get("pooled")
+    sample = scores.get("sample_scoring", {})
     n_failed = len(run.failed)
     out: list[str] = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -234,7 +377,7 @@ def write_report(
         f"{len(run.skipped)} skipped (done before), {n_failed} failed. rse-monitor "
         f"{_e(version)}, settings {_e(settings_digest)}, "
         f"{datetime.now(UTC).isoformat(timespec='seconds')}. {_e(scores.get('scoring', ''))}"
-        f"; sample scoring {_e(scores.get('sample_scoring', ''))}.</p>",
+        f"; {_e(sample.get('method', ''))}.</p>",
         "<h2>Pooled</h2>",
     ]
     if pooled:
@@ -258,18 +401,22 @@ def write_report(
     subjects = scores.get("subjects", {})
     out += ["<h2>Per subject</h2>",
             _table("subjects", [(f"sub-{s}", r) for s, r in subjects.items()]),
+            *_sample_section(sample),
             "<h2>Onset latency</h2>",
             _latency_histogram(pooled["onset_latencies_s"] if pooled else []),
             "<h2>False alarms per hour</h2>",
             _bars("false-alarms", [f"sub-{s}" for s in subjects],
                   [r["false_alarms_per_24h"] / 24 for r in subjects.values()],
                   "false alarms per hour", _REF),
+            *_suppression_section(run, scored),
             "<h2>Recordings</h2>", _recordings_table(run),
             "<h2>Timelines</h2>",
             f'<p class="legend"><span><i class="sw" style="background:{_REF}"></i>reference '
             f'seizure</span><span><i class="sw" style="background:{_DET}"></i>detected '
-            f'seizure</span><span><i class="sw" style="background:{_PAT}"></i>ACNS pattern '
-            "episode</span><span>SR: suppression ratio (0–1)</span></p>"]  # fmt: skip
+            f'seizure</span><span><i class="sw" style="background:{_REF_PAT}"></i>reference '
+            f'pattern (non-seizure rows of the reference)</span><span><i class="sw" '
+            f'style="background:{_PAT}"></i>detected ACNS pattern episode</span>'
+            "<span>SR: suppression ratio (0–1)</span></p>"]  # fmt: skip
     for rec in run.recordings:
         status = run.statuses.get(rec.key, {})
         if status.get("status") != "ok":
@@ -278,7 +425,7 @@ def write_report(
         score = by_key.get(rec.key)
         note = f' <span class="muted">({_e(score.note)})</span>' if score and score.note else ""
         svg = _timeline(score, float(status["duration_s"]), pattern_episodes(events_tsv),
-                        status.get("sr_trend") or [])  # fmt: skip
+                        status.get("sr_trend") or [], pattern_episodes(rec.reference))  # fmt: skip
         out.append(f'<div class="rec" data-recording="{_e(rec.key)}"><h3>{_e(rec.key)}{note}'
                    f"</h3>{svg}</div>")  # fmt: skip
     out.append("</body></html>")

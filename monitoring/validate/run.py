@@ -180,7 +180,7 @@ def run_validate(
     Parameters
     ----------
     dataset : str or Path
-        A BIDS EEG data set, a folder of EDF/BDF recordings or a CSV manifest
+        A BIDS EEG data set, a folder of recordings or a CSV manifest
         (see :mod:`monitoring.validate.dataset`).
     out : str or Path
         The output root; results go to ``out/derivatives/rse-monitor/``.

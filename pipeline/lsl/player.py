@@ -79,7 +79,7 @@ class LslPlayer:
         block_s: float = 1.0 / 32,
         config: str | Path | None = None,
     ) -> None:
-        from rse_monitor.pipeline.ingest import EdfSource
+        from rse_monitor.pipeline.ingest_mne import open_reader
 
         check_query_value("name", name)
         positive("speed", speed)
@@ -92,7 +92,7 @@ class LslPlayer:
         self.block_s = float(block_s)
         self.linger_s = 1.0
         self._pylsl = get_pylsl(config)
-        self.source = EdfSource(self.path, chunk_s=10.0)
+        self.source = open_reader(self.path, chunk_s=10.0)
         self.n_pushed = 0
         self.n_markers = 0
         self.max_late_s = 0.0

@@ -39,8 +39,9 @@ def get_bed_history(
     summary="STESS, EMSE (EAC, EACE) and 2HELPS2B with value, inputs, missing items, citation",
     description=(
         "A score whose inputs are incomplete has `value` null and `low`/`high` bounds; "
-        "`missing` names the items (sporadic discharges, BIRDs and ASIDs are not measured "
-        "by the engine and are always missing). `uncertain` lists weights not verified "
+        "`missing` names the items (ASIDs are not measured and always missing; sporadic "
+        "discharges and BIRDs are missing for beds without EEG analysed by the ACNS rules). "
+        "`uncertain` lists weights not verified "
         "against the publication."
     ),
 )

@@ -11,7 +11,11 @@
  *   - "EEG" on an alert (a button app.js puts on each alert item, class .eeg-jump)
  *     opens the page 3 s before the alert's onset (details.eeg.onset_s, the
  *     detector's, or details.onset_s, else its t_s), draws the onset as a vertical line and the
- *     alert's channels (details.eeg.channels / details.channels) in vermillion.
+ *     alert's channels (details.eeg.channels / details.channels) in vermillion;
+ *   - the bed's ACNS pattern episodes (GET /api/v1/beds/{id}/patterns, newest first,
+ *     refreshed every 10 s) are listed under the traces; "EEG" on an episode (class
+ *     .episode-jump) opens the page 3 s before its onset with its channels highlighted,
+ *     as for an alert.
  * Nothing inline: no eval, no inline style (the service's CSP); same origin only.
  * The state for tests is on #eeg-status as data-* attributes.
  */
@@ -193,8 +197,11 @@
     const d = a.details || {};
     const eeg = d.eeg || {};
     // the detector's EEG onset when the alert carries one, else the alert's own
-    const onset = Number(eeg.onset_s ?? d.onset_s ?? a.t_s);
-    const chans = eeg.channels || d.channels || [];
+    await jumpTo(Number(eeg.onset_s ?? d.onset_s ?? a.t_s), eeg.channels || d.channels || []);
+  }
+
+  /* the page 3 s before `onset` (bed seconds), the onset drawn, `chans` highlighted */
+  async function jumpTo(onset, chans) {
     V.onsetS = Number.isFinite(onset) ? onset : null;
     V.highlight = new Set(chans.map(String));
     if (chans.some((c) => String(c).includes('-'))) $('eeg-montage').value = 'bipolar';
@@ -202,12 +209,58 @@
     await show(Math.max(0, (V.onsetS ?? 0) - PRE_ONSET_S));
   }
 
+  // -- ACNS pattern episodes ------------------------------------------------------
+  const EPISODE_REFRESH_MS = 10000;
+
+  function episodeItem(ep) {
+    const li = document.createElement('li');
+    li.setAttribute('data-testid', 'pattern-episode');
+    li.dataset.onset = String(ep.onset_s);
+    li.dataset.channels = JSON.stringify(ep.channels || []);
+    li.dataset.term = ep.term;
+    const term = document.createElement('span');
+    term.className = 'episode-term';
+    const plus = ep.plus && ep.plus.length ? `+${ep.plus.join('')}` : '';
+    const hz = ep.frequency_hz === null ? '' : ` ${Number(ep.frequency_hz.toFixed(2))} Hz`;
+    term.textContent = `${ep.term}${plus}${hz}`;
+    const what = document.createElement('span');
+    const dur = `${Math.round(ep.duration_s)} s${ep.open ? ' so far' : ''}`;
+    const chans = (ep.channels || []).slice(0, 4).join(', ');
+    what.textContent = `${clockText(ep.onset_s)} · ${dur} · ${chans}`
+      + `${ep.iic ? ' · ictal–interictal continuum' : ''}${ep.open ? ' · ongoing' : ''}`;
+    const btn = document.createElement('button');
+    btn.type = 'button'; btn.className = 'btn-quiet episode-jump'; btn.textContent = 'EEG';
+    btn.setAttribute('data-testid', 'episode-eeg');
+    btn.title = 'show the EEG at this episode\'s onset, its channels highlighted';
+    li.append(term, what, btn);
+    return li;
+  }
+
+  async function loadEpisodes() {
+    const id = V.bedId;
+    if (!id || $('bed').hidden || !$('episode-list')) return;
+    try {
+      if (!V.bed) await loadBed();
+      const j = await getJson(`/beds/${encodeURIComponent(id)}/patterns?limit=200`);
+      if (id !== V.bedId) return;
+      const items = j.data.slice().reverse().map(episodeItem);
+      $('episode-list').replaceChildren(...items);
+      $('no-episodes').hidden = items.length > 0;
+      $('episode-list').dataset.count = String(items.length);
+    } catch (e) {
+      $('no-episodes').hidden = false;
+      $('no-episodes').textContent = `Pattern episodes not available: ${e.message}`;
+    }
+  }
+
   function onRoute() {
     const id = bedOfRoute();
     if (id !== V.bedId) {
       V.bedId = id; V.bed = null; V.data = null; V.startS = null; V.onsetS = null;
       V.highlight = new Set(); V.error = '';
+      if ($('episode-list')) $('episode-list').replaceChildren();
     }
+    loadEpisodes();
     // the first page of a bed once its view is shown: the latest 10 s
     if (id && !$('bed').hidden && V.startS === null && !V.loading) {
       V.loading = true;
@@ -232,6 +285,14 @@
       const li = btn.closest('[data-alert-id]');
       if (li) jumpToAlert(li.dataset.alertId).catch((e) => { V.error = e.message; draw(); });
     });
+    $('episode-list').addEventListener('click', (ev) => {
+      const btn = ev.target.closest && ev.target.closest('.episode-jump');
+      const li = btn && btn.closest('[data-onset]');
+      if (!li) return;
+      jumpTo(Number(li.dataset.onset), JSON.parse(li.dataset.channels || '[]'))
+        .catch((e) => { V.error = e.message; draw(); });
+    });
+    setInterval(loadEpisodes, EPISODE_REFRESH_MS);
     window.addEventListener('hashchange', () => setTimeout(onRoute, 0));
     // the bed view appears after sign-in: watch it become visible
     new MutationObserver(onRoute)

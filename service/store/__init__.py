@@ -7,6 +7,8 @@
 * :mod:`~service.store.wean`: the trend aggregates of the wean-readiness figures;
 * :mod:`~service.store.alerts`: ``alerts`` and their change log ``alert_events``;
 * :mod:`~service.store.trends`: per-hop ``trends``;
+* :mod:`~service.store.patterns`: the ACNS ``pattern_episodes`` (stored when closed)
+  and ``brief_findings`` (sporadic discharges, BIRDs);
 * :mod:`~service.store.tokens`: API ``tokens`` and browser ``sessions``;
 * :mod:`~service.store.audit`: the ``audit`` log of writes.
 
@@ -62,6 +64,13 @@ from rse_monitor.service.store.history import (
     trend_summary,
     upsert_history,
 )
+from rse_monitor.service.store.patterns import (
+    brief_summary,
+    episode_record,
+    insert_brief_findings,
+    insert_pattern_episodes,
+    read_pattern_episodes,
+)
 from rse_monitor.service.store.tokens import (
     all_tokens,
     delete_expired_sessions,
@@ -108,6 +117,9 @@ __all__ = [
     "all_tokens", "delete_expired_sessions", "delete_session", "delete_sessions_of_token",
     "find_active_token", "find_session_token", "get_token", "insert_session", "insert_token",
     "mark_token_revoked", "set_token_name",
+    # ACNS pattern episodes
+    "brief_summary", "episode_record", "insert_brief_findings", "insert_pattern_episodes",
+    "read_pattern_episodes",
     # trends
     "TREND_FIELDS", "ictal_marks", "insert_trends", "read_trends", "trend_row",
 ]  # fmt: skip

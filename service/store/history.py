@@ -66,7 +66,12 @@ def trend_summary(conn: sqlite3.Connection, admission_id: int) -> dict[str, Any]
     ``(label, n_hops, max_hz)``; None when the trends have no ``pattern`` column.
     """
     cols = _trend_columns(conn)
-    bs = "SUM(depth = 'burst_suppression')" if "depth" in cols else "NULL"
+    # burst suppression with highly epileptiform bursts is burst suppression (issue 11)
+    bs = (
+        "SUM(depth IN ('burst_suppression', 'burst_suppression_epileptiform'))"
+        if "depth" in cols
+        else "NULL"
+    )
     row = conn.execute(
         f"SELECT COUNT(*) AS n, COALESCE(SUM(ictal != 0), 0) AS n_ictal, {bs} AS n_bs "
         "FROM trends WHERE admission_id = ?",

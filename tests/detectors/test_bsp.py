@@ -219,3 +219,71 @@ def test_unknown_units_leave_the_bsp_unknown():
     row = dict(zip(HopResult.TREND_COLUMNS, hops[-1].trend_row(), strict=True))
     assert [row["bsp"], row["bsp_lo"], row["bsp_hi"]] == ["", "", ""]
     assert row["artefact"] == ""  # muscle needs µV: a suppressed floor is not EMG
+
+
+# ------------------------------------------------------------- artefact time
+def test_an_artefact_minute_widens_the_interval_and_does_not_move_the_estimate():
+    """Missing observations (artefact) are prediction steps: the estimate stays, the
+    interval widens; the same minute read as bursts would drag the BSP down."""
+    rng = np.random.default_rng(5)
+    n_clean, n_art = int(300 * FS), int(60 * FS)
+    supp = np.repeat(rng.random((n_clean + n_art) // 128) < 0.7, 128)
+    supp[n_clean:] = False  # the tracker (wrongly) sees activity during the artefact
+    dead = np.zeros(supp.size, dtype=bool)
+    missing = np.zeros(supp.size, dtype=bool)
+    missing[n_clean:] = True
+    at = np.array([n_clean, supp.size])  # hops: just before and at the end of the minute
+    # flags and missing flags in unequal pieces: the missing run ahead of the flags
+    bsp = BurstSuppressionProbability(FS)
+    none = np.zeros(0, dtype=np.int64)
+    bsp.push(supp[:1000], dead[:1000], none, missing[:5000])
+    assert bsp.n_bins == 1000 // 256  # the bins whose flags are in
+    bsp.push(supp[1000:6000], dead[1000:6000], none, missing[5000:5000])
+    assert bsp.n_bins == 5000 // 256  # the bins whose missing flags are in
+    st = bsp.push(supp[6000:], dead[6000:], at, missing[5000:])
+    # the state's mean (and so the BSP's median) stays exactly; the mode, which the
+    # BSP reports, shifts a little as the logit-normal widens
+    assert st.x[1] == pytest.approx(st.x[0], abs=1e-12)
+    assert st.bsp[1] == pytest.approx(st.bsp[0], abs=0.02)
+    assert st.v[1] == pytest.approx(st.v[0] + 60 * 0.002, rel=1e-9)
+    assert st.hi[1] - st.lo[1] > 1.3 * (st.hi[0] - st.lo[0])
+    # without the missing flags the artefact minute reads as bursts
+    old = BurstSuppressionProbability(FS).push(supp, dead, at)
+    assert old.bsp[0] == pytest.approx(st.bsp[0])
+    assert old.bsp[1] < st.bsp[1] - 0.3
+
+
+def test_engine_passes_artefact_time_to_the_bsp_as_missing():
+    """25 s of 15-Hz mechanical artefact (a blocking class) in synthetic burst
+    suppression: over the hops classed as artefact the BSP stays within 0.01 and its
+    interval widens; fed the same flags as observations it falls by more than 0.1."""
+    from rse_monitor.recordings.synthetic import artefact_classes as ac
+
+    rec = make_burst_suppression(duration_s=420.0, suppression_ratio=0.7, seed=8)
+    x = ac.add_mechanical(rec.data_uv, FS, 300.0, 325.0)
+    eng = BedEngine(FS, rec.ch_names)
+    flags: list[tuple[np.ndarray, np.ndarray]] = []
+    push = eng.bsp.push
+
+    def spy(supp, dead, n_final, missing=None):  # the flags the engine hands over
+        flags.append((supp.copy(), dead.copy()))
+        return push(supp, dead, n_final, missing)
+
+    eng.bsp.push = spy  # type: ignore[method-assign]
+    n, hops = int(10 * FS), []
+    for i in range(0, x.shape[1], n):
+        hops += eng.push(Chunk(np.ascontiguousarray(x[:, i : i + n]), i / FS, FS, rec.ch_names))
+    blocked = [h for h in hops if h.artefact == "mechanical"]
+    # the classifier needs a few seconds to call it (bench/RESULTS.md 1i)
+    assert len(blocked) >= 15 and 300.0 < blocked[0].t_s <= 306.0
+    before, end = blocked[0], blocked[-1]
+    assert np.isfinite(end.bsp)
+    assert abs(end.bsp - before.bsp) <= 0.01
+    assert end.bsp_hi - end.bsp_lo > before.bsp_hi - before.bsp_lo
+    # the same flags, the artefact counted as observations
+    supp = np.concatenate([f[0] for f in flags])
+    dead = np.concatenate([f[1] for f in flags])
+    marks = np.array([int(round(before.t_s * FS)), int(round(end.t_s * FS))]) - int(0.5 * FS)
+    old = BurstSuppressionProbability(FS).push(supp, dead, marks)
+    assert old.bsp[0] == pytest.approx(before.bsp, abs=0.01)
+    assert old.bsp[1] < old.bsp[0] - 0.1

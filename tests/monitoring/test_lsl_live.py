@@ -80,7 +80,8 @@ def _env() -> dict[str, str]:
 
 
 def _player(path: Path, name: str, speed: float, log: Path, *extra: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "rse_monitor.service.cli_live", "stream", str(path), "--name", name,
+    cmd = [sys.executable, "-m", "rse_monitor.service.cli_live",
+           "stream", str(path), "--name", name,
            "--speed", str(speed), *extra]  # fmt: skip
     return subprocess.Popen(
         cmd, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=log.open("a")

@@ -71,7 +71,8 @@ def run_live(edf: Path, out: Path, *monitor_args: str) -> tuple[str, float, floa
     log = out.parent / f"{name}.log"
     t0 = time.time()
     monitor = subprocess.Popen(
-        [sys.executable, "-m", "rse_monitor.service.cli_live", "monitor", "--lsl", name, "--out", str(out),
+        [sys.executable, "-m", "rse_monitor.service.cli_live",
+         "monitor", "--lsl", name, "--out", str(out),
          "--duration", "60", "--until-end", *monitor_args],
         cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

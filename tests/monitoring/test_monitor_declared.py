@@ -91,7 +91,8 @@ def _monitor(*args: str) -> subprocess.CompletedProcess[str]:
 def test_monitor_applies_channels_and_units_and_refuses_a_wrong_count(tmp_path: Path) -> None:
     name = f"declared-{uuid.uuid4().hex[:8]}"
     player = subprocess.Popen(
-        [sys.executable, "-m", "rse_monitor.service.cli_live", "stream", str(_edf(tmp_path)), "--name", name,
+        [sys.executable, "-m", "rse_monitor.service.cli_live",
+         "stream", str(_edf(tmp_path)), "--name", name,
          "--speed", "10", "--loop", "-q"],
         cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

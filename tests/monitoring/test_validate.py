@@ -15,11 +15,18 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from rse_monitor.detectors.annotations import read_events_tsv
-from rse_monitor.detectors.scoring import score_events, score_main, score_many
+from rse_monitor.detectors.scoring import (
+    score_events,
+    score_main,
+    score_many,
+    score_samples,
+    score_samples_many,
+)
 from rse_monitor.monitoring.settings import BedSettings
 from rse_monitor.monitoring.validate import DatasetError, discover, run_validate
 from rse_monitor.monitoring.validate.tasks import output_paths
@@ -136,7 +143,7 @@ def test_manifest_discovery(tmp_path: Path, edfs: dict[str, Path]) -> None:
     "content, reason",
     [
         (None, "no such file or folder"),
-        ("dir", "no EDF/BDF recordings found in folder"),
+        ("dir", r"no recordings \(EDF/BDF, FIF, ...\) found in folder"),
         ("notes.txt", "not a CSV manifest"),
         ("bad.csv", "needs a 'path' column"),
     ],
@@ -197,7 +204,9 @@ def test_scores_match_detectors_scoring_and_rsemon_score(
 ) -> None:
     run = first_run["run"]
     root = first_run["out"] / "derivatives" / "rse-monitor"
-    pairs, cli_args, per_subject = [], [], {}
+    pairs: list[Any] = []
+    cli_args: list[str] = []
+    per_subject: dict[str, list[Any]] = {}
     for rec in run.recordings:
         if rec.subject == "03":
             continue
@@ -210,6 +219,7 @@ def test_scores_match_detectors_scoring_and_rsemon_score(
         expected = score_events(ref, hyp, DURATION_S).to_dict()
         got = next(r for r in run.scores["records"] if r["id"] == rec.key)
         assert {k: got[k] for k in expected} == expected
+        assert got["sample"] == score_samples(ref, hyp, DURATION_S).to_dict()
     pooled = score_many(pairs).to_dict()
     assert run.scores["pooled"] == pooled
     assert pooled["n_ref"] == 2  # the reference's lpd row is not a seizure
@@ -218,7 +228,11 @@ def test_scores_match_detectors_scoring_and_rsemon_score(
         assert run.scores["subjects"][subject] == score_many(items).to_dict()
     assert score_main([*cli_args, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["total"] == pooled
-    assert "event scoring only" in run.scores["sample_scoring"]
+    sample = run.scores["sample_scoring"]
+    assert sample["pooled"] == score_samples_many(pairs).to_dict()
+    for subject, items in per_subject.items():
+        assert sample["subjects"][subject] == score_samples_many(items).to_dict()
+    assert run.scores["suppression_error"]["pooled"] is None  # no suppression reference
     saved = json.loads((root / "scores.json").read_text())
     assert saved["pooled"] == pooled
     tsv = (root / "scores.tsv").read_text().splitlines()
@@ -268,8 +282,8 @@ def test_progress_line_counts_done_failed_skipped_remaining(
 # ----------------------------------------------------------------------------- CLI
 def rsemon(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "rse_monitor.service.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    cmd = [sys.executable, "-m", "rse_monitor.service.cli", *args]
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_cli_on_a_folder_with_its_embedded_cluster(tmp_path: Path, edfs: dict) -> None:
@@ -305,9 +319,10 @@ def test_cli_refuses_bad_input_in_one_line(args: tuple[str, ...], reason: str) -
 
 
 def test_replay_start_up_does_not_load_dask() -> None:
-    code = ("import sys, service.cli as c; c.build_parser(extra_commands=False); "
+    code = ("import sys, rse_monitor.service.cli as c; c.build_parser(extra_commands=False); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('distributed', 'dask') or m.startswith('rse_monitor.monitoring.validate')))")  # fmt: skip
+            "('distributed', 'dask') or "
+            "m.startswith('rse_monitor.monitoring.validate')))")  # fmt: skip
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -393,3 +408,51 @@ def test_the_embedded_cluster_listens_on_loopback_only() -> None:
     finally:
         client.close()
         cluster.close()
+
+
+def test_a_separately_started_scheduler_and_worker_give_the_embedded_clusters_scores(
+    bids: Path, tmp_path: Path
+) -> None:
+    """``dask scheduler`` and ``dask worker`` started as their own processes (as on a
+    cluster, here on 127.0.0.1), reached with ``--scheduler``: the same pooled event
+    and sample scores as the embedded LocalCluster (``--workers``) on the same data."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    sched = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+         "--port", str(port), "--no-dashboard"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", address, "--host", "127.0.0.1",
+         "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        remote = rsemon("validate", str(bids), "--out", str(tmp_path / "remote"),
+                        "--scheduler", address)  # fmt: skip
+        assert remote.returncode == 0, remote.stderr
+        local = rsemon("validate", str(bids), "--out", str(tmp_path / "local"), "--workers", "2")
+        assert local.returncode == 0, local.stderr
+    finally:
+        for proc in (worker, sched):
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    scores = [
+        json.loads((tmp_path / d / "derivatives" / "rse-monitor" / "scores.json").read_text())
+        for d in ("remote", "local")
+    ]
+    assert scores[0]["pooled"]["n_ref"] >= 2
+    assert scores[0]["pooled"] == scores[1]["pooled"]
+    assert scores[0]["sample_scoring"]["pooled"] == scores[1]["sample_scoring"]["pooled"]
+    assert [(r["id"], r["f1"]) for r in scores[0]["records"]] == [
+        (r["id"], r["f1"]) for r in scores[1]["records"]
+    ]

@@ -71,10 +71,10 @@ def test_importing_the_project_does_not_load_pylsl_and_the_accessor_sets_the_con
     name = f"cfgprobe-{uuid.uuid4().hex[:8]}"
     code = f"""
 import os, sys
-import pipeline.lsl, monitoring.live, service.cli_live
+import rse_monitor.pipeline.lsl, rse_monitor.monitoring.live, rse_monitor.service.cli_live
 assert "pylsl" not in sys.modules, "importing the project loaded pylsl"
 assert "LSLAPICFG" not in os.environ
-pylsl = pipeline.lsl.get_pylsl()
+pylsl = rse_monitor.pipeline.lsl.get_pylsl()
 print("CFG", os.environ["LSLAPICFG"])
 outlet = pylsl.StreamOutlet(pylsl.StreamInfo({name!r}, "EEG", 1, 10.0, "float32", "probe"))
 """
@@ -88,10 +88,10 @@ outlet = pylsl.StreamOutlet(pylsl.StreamInfo({name!r}, "EEG", 1, 10.0, "float32"
 def test_pylsl_imported_behind_the_projects_back_is_refused() -> None:
     code = """
 import pylsl  # liblsl would read its default (site-scope) configuration
-import pipeline.lsl
+import rse_monitor.pipeline.lsl as lsl
 try:
-    pipeline.lsl.get_pylsl()
-except pipeline.lsl.LslConfigError as exc:
+    lsl.get_pylsl()
+except lsl.LslConfigError as exc:
     print("REFUSED", exc)
 else:
     print("ACCEPTED")
@@ -105,8 +105,8 @@ def test_ward_config_from_the_environment(tmp_path: Path) -> None:
     ward = tmp_path / "ward.cfg"
     ward.write_text(DEFAULT_LSL_CONFIG.read_text().replace("rse-monitor", "ward-test"))
     code = """
-import os, pipeline.lsl
-pylsl = pipeline.lsl.get_pylsl()
+import os, rse_monitor.pipeline.lsl as lsl
+pylsl = lsl.get_pylsl()
 print("CFG", os.environ["LSLAPICFG"])
 outlet = pylsl.StreamOutlet(pylsl.StreamInfo("wardprobe", "EEG", 1, 10.0, "float32", "w"))
 """
@@ -284,7 +284,8 @@ def test_each_level_is_the_file_liblsl_loads(tmp_path: Path, level: str) -> None
     want = {"--lsl-config": files["flag"], "RSEMON_LSL_CONFIG": files["env"],
             "LSLAPICFG": files["user"], "bundled": DEFAULT_LSL_CONFIG}[level]  # fmt: skip
     res = subprocess.run(
-        [sys.executable, "-m", "rse_monitor.service.cli_live", "streams", "--timeout", "0.2", *args],
+        [sys.executable, "-m", "rse_monitor.service.cli_live",
+         "streams", "--timeout", "0.2", *args],
         cwd=ROOT, env=_fresh_env(**extra), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert res.returncode == 0, res.stderr

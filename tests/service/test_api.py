@@ -596,3 +596,34 @@ def test_database_urls_and_migrations(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(ValueError, match="newer than this software"):
         Database(str(path))
+
+
+def test_a_fif_file_is_a_bed_like_its_edf(env: dict[str, Any]) -> None:
+    """A file bed reads every format replay reads (here FIF, written from the EDF):
+    same header facts and the same seizure events as the EDF bed."""
+    mne = pytest.importorskip("mne")
+    edf: Path = env["edf"]
+    raw = mne.io.read_raw_edf(edf, preload=True, verbose="error")
+    raw.save(edf.parent / "seizure_raw.fif", overwrite=True, verbose="error")
+    c, h = env["client"], env["h"]
+    for bed_id, name in (("edf1", edf.name), ("fif1", "seizure_raw.fif")):
+        r = c.post(
+            f"{API}/beds",
+            headers=h["technician"],
+            json={"bed_id": bed_id, "weight_kg": 70,
+                  "source": {"kind": "edf", "path": name, "speed": 1000}},
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+    infos = [c.get(f"{API}/beds/{b}", headers=h["viewer"]).json() for b in ("edf1", "fif1")]
+    assert infos[1]["source"]["info"]["sfreq_hz"] == infos[0]["source"]["info"]["sfreq_hz"]
+    assert infos[1]["source"]["info"]["channels"] == infos[0]["source"]["info"]["channels"]
+    for b in ("edf1", "fif1"):
+        wait_for(lambda b=b: c.get(f"{API}/beds/{b}", headers=h["viewer"]).json()["status"]
+                 == "finished")  # fmt: skip
+    onsets = []
+    for b in ("edf1", "fif1"):
+        alerts = c.get(f"{API}/alerts?bed_id={b}", headers=h["viewer"]).json()["data"]
+        onsets.append(sorted(a["details"]["eeg"]["onset_s"] for a in alerts
+                             if a["kind"] == "seizure_onset"))  # fmt: skip
+    assert onsets[0] and len(onsets[1]) == len(onsets[0])
+    assert all(abs(a - b) <= 1.0 for a, b in zip(onsets[0], onsets[1], strict=True))

@@ -69,7 +69,8 @@ def test_replay_and_an_edf_bed_raise_the_same_alerts(
 ) -> None:
     out = tmp_path / "replay"
     done = subprocess.run(
-        [sys.executable, "-m", "rse_monitor.service.cli", "replay", str(seizure_edf), "--out", str(out),
+        [sys.executable, "-m", "rse_monitor.service.cli",
+         "replay", str(seizure_edf), "--out", str(out),
          "-q"],
         cwd=REPO, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
@@ -104,7 +105,8 @@ def test_monitor_and_an_lsl_bed_on_one_stream_raise_the_same_alerts(
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     monitor = subprocess.Popen(
-        [sys.executable, "-m", "rse_monitor.service.cli", "monitor", "--lsl", name, "--out", str(out),
+        [sys.executable, "-m", "rse_monitor.service.cli",
+         "monitor", "--lsl", name, "--out", str(out),
          "--until-end", "--duration", "120"],
         cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -26,7 +26,8 @@ API = "/api/v1"
 def _serve(db: str, timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
     """``rsemon serve`` that is expected to refuse to start."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    cmd = [sys.executable, "-m", "rse_monitor.service.cli_service", "serve", "--port", str(free_port()),
+    cmd = [sys.executable, "-m", "rse_monitor.service.cli_service",
+           "serve", "--port", str(free_port()),
            "--db", db]  # fmt: skip
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s)
 
