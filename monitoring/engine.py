@@ -237,7 +237,9 @@ class BedEngine:
             self.n_gaps += 1
         mont = self.montage.push(chunk)
         filt = self.filter.push(mont)
-        batch = self.windower.push(filt, raw=mont)
+        # the unfiltered windows serve the quality checks only when the channels are
+        # the electrodes (a bipolar bed windows its electrodes apart, _ElectrodeQuality)
+        batch = self.windower.push(filt, raw=mont if self.montage.pairs is None else None)
         sr_stats = None
         good = self._good_channels(batch, chunk)  # also feeds the electrodes' windows
         # the tracker sees every montaged sample once, before the engine's 0.5 Hz

@@ -69,7 +69,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import maximum_filter1d
 
 from rse_monitor.pipeline.checks import eeg_array, positive
 
@@ -135,14 +134,39 @@ class Discharges:
 
 
 def _candidates(
-    y: NDArray[np.float64], floor: NDArray[np.float64], r: int
+    xc: NDArray[np.float64],
+    step: NDArray[np.float64],
+    floor: NDArray[np.float64],
+    r: int,
+    pol: int,
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """(channel, sample) of local maxima of ``y`` over ± ``r`` samples above ``floor``."""
-    is_max = y >= maximum_filter1d(y, size=2 * r + 1, axis=-1, mode="nearest")
-    is_max &= y > floor[:, None]
-    is_max[:, 0] = is_max[:, -1] = False
-    ch, p = np.nonzero(is_max)
-    return ch.astype(np.intp), p.astype(np.intp)
+    """(channel, sample) of local maxima of ``y = pol · xc`` over ± ``r`` samples
+    above ``floor``; ``step`` is ``diff(xc)``.
+
+    A sample is kept when no sample within ± ``r`` of it (the edge samples repeated
+    beyond the ends) is larger, it is above its channel's ``floor`` and it is not
+    the first or last sample. Only the samples that are at least their neighbours
+    (read from the signs of ``step``: ``a - b >= 0`` exactly when ``a >= b``) and
+    above the floor are checked against the whole span.
+    """
+    n = xc.shape[1]
+    if n < 3:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty
+    mid, before, after = xc[:, 1:-1], step[:, :-1], step[:, 1:]
+    if pol > 0:
+        peak = (before >= 0) & (after <= 0) & (mid > floor[:, None])
+    else:  # -xc ≥ its neighbours and above the floor
+        peak = (before <= 0) & (after >= 0) & (mid < -floor[:, None])
+    ch, p = np.nonzero(peak)
+    p = p + 1
+    span = np.clip(p[:, None] + np.arange(-r, r + 1)[None, :], 0, n - 1)
+    around = xc[ch[:, None], span]
+    if pol > 0:
+        keep = xc[ch, p] >= around.max(axis=1)
+    else:
+        keep = xc[ch, p] <= around.min(axis=1)
+    return ch[keep].astype(np.intp), p[keep].astype(np.intp)
 
 
 def _crossing(part: NDArray[np.float64], level: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -163,16 +187,27 @@ def _crossing(part: NDArray[np.float64], level: NDArray[np.float64]) -> NDArray[
     return np.where(none, float(part.shape[1]), out)
 
 
-def _measure(
-    y: NDArray[np.float64], ch: NDArray[np.intp], p: NDArray[np.intp], w: int, sfreq_hz: float
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Amplitude (µV), duration (ms) and slope (µV/ms) of candidates ``(ch, p)`` of ``y``."""
-    pad = np.pad(y, ((0, 0), (w, w)), mode="edge")
-    idx = p[:, None] + np.arange(2 * w + 1)[None, :]  # peak at column w
-    seg = pad[ch[:, None], idx]
+def _segments(
+    xc: NDArray[np.float64], ch: NDArray[np.intp], p: NDArray[np.intp], w: int, pol: int = 1
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The ``2w + 1`` samples around each candidate ``(ch, p)`` of ``y = pol · xc``
+    (edge-padded; peak at column ``w``) and the candidate's amplitude (µV)."""
+    # the edge samples repeated beyond the ends; peak at column w
+    idx = np.clip(p[:, None] + np.arange(-w, w + 1)[None, :], 0, xc.shape[1] - 1)
+    seg = xc[ch[:, None], idx]
+    if pol < 0:
+        np.negative(seg, out=seg)
+    peak = seg[:, w]
+    amp = peak - np.maximum(seg[:, : w + 1].min(axis=1), seg[:, w:].min(axis=1))
+    return seg, amp
+
+
+def _shape(
+    seg: NDArray[np.float64], amp: NDArray[np.float64], w: int, sfreq_hz: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Duration (ms) and slope (µV/ms) of candidates from their :func:`_segments`."""
     peak = seg[:, w]
     left, right = seg[:, w::-1], seg[:, w:]  # both start at the peak
-    amp = peak - np.maximum(left.min(axis=1), right.min(axis=1))
     level = peak - amp / 2.0
     i_left, i_right = _crossing(left, level), _crossing(right, level)
     duration_ms = 2.0 * (i_left + i_right) / sfreq_hz * 1000.0
@@ -183,7 +218,7 @@ def _measure(
     step = np.abs(np.diff(seg, axis=1))
     inside = (cols >= lo) & (cols < hi)
     slope = np.where(inside, step, 0.0).max(axis=1) * sfreq_hz / 1000.0
-    return amp, duration_ms, slope
+    return duration_ms, slope
 
 
 def _drop_twins(
@@ -209,52 +244,59 @@ def _given_sd(value: object, n_ch: int) -> NDArray[np.float64]:
 
 
 def _all_candidates(
-    xc: NDArray[np.float64], floor: NDArray[np.float64], r: int, w: int, fs: float
-) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64], NDArray[np.float64],
-           NDArray[np.float64], NDArray[np.int8]]:  # fmt: skip
-    """Candidates of both polarities with their amplitude, duration and slope."""
+    xc: NDArray[np.float64], step: NDArray[np.float64], floor: NDArray[np.float64], r: int,
+    w: int,
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64], NDArray[np.int8],
+           NDArray[np.float64]]:  # fmt: skip
+    """Candidates of both polarities: channel, sample, amplitude, polarity, and the
+    segments around them (sign-flipped for negative peaks) for :func:`_shape`."""
     parts = []
     for pol in (1, -1):
-        y = pol * xc
         # a half-wave of amplitude A needs a peak ≥ A/2 above the channel median
-        ch, p = _candidates(y, floor, r)
-        amp, dur, slope = _measure(y, ch, p, w, fs)
-        parts.append((ch, p, amp, dur, slope, np.full(ch.size, pol, dtype=np.int8)))
-    ch, p, amp, dur, slope, pol_ = (np.concatenate(z) for z in zip(*parts, strict=True))
-    return ch, p, amp, dur, slope, pol_
+        ch, p = _candidates(xc, step, floor, r, pol)
+        seg, amp = _segments(xc, ch, p, w, pol)
+        parts.append((ch, p, amp, np.full(ch.size, pol, dtype=np.int8), seg))
+    ch, p, amp, pol_, seg = (np.concatenate(z) for z in zip(*parts, strict=True))
+    return ch, p, amp, pol_, seg
 
 
 def _kept_median(a: NDArray[np.float64], keep: NDArray[np.bool_]) -> NDArray[np.float64]:
     """Row medians of the kept entries, all rows at once.
 
-    The left-out entries become alternately −inf and +inf, which leaves the median
-    of a row unchanged when it has an even number of them and moves it up by half
-    a rank when odd (immaterial for a spread estimate from thousands of samples).
+    Of the ``L`` left-out entries of a row, ``L // 2`` become −inf and the rest +inf
+    (the first ones of the row −inf), which leaves the median of a row unchanged
+    when ``L`` is even and moves it up by half a rank when odd (immaterial for a
+    spread estimate from thousands of samples). The median depends only on how
+    many entries are −inf and +inf, not on which.
     """
     if keep.all():
         return np.median(a, axis=-1)
-    out = a.copy()
-    left = ~keep
-    rank = np.cumsum(left, axis=-1)
-    out[left & (rank % 2 == 0)] = -np.inf
-    out[left & (rank % 2 == 1)] = np.inf
-    return np.median(out, axis=-1)
+    n_col = a.shape[-1]
+    out = np.where(keep, a, np.inf)
+    left = np.flatnonzero(~keep)  # row-major: each row's left-out entries in order
+    row = left // n_col
+    n_left = np.bincount(row, minlength=a.shape[0])
+    first = np.cumsum(n_left) - n_left  # index in ``left`` of each row's first one
+    low = np.arange(left.size) - first[row] < (n_left // 2)[row]
+    out.reshape(-1)[left[low]] = -np.inf
+    return np.median(out, axis=-1, overwrite_input=True)
 
 
 def _background(
-    xc: NDArray[np.float64],
+    abs_xc: NDArray[np.float64],
     ch: NDArray[np.intp],
     p: NDArray[np.intp],
     dur_ms: NDArray[np.float64],
     fs: float,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Robust σ (µV) and σ of the slope (µV/ms) per channel, without the discharges.
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Robust σ (µV) per channel without the discharges, and the samples kept.
 
     Samples within one discharge duration of a preliminary discharge are left
     out, so that a dense train (15 % of the time at 3 Hz) does not inflate its
-    own background. The slope is the first difference; medians are taken as 0.
+    own background; medians are taken as 0. ``abs_xc`` is ``|xc|``. The kept
+    samples serve :func:`_slope_background`.
     """
-    n_ch, n = xc.shape
+    n_ch, n = abs_xc.shape
     # marks of the excluded spans: +1 at each start, -1 after each end, summed
     half = np.ceil(dur_ms / 1000.0 * fs).astype(np.intp)
     row = ch * (n + 1)
@@ -263,9 +305,20 @@ def _background(
     keep = np.cumsum(marks.reshape(n_ch, n + 1)[:, :n], axis=1) == 0
     few = keep.sum(axis=1) <= n // 4
     keep[few] = True
-    sd = _kept_median(np.abs(xc), keep)
-    sd_slope = _kept_median(np.abs(np.diff(xc, axis=-1)), keep[:, 1:])
-    return _MAD_TO_SD * sd, _MAD_TO_SD * sd_slope * fs / 1000.0
+    return _MAD_TO_SD * _kept_median(abs_xc, keep), keep
+
+
+def _slope_background(
+    step: NDArray[np.float64], keep: NDArray[np.bool_], rows: NDArray[np.intp], fs: float
+) -> NDArray[np.float64]:
+    """Robust σ of the slope (µV/ms) of the given rows, on the samples of
+    :func:`_background` (``step`` is ``diff(xc)``); NaN on the other rows, whose
+    candidates have all failed already."""
+    out = np.full(step.shape[0], np.nan)
+    if rows.size:
+        sd_slope = _kept_median(np.abs(step[rows]), keep[rows, 1:])
+        out[rows] = _MAD_TO_SD * sd_slope * fs / 1000.0
+    return out
 
 
 def detect_discharges(
@@ -332,17 +385,28 @@ def detect_discharges(
     ):  # fmt: skip
         positive(name, value, allow_zero=name != "refractory_ms")
     xc = x - np.median(x, axis=-1, keepdims=True)
+    abs_xc = np.abs(xc)
     given = None if background_sd_uv is None else _given_sd(background_sd_uv, n_ch)
     # first pass: σ of the whole window (xc has median 0, so MAD = median |xc|)
-    sd0 = _MAD_TO_SD * np.median(np.abs(xc), axis=-1) if given is None else given
+    if given is None:  # (a copy of |xc| may be reordered by the median)
+        sd0 = _MAD_TO_SD * np.median(np.abs(xc), axis=-1, overwrite_input=True)
+    else:
+        sd0 = given
     r = max(1, int(round(refractory_ms / 1000.0 * fs)))
     w = int(round(FLANK_MS / 1000.0 * fs))
     # candidates generously (3 σ0): the final σ, without the discharges, is smaller
     loose = np.maximum(PRELIM_REL_AMPLITUDE * sd0, min_amplitude_uv)
-    ch, p, amp, dur, slope, pol_ = _all_candidates(xc, loose / 2.0, r, w, fs)
-    shaped = (dur >= MIN_DURATION_MS) & (dur < SHARP_MAX_MS)
-    prelim = shaped & (amp >= loose[ch])
-    sd, sd_slope = _background(xc, ch[prelim], p[prelim], dur[prelim], fs)
+    step = np.diff(xc, axis=-1)
+    ch, p, amp, pol_, seg = _all_candidates(xc, step, loose / 2.0, r, w)
+    # duration and slope only where the amplitude can pass: first the candidates
+    # of the preliminary pass, then those above the final floor (row by row, so
+    # the figures are those of measuring every candidate; NaN fails every test)
+    dur, slope = np.full(ch.size, np.nan), np.full(ch.size, np.nan)
+    measured = amp >= loose[ch]
+    dur[measured], slope[measured] = _shape(seg[measured], amp[measured], w, fs)
+    with np.errstate(invalid="ignore"):
+        prelim = (dur >= MIN_DURATION_MS) & (dur < SHARP_MAX_MS) & measured
+    sd, kept = _background(abs_xc, ch[prelim], p[prelim], dur[prelim], fs)
     if given is not None:
         sd = given
     if ceiling_sd_uv is not None:
@@ -352,10 +416,21 @@ def detect_discharges(
         with np.errstate(invalid="ignore", divide="ignore"):
             factor = np.where(np.isfinite(ceil) & (ceil > 0) & (ceil < sd), ceil / sd, 1.0)
         sd = sd * factor
-        sd_slope = sd_slope * factor
+    else:
+        factor = np.ones(n_ch)  # (σ_slope times 1.0: unchanged)
     amp_floor = np.maximum(min_rel_amplitude * sd, min_amplitude_uv)
+    high = amp >= amp_floor[ch]
+    more = high & ~measured
+    if more.any():
+        dur[more], slope[more] = _shape(seg[more], amp[more], w, fs)
+    with np.errstate(invalid="ignore"):
+        shaped = (dur >= MIN_DURATION_MS) & (dur < SHARP_MAX_MS)
+    # the slope's background only on channels with a candidate left to judge
+    sd_slope = _slope_background(step, kept, np.unique(ch[shaped & high]), fs)
+    sd_slope = sd_slope * factor
     slope_floor = np.maximum(min_rel_slope * sd_slope, min_slope_uv_per_ms)
-    ok = shaped & (amp >= amp_floor[ch]) & (slope >= slope_floor[ch])
+    with np.errstate(invalid="ignore"):
+        ok = shaped & high & (slope >= slope_floor[ch])
     ch, p, amp, dur, slope, pol_ = ch[ok], p[ok], amp[ok], dur[ok], slope[ok], pol_[ok]
     t = p / fs
     order = np.lexsort((t, ch))

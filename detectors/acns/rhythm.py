@@ -81,6 +81,7 @@ __all__ = [
     "channel_rhythm",
     "electrodes_of",
     "fast_activity_uv",
+    "group_medians",
     "hemisphere_of",
     "periodicity",
     "rda_prevalence",
@@ -169,15 +170,53 @@ def periodicity(
     freq = np.full(n_ch, np.nan)
     cv = np.full(n_ch, np.nan)
     regular = np.full(n_ch, np.nan)
-    for c in np.flatnonzero(n >= 2):
-        idi = np.diff(discharges.peak_s[discharges.channel == c])
-        freq[c] = 1.0 / np.median(idi)
-        if idi.size >= 2:
-            cv[c] = idi.std() / idi.mean()
-            regular[c] = np.mean(np.abs(np.diff(idi)) < REGULAR_PAIR_CHANGE * idi[:-1])
+    # the discharges are sorted by channel, then time: the intervals of all channels
+    # at once, then each channel's as a contiguous run
+    ch, t = discharges.channel, discharges.peak_s
+    if ch.size > 1 and (ch[1:] < ch[:-1]).any():  # not sorted by channel (built by hand)
+        by_channel = np.argsort(ch, kind="stable")
+        ch, t = ch[by_channel], t[by_channel]
+    same = ch[1:] == ch[:-1]
+    idi = np.diff(t)[same]
+    idi_ch = ch[1:][same]
+    if idi.size:
+        has = n >= 2
+        freq[has] = 1.0 / group_medians(idi, idi_ch, n_ch)[has]
+        pair = idi_ch[1:] == idi_ch[:-1]
+        steady = (np.abs(np.diff(idi)) < REGULAR_PAIR_CHANGE * idi[:-1])[pair]
+        n_pairs = np.bincount(idi_ch[1:][pair], minlength=n_ch)
+        n_steady = np.bincount(idi_ch[1:][pair][steady], minlength=n_ch)
+        three = n >= 3
+        regular[three] = n_steady[three] / n_pairs[three]
+        ends = np.cumsum(np.maximum(n - 1, 0))
+        for c in np.flatnonzero(three):
+            run = idi[ends[c] - (n[c] - 1) : ends[c]]
+            cv[c] = run.std() / run.mean()
     with np.errstate(invalid="ignore"):
         periodic = (n >= MIN_CYCLES) & (regular > REGULAR_MAJORITY) & (cv <= MAX_INTERVAL_CV)
     return n, n / discharges.window_s, freq, cv, regular, periodic
+
+
+def group_medians(
+    values: NDArray[np.float64], group: NDArray[np.intp], n_groups: int
+) -> NDArray[np.float64]:
+    """Median of ``values`` per ``group`` (0 .. n_groups-1), NaN for an empty group.
+
+    The same value as :func:`numpy.median` of each group (the middle value, or the
+    mean of the two middle values), for all groups in one sort.
+    """
+    order = np.lexsort((values, group))
+    v = values[order]
+    counts = np.bincount(group, minlength=n_groups)
+    start = np.cumsum(counts) - counts
+    out = np.full(n_groups, np.nan)
+    has = counts > 0
+    mid = start + counts // 2
+    odd = has & (counts % 2 == 1)
+    even = has & (counts % 2 == 0)
+    out[odd] = v[mid[odd]]
+    out[even] = (v[mid[even] - 1] + v[mid[even]]) / 2.0
+    return out
 
 
 def spectral_peak(
@@ -185,7 +224,13 @@ def spectral_peak(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """``(peak_hz, peak_ratio, peak_width_hz)`` of the delta peak per channel (see module)."""
     fs = positive("sfreq_hz", sfreq_hz)
-    x = eeg_array("x_uv", x_uv, min_samples=int(2 * fs))
+    return _spectral_peak(eeg_array("x_uv", x_uv, min_samples=int(2 * fs)), fs)
+
+
+def _spectral_peak(
+    x: NDArray[np.float64], fs: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`spectral_peak` of a window already checked."""
     nper = min(x.shape[1], int(4 * fs))
     f, p = _welch(x, fs, nper)
     fit = (f >= FIT_BAND_HZ[0]) & (f <= FIT_BAND_HZ[1])
@@ -198,7 +243,7 @@ def spectral_peak(
     peak_hz = ff[i_peak]
     near = np.abs(ff[None, :] - peak_hz[:, None]) <= PEAK_HALF_BAND_HZ
     ratio = (excess * near).sum(axis=1) / pp.sum(axis=1)
-    width = np.array([_half_width(row, i, ff) for row, i in zip(excess, i_peak, strict=True)])
+    width = _half_widths(excess, i_peak, ff)
     return peak_hz, ratio, width
 
 
@@ -237,18 +282,23 @@ def _fit_design(n: int, f0: float, df: float) -> tuple[NDArray[np.float64], NDAr
     return design, np.linalg.pinv(design)
 
 
-def _half_width(excess: NDArray[np.float64], i: int, f: NDArray[np.float64]) -> float:
-    """Width (Hz) of the contiguous run around ``i`` where ``excess`` ≥ half its peak."""
-    if excess[i] <= 0:
-        return float("inf")
-    above = excess >= excess[i] / 2.0
-    lo = i
-    while lo > 0 and above[lo - 1]:
-        lo -= 1
-    hi = i
-    while hi < above.size - 1 and above[hi + 1]:
-        hi += 1
-    return float(f[hi] - f[lo] + (f[1] - f[0]))
+def _half_widths(
+    excess: NDArray[np.float64], i_peak: NDArray[np.intp], f: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Width (Hz) of the contiguous run around ``i_peak`` where each row of ``excess``
+    is ≥ half its value at ``i_peak`` (inf where that value is not positive)."""
+    n_f = excess.shape[1]
+    rows = np.arange(excess.shape[0])
+    peak = excess[rows, i_peak]
+    below = excess < (peak / 2.0)[:, None]
+    col = np.arange(n_f)
+    # the last column below half before the peak and the first one after it
+    last_below = np.maximum.accumulate(np.where(below, col, -1), axis=1)
+    next_below = np.minimum.accumulate(np.where(below, col, n_f)[:, ::-1], axis=1)[:, ::-1]
+    lo = last_below[rows, i_peak] + 1
+    hi = next_below[rows, i_peak] - 1
+    width = f[hi] - f[lo] + (f[1] - f[0])
+    return np.where(peak > 0, width, np.inf)
 
 
 def slow_after_ratio(
@@ -350,7 +400,7 @@ def channel_rhythm(
         raise ValueError(f"discharges has {discharges.n_channels} channels, x_uv has {x.shape[0]}")
     window_s = x.shape[1] / fs
     n, rate, freq, cv, regular, periodic = periodicity(discharges)
-    peak_hz, ratio, width = spectral_peak(x, fs)
+    peak_hz, ratio, width = _spectral_peak(x, fs)
     rhythmic = (ratio >= MIN_PEAK_RATIO) & (width <= MAX_PEAK_WIDTH_HZ)
     rhythmic &= peak_hz * window_s >= MIN_CYCLES
     if periodic.any() or rhythmic.any():

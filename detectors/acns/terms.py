@@ -91,6 +91,7 @@ from rse_monitor.detectors.acns.rhythm import (
     ChannelRhythm,
     channel_rhythm,
     electrodes_of,
+    group_medians,
     hemisphere_of,
     rda_prevalence,
 )
@@ -331,10 +332,12 @@ def _make_groups(
         Reason("n_periodic_channels", periodic.size, min_channels),
         Reason("n_rhythmic_delta_channels", int(r.rhythmic_delta.sum()), min_channels),
     ]
-    amp_pd = np.array([
-        np.median(d.amplitude_uv[d.channel == c]) if n else 0.0
-        for c, n in enumerate(r.n_discharges)
-    ])  # fmt: skip
+    # median discharge amplitude per channel (0 without discharges); only periodic
+    # groups use it
+    amp_pd = np.zeros(r.n_discharges.size)
+    if periodic.size:
+        med = group_medians(d.amplitude_uv, d.channel, r.n_discharges.size)
+        amp_pd = np.where(r.n_discharges > 0, med, 0.0)
     groups: list[Group] = []
     n_brief = 0
     for g in _sync_groups(d, periodic):

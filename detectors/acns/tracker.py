@@ -328,11 +328,15 @@ class PatternTracker:
         until three such windows exist): the local background (see module)."""
         if len(self._quiet_sd) < MIN_BACKGROUND_WINDOWS:
             return np.full(len(self.ch_names), np.nan)
-        stack = np.stack(self._quiet_sd)
-        ok = np.isfinite(stack).sum(axis=0) >= MIN_BACKGROUND_WINDOWS
+        stack = np.sort(np.stack(self._quiet_sd), axis=0)  # NaN last
+        n_ok = np.isfinite(stack).sum(axis=0)
+        ok = np.flatnonzero(n_ok >= MIN_BACKGROUND_WINDOWS)
         med = np.full(stack.shape[1], np.nan)
-        if ok.any():
-            med[ok] = np.nanmedian(stack[:, ok], axis=0)
+        # the median of each column's finite values (as numpy.nanmedian): the middle
+        # one, or the mean of the two middle ones
+        k = n_ok[ok]
+        lo, hi = stack[(k - 1) // 2, ok], stack[k // 2, ok]
+        med[ok] = np.where(k % 2 == 1, lo, (lo + hi) / 2.0)
         return med
 
     def _judge(self, term: WindowTerm) -> tuple[Decision, Decision]:
