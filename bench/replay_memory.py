@@ -44,16 +44,10 @@ def tile_edf(base: Path, out: Path, times: int) -> None:
 
 def run_replay(repo: Path, edf: Path, out: Path) -> tuple[float, float]:
     """Peak RSS (MB) and CPU time (s) of one ``rsemon replay`` process."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "rse_monitor.service.cli",
-        "replay",
-        str(edf),
-        "--out",
-        str(out),
-        "-q",
-    ]
+    # a checkout from before the rse_monitor namespace (--against) names the CLI module
+    # without it
+    module = "rse_monitor.service.cli" if (repo / "rse_monitor").is_dir() else "service.cli"
+    cmd = [sys.executable, "-m", module, "replay", str(edf), "--out", str(out), "-q"]
     proc = subprocess.Popen(cmd, cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)

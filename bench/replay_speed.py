@@ -78,16 +78,10 @@ def time_process(cmd: list[str], cwd: Path) -> tuple[float, float]:
 
 def time_replay(repo: Path, edf: Path, out: Path) -> tuple[float, float]:
     """Wall time and CPU time of one ``rsemon replay`` process, s."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "rse_monitor.service.cli",
-        "replay",
-        str(edf),
-        "--out",
-        str(out),
-        "-q",
-    ]
+    # a checkout from before the rse_monitor namespace (--against) names the CLI module
+    # without it
+    module = "rse_monitor.service.cli" if (repo / "rse_monitor").is_dir() else "service.cli"
+    cmd = [sys.executable, "-m", module, "replay", str(edf), "--out", str(out), "-q"]
     return time_process(cmd, repo)
 
 
