@@ -304,6 +304,13 @@ def band_message(key: str, sr: float | None, held_s: float, sr_low: float, sr_hi
             f"EEG lighter than target for {_min(held_s)}: suppression ratio "
             f"{srt} below the {band} band; consider deepening the infusion"
         )
+    if key == "epileptiform_in_band":
+        return (
+            f"Suppression holds epileptiform discharges for {_min(held_s)} (suppression "
+            f"ratio {srt}, target {band}): periodic discharges on a suppressed background or "
+            "highly epileptiform bursts (ACNS 2021) are not the target burst suppression; "
+            "review the EEG"
+        )
     if key == "above_band":
         return (
             f"EEG deeper than target for {_min(held_s)}: suppression ratio {srt} "

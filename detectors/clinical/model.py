@@ -31,6 +31,7 @@ from rse_monitor.detectors.doses import DoseAssessment
 
 __all__ = [
     "BAND_KEYS",
+    "EPILEPTIFORM_DEPTHS",
     "EPISODE_KEYS",
     "GOALS",
     "Reason",
@@ -76,7 +77,13 @@ SRSE_ANAESTHETIC_S = 24 * 3600.0
 
 SEIZURE_KEYS: tuple[str, ...] = ("seizure_onset", "breakthrough_seizure", "wean_recurrence")
 EPISODE_KEYS: tuple[str, ...] = ("t1_crossed", "t2_crossed", "stage_change")
-BAND_KEYS: tuple[str, ...] = ("below_band", "above_band", "isoelectric")
+BAND_KEYS: tuple[str, ...] = ("below_band", "above_band", "isoelectric", "epileptiform_in_band")
+#: Depth labels of a suppression that still holds discharges (ACNS 2021; see
+#: :func:`detectors.burst.classify_depth`): in the band by its ratio, not on target.
+EPILEPTIFORM_DEPTHS: tuple[str, ...] = (
+    "discharges_on_suppression",
+    "burst_suppression_epileptiform",
+)
 
 
 @dataclass

@@ -59,6 +59,7 @@ _ADVICE_KEYS = (
     "below_band",
     "above_band",
     "isoelectric",
+    "epileptiform_in_band",
     "breakthrough_seizure",
     "wean_recurrence",
     "anaesthetic_24h",

@@ -24,6 +24,11 @@ open alerts, and :mod:`detectors.clinical.messages` words the decision.
   2013), ``below_band`` holds only while the whole interval lies below the lower
   target and ``above_band`` only while it lies above the upper one, so a ratio
   hovering at a band edge does not raise and clear alerts in turn.
+  ``epileptiform_in_band`` (medium, goal ``burst_suppression``, infusion running):
+  the depth says the suppression holds discharges (``discharges_on_suppression``,
+  ``burst_suppression_epileptiform``: ACNS 2021 "periodic discharges on a suppressed
+  background", "burst suppression with highly epileptiform bursts") while the ratio
+  is not below the band: the ratio alone would read "on target".
 * 24 h of anaesthetic (:func:`anaesthetic_24h`, low): a wean trial may be
   considered (Brophy et al. 2012); cleared when a wean starts or the infusion stops.
 """
@@ -38,6 +43,7 @@ from typing import Any, Literal
 
 from rse_monitor.detectors.alerts import Severity
 from rse_monitor.detectors.clinical.model import (
+    EPILEPTIFORM_DEPTHS,
     SR_SMOOTH_S,
     SRSE_ANAESTHETIC_S,
     StageResult,
@@ -61,7 +67,12 @@ __all__ = [
 
 #: Severity of each band alert (IEC 60601-1-8 priorities).
 BAND_SEVERITY: Mapping[str, Severity] = MappingProxyType(
-    {"below_band": "medium", "above_band": "low", "isoelectric": "medium"}
+    {
+        "below_band": "medium",
+        "above_band": "low",
+        "isoelectric": "medium",
+        "epileptiform_in_band": "medium",
+    }
 )
 
 
@@ -140,9 +151,17 @@ def band_conditions(
         below, above = hi < targets.sr_low, lo > targets.sr_high and not iso_now
     else:
         below, above = sr < targets.sr_low, sr > targets.sr_high and not iso_now
+    # in the band by the ratio while the suppression holds discharges (ACNS 2021 "PDs on
+    # a suppressed background", "burst suppression with highly epileptiform bursts"):
+    # the ratio's target is not met, whatever it reads (issue 11, part 3)
+    if depth is None or depth == "unknown":
+        epi = None
+    else:
+        epi = depth in EPILEPTIFORM_DEPTHS and not below
     return {
         "below_band": (bs, below),
         "above_band": (bs, above),
+        "epileptiform_in_band": (bs, epi),
         "isoelectric": (
             infusion_status in ("running", "weaning"),
             iso_now if iso_known else None,

@@ -471,3 +471,22 @@ def test_input_validation():
         st.add_treatment(0.0, "fosphenytoin", 1000, "mg", "IV", "bolus")
     with pytest.raises(ValueError, match="offset_s"):
         st.mark_ictal_interval(10.0, 5.0)
+
+
+def test_discharges_on_suppression_in_band_is_not_on_target():
+    """Ratio in the band but the suppression holds discharges (issue 11, part 3): a
+    medium ``epileptiform_in_band`` alert after the sustain, no below/above alert,
+    cleared when the depth is plain burst suppression again."""
+    st = _on_infusion()
+    alerts = run(st, 0, 20 * MIN, sr=0.65, depth="discharges_on_suppression", step_s=2.0)
+    assert [(a.key, a.state, a.severity) for a in alerts] == [
+        ("epileptiform_in_band", "raised", "medium")
+    ]
+    assert "discharges" in alerts[0].message
+    later = run(st, 20 * MIN, 40 * MIN, sr=0.65, depth="burst_suppression", step_s=2.0)
+    assert [(a.key, a.state) for a in later] == [("epileptiform_in_band", "cleared")]
+    # the epileptiform-bursts label too; unknown depth decides nothing
+    st2 = _on_infusion()
+    epi = run(st2, 0, 20 * MIN, sr=0.7, depth="burst_suppression_epileptiform", step_s=2.0)
+    assert [a.key for a in raised(epi, "epileptiform_in_band")] == ["epileptiform_in_band"]
+    assert run(_on_infusion(), 0, 20 * MIN, sr=0.7, depth="unknown", step_s=2.0) == []

@@ -164,7 +164,11 @@ def test_band_conditions():
     tg = Targets()
     c = band_conditions(tg, "running", 0.3, None, 0.99, ("suppression",))
     assert c == {"below_band": (True, True), "above_band": (True, False),
-                 "isoelectric": (True, False)}  # fmt: skip
+                 "epileptiform_in_band": (True, None), "isoelectric": (True, False)}  # fmt: skip
+    c = band_conditions(tg, "running", 0.6, "discharges_on_suppression", 0.99, ("suppression",))
+    assert c["epileptiform_in_band"] == (True, True) and c["below_band"] == (True, False)
+    c = band_conditions(tg, "running", 0.3, "discharges_on_suppression", 0.99, ("suppression",))
+    assert c["epileptiform_in_band"] == (True, False)  # below the band already says it
     c = band_conditions(tg, "weaning", 1.0, None, 0.99, ("suppression",))
     assert c["below_band"][0] is False and c["isoelectric"] == (True, True)
     c = band_conditions(tg, "running", None, "unknown", 0.99, ("suppression",))
