@@ -89,7 +89,6 @@ __all__ = [
     "ecg_windows",
     "frontotemporal",
     "line_windows",
-    "muscle_amplitude_uv",
     "muscle_channels",
     "slow_windows",
 ]
@@ -370,6 +369,9 @@ class ArtefactBatch:
 
     code: NDArray[np.int8]
     blocking: NDArray[np.bool_]
+    #: (n_windows,) RMS of the 20-40 Hz band (µV), median over the EMG-like channels,
+    #: in the ``muscle`` windows; NaN elsewhere
+    muscle_uv: NDArray[np.float64] | None = None
 
     @property
     def unjudged(self) -> NDArray[np.bool_]:
@@ -385,6 +387,18 @@ class ArtefactBatch:
         EMG), so a seizure whose fast activity meets the muscle rule is still found
         through the union (bench/RESULTS.md 1k: every chb01 and Michigan seizure)."""
         return self.blocking | (self.code == _MUSCLE)
+
+    def not_eeg_for_depth(self, threshold_uv: float) -> NDArray[np.bool_]:
+        """Windows whose time is neither suppressed nor burst: the blocking ones, and
+        muscle whose EMG reaches the suppression threshold ``threshold_uv`` (read as
+        bursts it would lighten the depth). A flat, noisy floor of a few µV also meets
+        the spectral muscle rule, but below the threshold (10 µV, ACNS 2021) it cannot
+        break a suppression, so its time stays suppressed (bench/RESULTS.md 1n)."""
+        out = self.blocking.copy()
+        if self.muscle_uv is not None:
+            with np.errstate(invalid="ignore"):
+                out |= (self.code == _MUSCLE) & (self.muscle_uv >= threshold_uv)
+        return out
 
     def labels(self) -> list[str]:
         return ["" if c == 0 else CLASSES[c - 1] for c in self.code.tolist()]
@@ -501,32 +515,21 @@ class ArtefactClassifier:
             code = np.where(rail > 0, _CLIP, code).astype(np.int8)
             block |= rail >= wide
         self.counts += np.bincount(code, minlength=len(CLASSES) + 1)
-        return ArtefactBatch(code, block)
+        return ArtefactBatch(code, block, _emg_rms_uv(psd, freqs_hz, mus, code == _MUSCLE))
 
 
-def muscle_amplitude_uv(
-    psd: NDArray[np.float64], freqs_hz: NDArray[np.float64], good: NDArray[np.bool_]
+def _emg_rms_uv(
+    psd: NDArray[np.float64],
+    freqs_hz: NDArray[np.float64],
+    mus: NDArray[np.bool_],
+    windows: NDArray[np.bool_],
 ) -> NDArray[np.float64]:
-    """RMS of the 20-40 Hz band (µV) on the EMG-like channels of each window.
-
-    The median over the channels that :func:`muscle_channels` calls EMG-like (good
-    channels only); NaN where none is. Used by the engine to tell EMG that can be
-    read as bursts from a flat, noisy suppression floor whose spectrum is also flat:
-    EMG below the suppression threshold (10 µV, ACNS 2021 [3]_) cannot break a
-    suppression.
-
-    Parameters
-    ----------
-    psd : ndarray, shape (n_windows, n_channels, n_freqs), µV²/Hz
-    freqs_hz : ndarray, shape (n_freqs,)
-    good : ndarray of bool, shape (n_windows, n_channels)
-    """
-    f = np.asarray(freqs_hz, dtype=np.float64)
-    p = np.asarray(psd, dtype=np.float64)
-    mus = muscle_channels(p, f) & good
-    sel = _band(f, 20.0, 40.0)
-    rms = np.sqrt(p[..., sel].sum(axis=-1) * float(f[1] - f[0]))
-    out = np.full(p.shape[0], np.nan)
-    for w in np.flatnonzero(mus.any(axis=1)):
-        out[w] = float(np.median(rms[w][mus[w]]))
+    """RMS of the 20-40 Hz band (µV), median over each window's EMG-like channels
+    ``mus`` (n_windows, n_channels), for the ``windows`` asked; NaN elsewhere."""
+    out = np.full(psd.shape[0], np.nan)
+    sel = _band(freqs_hz, 20.0, 40.0)
+    df = float(freqs_hz[1] - freqs_hz[0])
+    for w in np.flatnonzero(windows & mus.any(axis=1)):
+        rms = np.sqrt(psd[w][mus[w]][:, sel].sum(axis=-1) * df)
+        out[w] = float(np.median(rms))
     return out

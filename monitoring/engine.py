@@ -25,7 +25,7 @@ from rse_monitor.detectors.acns.tracker import (
     PatternWindow,
 )
 from rse_monitor.detectors.alerts import Alert, Severity
-from rse_monitor.detectors.artefacts import ArtefactClassifier, muscle_amplitude_uv
+from rse_monitor.detectors.artefacts import ArtefactClassifier
 from rse_monitor.detectors.bsp import BspStats, BurstSuppressionProbability
 from rse_monitor.detectors.burden import SeizureBurden
 from rse_monitor.detectors.burst import SETTLE_S, DepthClassifier, SuppressionTracker
@@ -373,14 +373,8 @@ class BedEngine:
         art = self.artefacts.update(
             span, n_window, n_hop, psd, freqs, good, q.raw_cause if q is not None else None
         )
-        # windows in artefact for the depth: the blocking ones, and muscle whose EMG
-        # reaches the suppression threshold (read as bursts it would lighten the depth;
-        # a flat noisy floor below it is suppression, not EMG): issue 11
-        not_eeg = art.blocking.copy()
-        mw = art.no_relative_evidence & ~art.blocking
-        if self.unit_known and mw.any():
-            emg_uv = muscle_amplitude_uv(psd, freqs, good)
-            not_eeg |= mw & (emg_uv >= self.config.suppression_threshold_uv)
+        # windows in artefact for the depth (blocking, or EMG at suppression level)
+        not_eeg = art.not_eeg_for_depth(self.config.suppression_threshold_uv)
         art_labels, art_block = art.labels(), not_eeg.tolist()
         bsp = self._bsp_push(sr_stats, np.asarray(not_eeg, dtype=bool))
         # the BSP is unknown exactly where the ratio is (same units and quality rule)
