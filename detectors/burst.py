@@ -91,7 +91,7 @@ import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -127,15 +127,7 @@ Depth = Literal[
     "burst_suppression_epileptiform",
 ]
 #: every depth label, the four of the first version first (``trends.csv`` ``depth``)
-DEPTHS: tuple[str, ...] = (
-    "continuous",
-    "burst_suppression",
-    "suppression",
-    "unknown",
-    "low_voltage",
-    "discharges_on_suppression",
-    "burst_suppression_epileptiform",
-)
+DEPTHS: tuple[str, ...] = get_args(Depth)
 
 #: Burst suppression: 50–99 % of the record suppressed (ACNS 2021); ≥ 99 %
 #: suppressed is "suppression" (isoelectric for the purpose of titration); below

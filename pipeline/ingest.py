@@ -39,6 +39,7 @@ __all__ = [
     "MAX_SFREQ_HZ",
     "MIN_DURATION_S",
     "MIN_SFREQ_HZ",
+    "ChunkedRecording",
     "EdfHeader",
     "EdfSource",
     "IngestError",
@@ -505,7 +506,34 @@ class RecordingInfo:
     annotations: tuple[Annotation, ...] = field(default=())
 
 
-class EdfSource:
+class ChunkedRecording:
+    """What every file reader shares: the recording as consecutive chunks.
+
+    A reader sets ``chunk_s``, ``sfreq_hz`` and ``n_samples`` and implements
+    :meth:`read` (samples ``start`` to ``stop`` as one :class:`Chunk`).
+    """
+
+    chunk_s: float
+    sfreq_hz: float
+
+    @property
+    def n_samples(self) -> int:
+        raise NotImplementedError
+
+    def read(self, start_sample: int, stop_sample: int) -> Chunk:
+        raise NotImplementedError
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Yield the whole recording as consecutive chunks of ``chunk_s`` seconds."""
+        step = max(1, int(round(self.chunk_s * self.sfreq_hz)))
+        for start in range(0, self.n_samples, step):
+            yield self.read(start, start + step)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return self.chunks()
+
+
+class EdfSource(ChunkedRecording):
     """Read an EDF/EDF+/BDF file as a sequence of :class:`Chunk` objects.
 
     Parameters
@@ -774,12 +802,3 @@ class EdfSource:
             raise self._fail(f"data unreadable at {t0:.1f} s: corrupt data record") from None
         out *= self._scale
         return Chunk(out, t0, self.sfreq_hz, self.ch_names, unit_known=self.info.unit_known)
-
-    def chunks(self) -> Iterator[Chunk]:
-        """Yield the whole recording as consecutive chunks of ``chunk_s`` seconds."""
-        step = max(1, int(round(self.chunk_s * self.sfreq_hz)))
-        for start in range(0, self.n_samples, step):
-            yield self.read(start, start + step)
-
-    def __iter__(self) -> Iterator[Chunk]:
-        return self.chunks()

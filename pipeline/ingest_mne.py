@@ -36,7 +36,6 @@ References
 from __future__ import annotations
 
 import warnings as _warnings
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from os import PathLike
 from pathlib import Path
@@ -52,6 +51,7 @@ from rse_monitor.pipeline.ingest import (
     MAX_SFREQ_HZ,
     MIN_DURATION_S,
     MIN_SFREQ_HZ,
+    ChunkedRecording,
     EdfSource,
     IngestError,
     RecordingInfo,
@@ -127,7 +127,7 @@ def open_reader(path: str | Path, chunk_s: float = 10.0) -> EdfSource | MneSourc
         ) from None
 
 
-class MneSource:
+class MneSource(ChunkedRecording):
     """A recording read through MNE-Python as a sequence of :class:`Chunk` objects.
 
     Parameters
@@ -323,12 +323,3 @@ class MneSource:
         # non-finite samples pass as they are: the filters count and zero them
         data = np.asarray(data, dtype=np.float64) * self._scale
         return Chunk(data, t0, self.sfreq_hz, self.ch_names, unit_known=self.info.unit_known)
-
-    def chunks(self) -> Iterator[Chunk]:
-        """The whole recording as consecutive chunks of ``chunk_s`` seconds."""
-        step = max(1, int(round(self.chunk_s * self.sfreq_hz)))
-        for start in range(0, self.n_samples, step):
-            yield self.read(start, start + step)
-
-    def __iter__(self) -> Iterator[Chunk]:
-        return self.chunks()
