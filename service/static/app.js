@@ -1501,6 +1501,10 @@
     }
   }
 
+  // the one HTTP helper of the page (session cookie for reads, bearer token for writes,
+  // one session renewal on 401), shared with eeg.js and scores.js
+  window.rsemonHttp = http;
+
   // read-only summary of a bed's merged trend series (what the plots draw), for
   // tests and support: nothing here changes state
   window.rsemonDebug = Object.freeze({

@@ -22,7 +22,6 @@
 (() => {
   'use strict';
 
-  const API = '/api/v1';
   const PAGE_S = 10;
   const PRE_ONSET_S = 3;
   const PX_PER_MM = 96 / 25.4;
@@ -39,20 +38,8 @@
   const $ = (id) => document.getElementById(id);
   const pad2 = (n) => String(n).padStart(2, '0');
 
-  async function getJson(path) {
-    const r = await fetch(API + path, {
-      headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store',
-    });
-    let j = null;
-    try { j = await r.json(); } catch (_) { j = null; }
-    if (!r.ok) {
-      const d = j && j.detail;
-      const text = typeof d === 'string' ? d
-        : Array.isArray(d) ? d.map((e) => e.msg).join('; ') : `HTTP ${r.status}`;
-      const err = new Error(text); err.status = r.status; throw err;
-    }
-    return j;
-  }
+  // app.js's HTTP helper (loaded before this file)
+  const getJson = (path) => window.rsemonHttp('GET', path);
 
   function bedOfRoute() {
     const m = location.hash.replace(/^#\/?/, '').match(/^bed\/(.+)$/);

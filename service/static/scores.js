@@ -10,8 +10,6 @@
 (() => {
   'use strict';
 
-  const API = '/api/v1';
-  const TOKEN_KEY = 'rsemon.token';
   const REFRESH_MS = 15000;
   const TICK_MS = 1000;
   const FIELDS = ['consciousness', 'worst_seizure_type', 'prior_seizures', 'etiology'];
@@ -24,28 +22,8 @@
     return m ? decodeURIComponent(m[1]) : null;
   }
 
-  async function request(method, path, body) {
-    const headers = { Accept: 'application/json' };
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    if (method !== 'GET' && token) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const r = await fetch(API + path, {
-      method, headers, credentials: 'same-origin', cache: 'no-store',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    let j = null;
-    try { j = await r.json(); } catch (_) { j = null; }
-    if (!r.ok) {
-      const d = j && j.detail;
-      const text = typeof d === 'string' ? d
-        : Array.isArray(d) ? d.map((e) => `${(e.loc || []).slice(1).join('.')}: ${e.msg}`).join('; ')
-          : `HTTP ${r.status}`;
-      const err = new Error(text);
-      err.status = r.status;
-      throw err;
-    }
-    return j;
-  }
+  // app.js's HTTP helper (loaded before this file)
+  const request = (method, path, body) => window.rsemonHttp(method, path, body);
 
   function cell(text, cls) {
     const td = document.createElement('td');
