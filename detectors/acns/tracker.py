@@ -48,6 +48,7 @@ from numpy.typing import NDArray
 
 from rse_monitor.detectors.acns.brief import BriefFindings, Tail, brief_findings
 from rse_monitor.detectors.acns.terms import (
+    IIC_RATE_HZ,
     SEIZURE_RATE_HZ,
     Decision,
     Evolution,
@@ -69,8 +70,20 @@ __all__ = ["PatternEpisode", "PatternTracker", "PatternWindow", "main_term"]
 #: would alias), which halves the cost of the rules at 256 Hz
 MIN_RATE_HZ = 128.0
 
-#: windows without a pattern needed before their σ bounds a channel's background
+#: background windows (:func:`_background_window`) needed before their σ bounds a
+#: channel's background
 MIN_BACKGROUND_WINDOWS = 3
+
+#: population bound on a channel's background σ (µV) for discharge detection: ACNS
+#: 2021 calls a background "high" voltage when most activity is ≥ 150 µV peak to
+#: trough (longitudinal bipolar, standard 10-20); a sinusoid of 150 µV peak to
+#: trough has σ = 150 / (2√2) ≈ 53 µV. A window whose σ (without its discharges) is
+#: above that is not measured against itself: at the start of a recording that
+#: begins inside a seizure there is no earlier background, and a seizure whose
+#: discharges fill the window raises its own σ until they no longer stand out
+#: (a 3-Hz train of 300-µV discharges read against a σ of 120-200 µV). The
+#: discharges must then reach 4 × 53 ≈ 212 µV (the detector's relative factor).
+POPULATION_CEILING_SD_UV = 150.0 / (2.0 * np.sqrt(2.0))
 
 #: confidence given to an event found by the ACNS rules alone: the criteria held;
 #: this is not a probability (the rules carry no calibrated uncertainty)
@@ -299,16 +312,16 @@ class PatternTracker:
                 x[idx], self.sfreq_hz, names, t_start_s=t0, min_channels=self.min_channels,
                 ceiling_sd_uv=self._ceiling()[idx] if self.local_background else None,
             )  # fmt: skip
-            if term.pattern is None and term.discharges is not None:
-                sd = np.full(len(self.ch_names), np.nan)
-                sd[idx] = term.discharges.background_sd_uv
-                self._quiet_sd.append(sd)
         else:
             term = WindowTerm(t0, self.window_s, None, (Reason("too_few_channels", len(idx)),))
         if term.pattern is None:
             self._run.clear()
         self._run.append(term)
         seizure, iic = self._judge(term)
+        if term.discharges is not None and _background_window(term, seizure):
+            sd = np.full(len(self.ch_names), np.nan)
+            sd[idx] = term.discharges.background_sd_uv
+            self._quiet_sd.append(sd)
         self._prev_term = term
         win = PatternWindow(t0, t_end, term, seizure, iic, names)
         self._episode(win)
@@ -324,8 +337,12 @@ class PatternTracker:
         return win
 
     def _ceiling(self) -> NDArray[np.float64]:
-        """Per channel, the median σ of the recent windows without a pattern (NaN
-        until three such windows exist): the local background (see module)."""
+        """Per channel, the lower of :data:`POPULATION_CEILING_SD_UV` and the local
+        background: the median σ of the recent windows without a pattern (once
+        three such windows exist; see module)."""
+        return np.fmin(self._local_sd(), POPULATION_CEILING_SD_UV)
+
+    def _local_sd(self) -> NDArray[np.float64]:
         if len(self._quiet_sd) < MIN_BACKGROUND_WINDOWS:
             return np.full(len(self.ch_names), np.nan)
         stack = np.sort(np.stack(self._quiet_sd), axis=0)  # NaN last
@@ -357,8 +374,15 @@ class PatternTracker:
         return seizure, iic
 
     def seizure_onset_s(self) -> float:
-        """Start of the windows that make the current ACNS seizure: the run of
-        fast-discharge windows up to the newest, else the whole evolving run."""
+        """Start of the current ACNS seizure: the run of fast-discharge windows up to
+        the newest, else the whole evolving run.
+
+        A train that starts inside a window fills only part of it, so that window's
+        count stays at or under 2.5 Hz although its discharges come faster (a 3-Hz
+        train over the last 7 s counts 2.1 Hz). When the window before the
+        fast-discharge run holds a PD/SW pattern whose typical frequency (1 / median
+        inter-discharge interval) is already > 2.5 Hz, the seizure starts at that
+        train's first discharge (median over the pattern's channels)."""
         run = list(self._run)
         if not run:
             return self.latest.t_start_s if self.latest is not None else 0.0
@@ -366,6 +390,8 @@ class PatternTracker:
         if _fast_discharges(run[k].pattern):
             while k > 0 and _fast_discharges(run[k - 1].pattern):
                 k -= 1
+            if k > 0 and (lead := _train_start_s(run[k - 1])) is not None:
+                return lead
             return float(run[k].t_start_s)
         return float(run[0].t_start_s)
 
@@ -446,6 +472,36 @@ class PatternTracker:
 def _fast_discharges(p: Pattern | None) -> bool:
     """A PD or SW pattern whose discharges average > 2.5 Hz (ACNS 2021 seizure rate)."""
     return p is not None and p.main2 in ("PD", "SW") and p.rate_hz > SEIZURE_RATE_HZ
+
+
+def _background_window(term: WindowTerm, seizure: Decision) -> bool:
+    """Whether a window's σ (measured without its discharges) is background: a
+    window without a pattern, or with periodic discharges no faster than the IIC's
+    1 Hz that are not a seizure. Between slow PDs the EEG is the background (ACNS
+    2021: PDs recur with "a quantifiable inter-discharge interval"), and in
+    established SE the time between seizures is mostly PDs: without them the local
+    background would never form. Rhythmic delta, faster PDs and seizures are left
+    out (the activity is the pattern itself)."""
+    p = term.pattern
+    if p is None:
+        return True
+    return p.main2 == "PD" and p.rate_hz <= IIC_RATE_HZ and not seizure.present
+
+
+def _train_start_s(term: WindowTerm) -> float | None:
+    """First discharge of a PD/SW train whose typical frequency is > 2.5 Hz (median
+    over the pattern's channels), None for any other window."""
+    p, d = term.pattern, term.discharges
+    if p is None or d is None or p.main2 not in ("PD", "SW"):
+        return None
+    if not p.frequency_hz > SEIZURE_RATE_HZ:
+        return None
+    firsts = [
+        float(d.peak_s[d.channel == term.ch_names.index(name)].min())
+        for name in p.channels
+        if name in term.ch_names and (d.channel == term.ch_names.index(name)).any()
+    ]
+    return term.t_start_s + float(np.median(firsts)) if firsts else None
 
 
 def _newest_in_seizure(term: WindowTerm, ev: Evolution) -> bool:
