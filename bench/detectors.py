@@ -476,6 +476,16 @@ def recording_sets(quick: bool = False) -> dict[str, list[Recording]]:
         _synthetic_recording(f"synrec_s{s}", make_recurring_seizures(1800.0, seed=s))
         for s in ((0,) if quick else (0, 1))
     ]
+    # the same scenario on an attenuated background (15 µV RMS instead of 30): in
+    # RSE under anaesthesia the EEG between seizures is of low voltage (Treiman et
+    # al., Epilepsy Res 1990;5:49-60: periodic discharges "on a flat background"),
+    # so the ictal discharges stand out from it more than on an awake adult's 30 µV
+    sets["synthetic-recurring-lowv"] = [
+        _synthetic_recording(
+            f"synreclv_s{s}", make_recurring_seizures(1800.0, seed=s, background_uv=15.0)
+        )
+        for s in ((0,) if quick else (0, 1))
+    ]
     if not quick:
         sets["synthetic-bg"].append(long_background())
     return {k: v for k, v in sets.items() if v}
