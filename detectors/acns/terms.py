@@ -88,6 +88,10 @@ from scipy.sparse.csgraph import connected_components
 
 from rse_monitor.detectors.acns.discharges import Discharges, detect_discharges
 from rse_monitor.detectors.acns.rhythm import (
+    MAX_INTERVAL_CV,
+    MIN_CYCLES,
+    REGULAR_MAJORITY,
+    REGULAR_PAIR_CHANGE,
     ChannelRhythm,
     channel_rhythm,
     electrodes_of,
@@ -142,6 +146,8 @@ SPREAD_HOLD_WINDOWS = 2
 SPREAD_KEEP_RATIO = 0.8
 FLUCTUATION_MIN_CHANGES = 3
 FLUCTUATION_MAX_GAP_S = 60.0
+#: discharges a channel needs in a window to join a merged train (:func:`_merged_trains`)
+MERGED_MIN_PER_CHANNEL = 3
 
 
 @dataclass(frozen=True)
@@ -353,6 +359,21 @@ def _make_groups(
             kind, tuple(int(c) for c in g), side, float(np.median(r.frequency_hz[g])),
             float(np.median(r.rate_hz[g])), float(np.median(amp_pd[g])),
         ))  # fmt: skip
+    if not groups:
+        for g, ev in _merged_trains(d, r):
+            idi = np.diff(ev)
+            med = float(np.median(idi))
+            prevalence = min(1.0, (idi[idi <= 2.5 * med].sum() + med) / d.window_s)
+            if prevalence < MIN_PREVALENCE:
+                n_brief += 1
+                continue
+            side, _ = _side(g, amp_pd if periodic.size else _amplitudes(d, r), sides)
+            groups.append(Group(
+                "PD", tuple(int(c) for c in g), side, 1.0 / med, ev.size / d.window_s,
+                float(np.median(_amplitudes(d, r)[g])),
+            ))  # fmt: skip
+        if groups:
+            reasons.append(Reason("merged_train_groups", len(groups), 1.0))
     if groups:
         return sorted(groups, key=lambda g: -len(g.channels)), reasons
     rhythmic = np.flatnonzero(r.rhythmic_delta).astype(np.intp)
@@ -370,6 +391,66 @@ def _make_groups(
     if n_brief:
         reasons.append(Reason("n_groups_below_prevalence", n_brief, MIN_PREVALENCE))
     return sorted(groups, key=lambda g: -len(g.channels)), reasons
+
+
+def _amplitudes(d: Discharges, r: ChannelRhythm) -> NDArray[np.float64]:
+    """Median discharge amplitude per channel (0 without discharges)."""
+    med = group_medians(d.amplitude_uv, d.channel, r.n_discharges.size)
+    return np.where(r.n_discharges > 0, med, 0.0)
+
+
+def _clusters(t: NDArray[np.float64]) -> list[tuple[int, int]]:
+    """``(start, stop)`` index spans of sorted times closer than ``SYNC_TOL_S`` in a chain."""
+    cut = np.flatnonzero(np.diff(t) > SYNC_TOL_S) + 1
+    return list(zip(np.r_[0, cut].tolist(), np.r_[cut, t.size].tolist(), strict=True))
+
+
+def _periodic_events(d: Discharges, chans: NDArray[np.intp]) -> NDArray[np.float64] | None:
+    """The merged events of ``chans`` (see :func:`_merged_trains`) when they make a
+    periodic train of at most 2.5 Hz, else None."""
+    sel = np.isin(d.channel, chans)
+    order = np.argsort(d.peak_s[sel], kind="stable")
+    t, ch = d.peak_s[sel][order], d.channel[sel][order]
+    events = [float(np.median(t[a:b])) for a, b in _clusters(t)
+              if np.unique(ch[a:b]).size >= 2]  # fmt: skip
+    if len(events) < MIN_CYCLES:
+        return None
+    ev = np.asarray(events)
+    idi = np.diff(ev)
+    if 1.0 / float(np.median(idi)) > SEIZURE_RATE_HZ:
+        return None
+    regular = float(np.mean(np.abs(np.diff(idi)) < REGULAR_PAIR_CHANGE * idi[:-1]))
+    cv = float(idi.std() / idi.mean())
+    return ev if regular > REGULAR_MAJORITY and cv <= MAX_INTERVAL_CV else None
+
+
+def _merged_trains(
+    d: Discharges, r: ChannelRhythm
+) -> list[tuple[NDArray[np.intp], NDArray[np.float64]]]:
+    """Periodic discharges judged on the pattern, not on each derivation.
+
+    ACNS 2021 judges periodicity on the pattern: in a montage, a discharge shows in
+    the derivations that see its field, and any one of them may miss some (a missed
+    discharge doubles an interval, so that a channel's own train is irregular).
+    Channels with at least ``MERGED_MIN_PER_CHANNEL`` discharges are grouped by
+    coincidence as in :func:`_sync_groups`; per group, discharges within
+    ``SYNC_TOL_S`` of each other are one event, kept when at least two channels
+    carry it (a field), and the events are judged with the per-channel limits of
+    :mod:`detectors.acns.rhythm` (≥ 6, regular in the majority of interval pairs,
+    interval CV ≤ 0.5). Only trains of at most 2.5 Hz are merged: the peaks of an
+    ongoing faster rhythm (a posterior alpha rhythm whose larger waves pass as
+    sharp transients on several channels) merge into regular 3-4 Hz trains on
+    healthy EEG, and a seizure must not rest on them; faster trains are judged per
+    channel only. Pairs must coincide (not a channel with all the others taken
+    together): on healthy EEG the looser test joined scattered channels into a
+    1.2-Hz "LPD". Returns ``(channels, event times)`` of the periodic groups.
+    """
+    cand = np.flatnonzero(r.n_discharges >= MERGED_MIN_PER_CHANNEL).astype(np.intp)
+    out = []
+    for g in _sync_groups(d, cand):
+        if g.size >= 2 and (ev := _periodic_events(d, g)) is not None:
+            out.append((g, ev))
+    return out
 
 
 def _plus(

@@ -1,0 +1,65 @@
+"""Periodic discharges judged on the pattern's merged train (ACNS 2021: the
+pattern is periodic, whichever derivation shows each discharge)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rse_monitor.detectors.acns import classify_window
+from rse_monitor.detectors.acns.terms import MERGED_MIN_PER_CHANNEL
+from tests.detectors.test_acns import FS, LEFT, NAMES_1020, add_transients, background
+
+
+def lpd_with_dropouts(seed: int, drop: float, rate_hz: float = 1.0):  # type: ignore[no-untyped-def]
+    """Left 1-Hz discharges (100 µV, 80 ms) over 10 s on a 15-µV background, each
+    missing on a random ``drop`` share of the four left temporal-parietal channels
+    (at least two keep it)."""
+    rng = np.random.default_rng(seed)
+    x = background(seed, 10.0, rms_uv=15.0)
+    chans = LEFT[2:6]
+    for t in np.arange(0.4, 10.0, 1.0 / rate_hz):
+        keep = [c for c in chans if rng.random() >= drop]
+        if len(keep) < 2:
+            keep = list(rng.choice(chans, size=2, replace=False))
+        x = add_transients(x, keep, np.array([t]), amp_uv=100.0, width_ms=80.0)
+    return x, chans
+
+
+def test_discharges_missing_on_some_derivations_still_make_an_lpd() -> None:
+    """With 30 % of the discharges missing on each channel, no channel's own train is
+    regular enough to make a group (a missing discharge doubles an interval), but the merged train
+    is: the window is an LPD at 1 Hz (± 0.1) on the left channels."""
+    x, chans = lpd_with_dropouts(11, drop=0.3)
+    w = classify_window(x, FS, NAMES_1020)
+    assert w.pattern is not None, w.reasons
+    assert w.pattern.main1 == "L" and w.pattern.main2 == "PD"
+    assert w.pattern.frequency_hz == pytest.approx(1.0, abs=0.1)
+    assert set(w.pattern.channels) <= {NAMES_1020[c] for c in chans}
+    # the reason is added only when the per-channel trains made no group
+    assert ("merged_train_groups", 1.0) in [(r.code, r.value) for r in w.reasons]
+
+
+def test_independent_random_discharges_do_not_merge_into_a_pattern() -> None:
+    """Discharges at random times (Poisson, 0.6/s) on four channels, each on its own:
+    enough per channel to be merged, but they coincide only by chance and the
+    merged events are irregular: no pattern."""
+    rng = np.random.default_rng(5)
+    x = background(12, 10.0, rms_uv=15.0)
+    chans = LEFT[2:6]
+    for c in chans:
+        n = max(MERGED_MIN_PER_CHANNEL, rng.poisson(6))
+        x = add_transients(x, [c], np.sort(rng.uniform(0.3, 9.7, n)), amp_uv=100.0,
+                           width_ms=80.0)  # fmt: skip
+    w = classify_window(x, FS, NAMES_1020)
+    assert w.pattern is None, w.pattern
+
+
+def test_a_merged_train_faster_than_2_5_hz_is_not_used() -> None:
+    """Merged trains are for slow PDs only (a faster one could be the larger waves of
+    an alpha rhythm): a 3-Hz train with dropouts gives no merged group, and no
+    seizure rate rests on it."""
+    x, _ = lpd_with_dropouts(13, drop=0.4, rate_hz=3.0)
+    w = classify_window(x, FS, NAMES_1020)
+    assert "merged_train_groups" not in [r.code for r in w.reasons]
+    assert w.pattern is None or w.pattern.rate_hz <= 3.0
