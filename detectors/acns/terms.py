@@ -360,17 +360,18 @@ def _make_groups(
             float(np.median(r.rate_hz[g])), float(np.median(amp_pd[g])),
         ))  # fmt: skip
     if not groups:
+        amps = _amplitudes(d, r)
         for g, ev in _merged_trains(d, r):
             idi = np.diff(ev)
-            med = float(np.median(idi))
-            prevalence = min(1.0, (idi[idi <= 2.5 * med].sum() + med) / d.window_s)
+            period = float(np.median(idi))
+            prevalence = min(1.0, (idi[idi <= 2.5 * period].sum() + period) / d.window_s)
             if prevalence < MIN_PREVALENCE:
                 n_brief += 1
                 continue
-            side, _ = _side(g, amp_pd if periodic.size else _amplitudes(d, r), sides)
+            side, _ = _side(g, amps, sides)
             groups.append(Group(
-                "PD", tuple(int(c) for c in g), side, 1.0 / med, ev.size / d.window_s,
-                float(np.median(_amplitudes(d, r)[g])),
+                "PD", tuple(int(c) for c in g), side, 1.0 / period, ev.size / d.window_s,
+                float(np.median(amps[g])),
             ))  # fmt: skip
         if groups:
             reasons.append(Reason("merged_train_groups", len(groups), 1.0))
