@@ -45,6 +45,14 @@ pattern whose discharges are followed by a slow wave in ≥ 2/3 of cases
 When PD and RDA are both present, the PD is the term and the RDA its +R ("If a
 pattern qualifies as both PDs and RDA, it should be coded as PDs+R").
 
+A group whose every channel involves a frontopolar electrode (Fp1, Fp2, Fpz) is
+not a pattern (reason ``n_groups_ocular``): a field confined to the electrodes
+over the eyes is that of eye movements or blinks (Tatum, Dworetzky & Schomer, J
+Clin Neurophysiol 2011;28:252-263), and a cerebral rhythm, even a frontally
+predominant GRDA, also reaches the frontal and central derivations behind them.
+On healthy eyes-closed EEG (eegmmidb S001R02) slow roving eye movements made a
+0.75-Hz "GRDA" on the four frontopolar derivations alone.
+
 Plus modifiers
 --------------
 - **+F**, "superimposed fast activity" (PD or RDA): the median 8-30 Hz RMS of the
@@ -77,8 +85,9 @@ Evolution, seizure, IIC: see :func:`evolution`, :func:`is_electrographic_seizure
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -233,6 +242,12 @@ class Decision:
 # ------------------------------------------------------------------ grouping
 
 
+@lru_cache(maxsize=4096)
+def _frontopolar(name: str) -> bool:
+    """Whether a channel involves a frontopolar electrode (Fp1, Fp2, Fpz)."""
+    return any(e.startswith("FP") for e in electrodes_of(name))
+
+
 def _components(link: NDArray[np.bool_]) -> list[NDArray[np.intp]]:
     n, labels = connected_components(link.astype(np.int8), directed=False)
     return [np.flatnonzero(labels == k).astype(np.intp) for k in range(n)]
@@ -330,27 +345,57 @@ def _make_groups(
     min_channels: int,
     x: NDArray[np.float64],
     fs: float,
+    frontopolar: NDArray[np.bool_],
 ) -> tuple[list[Group], list[Reason]]:
-    """PD/SW groups if any (with ≥ ``min_channels`` and ``MIN_PREVALENCE``),
-    otherwise RDA groups."""
-    periodic = np.flatnonzero(r.periodic).astype(np.intp)
+    """PD/SW groups if any (with ≥ ``min_channels`` and ``MIN_PREVALENCE``), else
+    PD groups of merged trains, otherwise RDA groups; none confined to the
+    frontopolar electrodes."""
     reasons = [
-        Reason("n_periodic_channels", periodic.size, min_channels),
+        Reason("n_periodic_channels", int(r.periodic.sum()), min_channels),
         Reason("n_rhythmic_delta_channels", int(r.rhythmic_delta.sum()), min_channels),
     ]
-    # median discharge amplitude per channel (0 without discharges); only periodic
-    # groups use it
-    amp_pd = np.zeros(r.n_discharges.size)
-    if periodic.size:
-        med = group_medians(d.amplitude_uv, d.channel, r.n_discharges.size)
-        amp_pd = np.where(r.n_discharges > 0, med, 0.0)
-    groups: list[Group] = []
-    n_brief = 0
+    tally = {"brief": 0, "ocular": 0}
+
+    def usable(g: NDArray[np.intp], need: int = min_channels) -> bool:
+        if g.size < need:
+            return False
+        if frontopolar[g].all():
+            tally["ocular"] += 1
+            return False
+        return True
+
+    groups = _pd_groups(d, r, sides, usable, tally)
+    if not groups:
+        groups = _merged_groups(d, r, sides, usable, tally)
+        if groups:
+            reasons.append(Reason("merged_train_groups", len(groups), 1.0))
+    if not groups:
+        groups = _rda_groups(d, r, sides, usable, tally, x, fs)
+    if tally["brief"]:
+        reasons.append(Reason("n_groups_below_prevalence", tally["brief"], MIN_PREVALENCE))
+    if tally["ocular"]:
+        reasons.append(Reason("n_groups_ocular", tally["ocular"]))
+    return sorted(groups, key=lambda g: -len(g.channels)), reasons
+
+
+def _pd_groups(
+    d: Discharges,
+    r: ChannelRhythm,
+    sides: Sequence[str | None],
+    usable: Callable[..., bool],
+    tally: dict[str, int],
+) -> list[Group]:
+    """PD/SW groups of the channels that are periodic on their own."""
+    periodic = np.flatnonzero(r.periodic).astype(np.intp)
+    if periodic.size == 0:
+        return []
+    amp_pd = _amplitudes(d, r)
+    groups = []
     for g in _sync_groups(d, periodic):
-        if g.size < min_channels:
+        if not usable(g):
             continue
         if _pd_prevalence(d, [int(c) for c in g]) < MIN_PREVALENCE:
-            n_brief += 1
+            tally["brief"] += 1
             continue
         side, _ = _side(g, amp_pd, sides)
         slow = float(np.nanmedian(r.slow_after_ratio[g]))
@@ -359,39 +404,59 @@ def _make_groups(
             kind, tuple(int(c) for c in g), side, float(np.median(r.frequency_hz[g])),
             float(np.median(r.rate_hz[g])), float(np.median(amp_pd[g])),
         ))  # fmt: skip
-    if not groups:
-        amps = _amplitudes(d, r)
-        for g, ev in _merged_trains(d, r):
-            idi = np.diff(ev)
-            period = float(np.median(idi))
-            prevalence = min(1.0, (idi[idi <= 2.5 * period].sum() + period) / d.window_s)
-            if prevalence < MIN_PREVALENCE:
-                n_brief += 1
-                continue
-            side, _ = _side(g, amps, sides)
-            groups.append(Group(
-                "PD", tuple(int(c) for c in g), side, 1.0 / period, ev.size / d.window_s,
-                float(np.median(amps[g])),
-            ))  # fmt: skip
-        if groups:
-            reasons.append(Reason("merged_train_groups", len(groups), 1.0))
-    if groups:
-        return sorted(groups, key=lambda g: -len(g.channels)), reasons
+    return groups
+
+
+def _merged_groups(
+    d: Discharges,
+    r: ChannelRhythm,
+    sides: Sequence[str | None],
+    usable: Callable[..., bool],
+    tally: dict[str, int],
+) -> list[Group]:
+    """PD groups of the merged trains (:func:`_merged_trains`)."""
+    amps = _amplitudes(d, r)
+    groups = []
+    for g, ev in _merged_trains(d, r):
+        if not usable(g, 2):
+            continue
+        idi = np.diff(ev)
+        period = float(np.median(idi))
+        if min(1.0, (idi[idi <= 2.5 * period].sum() + period) / d.window_s) < MIN_PREVALENCE:
+            tally["brief"] += 1
+            continue
+        side, _ = _side(g, amps, sides)
+        groups.append(Group(
+            "PD", tuple(int(c) for c in g), side, 1.0 / period, ev.size / d.window_s,
+            float(np.median(amps[g])),
+        ))  # fmt: skip
+    return groups
+
+
+def _rda_groups(
+    d: Discharges,
+    r: ChannelRhythm,
+    sides: Sequence[str | None],
+    usable: Callable[..., bool],
+    tally: dict[str, int],
+    x: NDArray[np.float64],
+    fs: float,
+) -> list[Group]:
+    """RDA groups of the channels with rhythmic delta, by peak frequency."""
+    groups = []
     rhythmic = np.flatnonzero(r.rhythmic_delta).astype(np.intp)
     for g in _frequency_groups(rhythmic, r.peak_hz):
-        if g.size < min_channels:
+        if not usable(g):
             continue
         best = max(g, key=lambda c: r.peak_ratio[c])
         if rda_prevalence(x[best], fs, float(r.peak_hz[best])) < MIN_PREVALENCE:
-            n_brief += 1
+            tally["brief"] += 1
             continue
         side, _ = _side(g, d.background_sd_uv, sides)
         f = float(np.median(r.peak_hz[g]))
         groups.append(Group("RDA", tuple(int(c) for c in g), side, f, f,
                             float(np.median(d.background_sd_uv[g]))))  # fmt: skip
-    if n_brief:
-        reasons.append(Reason("n_groups_below_prevalence", n_brief, MIN_PREVALENCE))
-    return sorted(groups, key=lambda g: -len(g.channels)), reasons
+    return groups
 
 
 def _amplitudes(d: Discharges, r: ChannelRhythm) -> NDArray[np.float64]:
@@ -537,7 +602,8 @@ def classify_window(
     d = detect_discharges(x, fs, background_sd_uv=background_sd_uv, ceiling_sd_uv=ceiling_sd_uv)
     r = channel_rhythm(x, fs, d)
     sides = [hemisphere_of(n) for n in names]
-    groups, reasons = _make_groups(d, r, sides, k, x, fs)
+    frontopolar = np.array([_frontopolar(n) for n in names], dtype=bool)
+    groups, reasons = _make_groups(d, r, sides, k, x, fs, frontopolar)
     duration = x.shape[1] / fs
     if not groups:
         return WindowTerm(t0, duration, None, tuple(reasons), r, d, tuple(names))
