@@ -93,7 +93,6 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import maximum_filter1d
-from scipy.sparse.csgraph import connected_components
 
 from rse_monitor.detectors.acns.discharges import Discharges, detect_discharges
 from rse_monitor.detectors.acns.rhythm import (
@@ -249,8 +248,19 @@ def _frontopolar(name: str) -> bool:
 
 
 def _components(link: NDArray[np.bool_]) -> list[NDArray[np.intp]]:
-    n, labels = connected_components(link.astype(np.int8), directed=False)
-    return [np.flatnonzero(labels == k).astype(np.intp) for k in range(n)]
+    """Connected components of an undirected graph given as a small boolean
+    adjacency matrix (a few dozen channels), in order of their first node.
+
+    The transitive closure by repeated squaring (``log2 n`` boolean products)
+    costs microseconds here, where a sparse-graph routine costs its set-up."""
+    n = link.shape[0]
+    if n == 0:
+        return []
+    reach = (link | link.T | np.eye(n, dtype=bool)).astype(np.int32)
+    for _ in range(max(1, int(np.ceil(np.log2(n))))):
+        reach = np.minimum(reach @ reach, 1)
+    first = np.argmax(reach > 0, axis=1)  # the smallest node each one reaches
+    return [np.flatnonzero(first == k).astype(np.intp) for k in np.unique(first)]
 
 
 def _sync_groups(d: Discharges, chans: NDArray[np.intp]) -> list[NDArray[np.intp]]:
@@ -415,9 +425,12 @@ def _merged_groups(
     tally: dict[str, int],
 ) -> list[Group]:
     """PD groups of the merged trains (:func:`_merged_trains`)."""
+    trains = _merged_trains(d, r)
+    if not trains:
+        return []
     amps = _amplitudes(d, r)
     groups = []
-    for g, ev in _merged_trains(d, r):
+    for g, ev in trains:
         if not usable(g, 2):
             continue
         idi = np.diff(ev)
@@ -465,23 +478,28 @@ def _amplitudes(d: Discharges, r: ChannelRhythm) -> NDArray[np.float64]:
     return np.where(r.n_discharges > 0, med, 0.0)
 
 
-def _clusters(t: NDArray[np.float64]) -> list[tuple[int, int]]:
-    """``(start, stop)`` index spans of sorted times closer than ``SYNC_TOL_S`` in a chain."""
-    cut = np.flatnonzero(np.diff(t) > SYNC_TOL_S) + 1
-    return list(zip(np.r_[0, cut].tolist(), np.r_[cut, t.size].tolist(), strict=True))
-
-
-def _periodic_events(d: Discharges, chans: NDArray[np.intp]) -> NDArray[np.float64] | None:
+def _periodic_events(
+    d: Discharges, chans: NDArray[np.intp], judge: bool = True
+) -> NDArray[np.float64] | None:
     """The merged events of ``chans`` (see :func:`_merged_trains`) when they make a
-    periodic train of at most 2.5 Hz, else None."""
+    periodic train of at most 2.5 Hz, else None; with ``judge`` False, when there
+    are at least ``MIN_CYCLES`` of them."""
     sel = np.isin(d.channel, chans)
     order = np.argsort(d.peak_s[sel], kind="stable")
     t, ch = d.peak_s[sel][order], d.channel[sel][order]
-    events = [float(np.median(t[a:b])) for a, b in _clusters(t)
-              if np.unique(ch[a:b]).size >= 2]  # fmt: skip
-    if len(events) < MIN_CYCLES:
+    if t.size < 2 * MIN_CYCLES:  # six events of two channels each
         return None
-    ev = np.asarray(events)
+    # clusters: runs of discharges closer than SYNC_TOL_S; an event where ≥ 2
+    # channels take part, at the median time of its discharges
+    cid = np.r_[0, np.cumsum(np.diff(t) > SYNC_TOL_S)]
+    n_cl = int(cid[-1]) + 1
+    pairs = np.unique(cid * d.n_channels + ch)
+    ok = np.bincount(pairs // d.n_channels, minlength=n_cl) >= 2
+    if int(ok.sum()) < MIN_CYCLES:
+        return None
+    ev = group_medians(t, cid.astype(np.intp), n_cl)[ok]
+    if not judge:
+        return ev
     idi = np.diff(ev)
     if 1.0 / float(np.median(idi)) > SEIZURE_RATE_HZ:
         return None
@@ -512,6 +530,10 @@ def _merged_trains(
     1.2-Hz "LPD". Returns ``(channels, event times)`` of the periodic groups.
     """
     cand = np.flatnonzero(r.n_discharges >= MERGED_MIN_PER_CHANNEL).astype(np.intp)
+    # every group's events are events of all candidates together: without six
+    # of them carried by two channels, no group can have six (most windows)
+    if cand.size < 2 or _periodic_events(d, cand, judge=False) is None:
+        return []
     out = []
     for g in _sync_groups(d, cand):
         if g.size >= 2 and (ev := _periodic_events(d, g)) is not None:
