@@ -400,21 +400,66 @@ def _pd_groups(
     if periodic.size == 0:
         return []
     amp_pd = _amplitudes(d, r)
-    groups = []
+    cores = []
     for g in _sync_groups(d, periodic):
         if not usable(g):
             continue
         if _pd_prevalence(d, [int(c) for c in g]) < MIN_PREVALENCE:
             tally["brief"] += 1
             continue
-        side, _ = _side(g, amp_pd, sides)
+        cores.append(g)
+    groups = []
+    taken = np.zeros(r.n_discharges.size, dtype=bool)
+    for g in cores:
+        taken[g] = True
+    for g in cores:
+        field = _field(d, r, g, taken)
+        taken[field] = True
+        side, _ = _side(field, amp_pd, sides)
         slow = float(np.nanmedian(r.slow_after_ratio[g]))
         kind: MainTerm2 = "SW" if slow >= SW_MIN_SLOW_AFTER else "PD"
         groups.append(Group(
-            kind, tuple(int(c) for c in g), side, float(np.median(r.frequency_hz[g])),
+            kind, tuple(int(c) for c in field), side, float(np.median(r.frequency_hz[g])),
             float(np.median(r.rate_hz[g])), float(np.median(amp_pd[g])),
         ))  # fmt: skip
     return groups
+
+
+def _coincide(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    """Share of the times ``a`` within ± ``SYNC_TOL_S`` of one of the sorted times ``b``."""
+    if a.size == 0 or b.size == 0:
+        return 0.0
+    j = np.clip(np.searchsorted(b, a), 1, max(b.size - 1, 1))
+    near = np.minimum(np.abs(b[j - 1] - a), np.abs(b[np.minimum(j, b.size - 1)] - a))
+    return float(np.mean(near <= SYNC_TOL_S))
+
+
+def _field(
+    d: Discharges, r: ChannelRhythm, core: NDArray[np.intp], taken: NDArray[np.bool_]
+) -> NDArray[np.intp]:
+    """The periodic channels ``core`` and the other channels that carry their discharges.
+
+    The extent of a pattern (its main term 1: G or L) is the field of its
+    discharges, not only the derivations where they happen to be regular: a
+    channel joins when at least ``MERGED_MIN_PER_CHANNEL`` of its discharges fall
+    on the core's (± ``SYNC_TOL_S``) for a share ``MIN_SYNC`` of the way from
+    chance to all, and it carries a share as large of the core's discharges (the
+    two-way test of :func:`_sync_groups`, against the core's train as a whole).
+    """
+    train = np.sort(d.peak_s[np.isin(d.channel, core)])
+    n_core = max(float(np.median(r.n_discharges[core])), 1.0)
+    chance_core = min(1.0, n_core / d.window_s * 2.0 * SYNC_TOL_S)
+    core_t = [d.peak_s[d.channel == c] for c in core]
+    extra = []
+    for c in np.flatnonzero(~taken & (r.n_discharges >= MERGED_MIN_PER_CHANNEL)):
+        own = np.sort(d.peak_s[d.channel == c])
+        chance_own = min(1.0, own.size / d.window_s * 2.0 * SYNC_TOL_S)
+        on_core = _coincide(own, train)
+        carried = float(np.median([_coincide(t, own) for t in core_t]))
+        if (on_core >= chance_core + MIN_SYNC * (1.0 - chance_core)
+                and carried >= chance_own + MIN_SYNC * (1.0 - chance_own)):  # fmt: skip
+            extra.append(int(c))
+    return np.sort(np.r_[core, np.asarray(extra, dtype=np.intp)]).astype(np.intp)
 
 
 def _merged_groups(

@@ -63,3 +63,37 @@ def test_a_merged_train_faster_than_2_5_hz_is_not_used() -> None:
     w = classify_window(x, FS, NAMES_1020)
     assert "merged_train_groups" not in [r.code for r in w.reasons]
     assert w.pattern is None or w.pattern.rate_hz <= 3.0
+
+
+def test_the_field_of_a_pd_includes_derivations_where_it_is_irregular() -> None:
+    """Generalized 1-Hz discharges: regular on three right channels (Fp2, F4, P4),
+    missing on 40 % of the cycles on every other channel (irregular there). The
+    pattern's field is both hemispheres: GPD in at least 9 of 12 random draws (the
+    regular channels alone made GPD in 4 of them, LPD in the rest)."""
+    regular = [1, 5, 15]
+    others = [c for c in range(len(NAMES_1020)) if c not in regular]
+    terms = []
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        x = background(14, 10.0, rms_uv=12.0)
+        for t in np.arange(0.4, 10.0, 1.0):
+            keep = [c for c in others if rng.random() >= 0.4]
+            x = add_transients(x, regular + keep, np.array([t]), amp_uv=100.0, width_ms=80.0)
+        w = classify_window(x, FS, NAMES_1020)
+        terms.append(w.pattern.term if w.pattern is not None else None)
+    assert sum(t is not None and t.startswith("GPD") for t in terms) >= 9, terms
+    assert all(t is not None and t[1:].startswith("PD") for t in terms), terms
+
+
+def test_independent_discharges_elsewhere_do_not_widen_an_lpd() -> None:
+    """Left 1-Hz PDs (regular), and random independent discharges on the right:
+    the right channels do not carry the pattern's discharges, and it stays LPD."""
+    rng = np.random.default_rng(4)
+    x = background(15, 10.0, rms_uv=12.0)
+    x = add_transients(x, LEFT[2:6], np.arange(0.4, 10.0, 1.0), amp_uv=100.0, width_ms=80.0)
+    for c in (4, 5, 10, 15):  # Fz, F4, C4, P4
+        x = add_transients(x, [c], np.sort(rng.uniform(0.3, 9.7, 6)), amp_uv=100.0,
+                           width_ms=80.0)  # fmt: skip
+    w = classify_window(x, FS, NAMES_1020)
+    assert w.pattern is not None and w.pattern.term.startswith("LPD"), w.pattern
+    assert not {NAMES_1020[c] for c in (4, 5, 10, 15)} & set(w.pattern.channels)
