@@ -263,6 +263,15 @@ def _components(link: NDArray[np.bool_]) -> list[NDArray[np.intp]]:
     return [np.flatnonzero(first == k).astype(np.intp) for k in np.unique(first)]
 
 
+def _sync_need(n: float | NDArray[np.float64], window_s: float,
+               span_s: float = 2.0 * SYNC_TOL_S) -> NDArray[np.float64]:  # fmt: skip
+    """Share of a channel's discharges that must fall on a train of ``n`` discharges
+    in ``window_s`` (within a span ``span_s``): ``MIN_SYNC`` of the way from the
+    share expected by chance (about ``n / window_s × span_s``) to all of them."""
+    chance = np.minimum(np.asarray(n, dtype=np.float64) / window_s * span_s, 1.0)
+    return chance + MIN_SYNC * (1.0 - chance)
+
+
 def _sync_groups(d: Discharges, chans: NDArray[np.intp]) -> list[NDArray[np.intp]]:
     """Periodic channels grouped by coincident discharges (bisynchrony)."""
     if chans.size == 0:
@@ -280,9 +289,7 @@ def _sync_groups(d: Discharges, chans: NDArray[np.intp]) -> list[NDArray[np.intp
     # chance: a discharge of row i meets one of column j's by luck with probability
     # about rate_j × the tolerance span; ask for MIN_SYNC of the way from chance to
     # perfect (a kappa-like correction: dense trains coincide by chance alone)
-    chance = np.minimum(counts / d.window_s * (2 * tol + 1) * bin_s, 1.0)[None, :]
-    need = chance + MIN_SYNC * (1.0 - chance)
-    ok = sync >= need
+    ok = sync >= _sync_need(counts, d.window_s, (2 * tol + 1) * bin_s)[None, :]
     link = ok & ok.T
     return [chans[g] for g in _components(link)]
 
@@ -447,17 +454,13 @@ def _field(
     two-way test of :func:`_sync_groups`, against the core's train as a whole).
     """
     train = np.sort(d.peak_s[np.isin(d.channel, core)])
-    n_core = max(float(np.median(r.n_discharges[core])), 1.0)
-    chance_core = min(1.0, n_core / d.window_s * 2.0 * SYNC_TOL_S)
+    need_on_core = _sync_need(max(float(np.median(r.n_discharges[core])), 1.0), d.window_s)
     core_t = [d.peak_s[d.channel == c] for c in core]
     extra = []
     for c in np.flatnonzero(~taken & (r.n_discharges >= MERGED_MIN_PER_CHANNEL)):
         own = np.sort(d.peak_s[d.channel == c])
-        chance_own = min(1.0, own.size / d.window_s * 2.0 * SYNC_TOL_S)
-        on_core = _coincide(own, train)
         carried = float(np.median([_coincide(t, own) for t in core_t]))
-        if (on_core >= chance_core + MIN_SYNC * (1.0 - chance_core)
-                and carried >= chance_own + MIN_SYNC * (1.0 - chance_own)):  # fmt: skip
+        if _coincide(own, train) >= need_on_core and carried >= _sync_need(own.size, d.window_s):
             extra.append(int(c))
     return np.sort(np.r_[core, np.asarray(extra, dtype=np.intp)]).astype(np.intp)
 
