@@ -8,8 +8,9 @@ Main term 1 (where), from the channels that carry one pattern
 --------------------------------------------------------------
 - **G**, generalized: "any bilateral, bisynchronous and symmetric pattern, even if
   it has a restricted field". Here: one pattern with channels on both sides and
-  neither side carrying ≥ 2× the channels (``ASYMMETRY_RATIO``) or ≥ 2× the
-  median amplitude of the other; a midline-only pattern is G as well.
+  neither side carrying ≥ 2× the channels (``ASYMMETRY_RATIO``; and at least two
+  more, ``ASYMMETRY_MIN_CHANNELS``) or ≥ 2× the median amplitude of the other; a
+  midline-only pattern is G as well.
 - **L**, lateralized: "unilateral; or bilateral but clearly and consistently
   higher amplitude in one hemisphere (bilateral asymmetric); or bilateral but with
   a consistent lead-in from the same side (bilateral asynchronous)". Here:
@@ -136,6 +137,10 @@ MIN_PREVALENCE = 0.3
 MIN_SYNC = 0.5
 RDA_SAME_HZ = 0.5
 ASYMMETRY_RATIO = 2.0
+#: a channel-count asymmetry needs this many more channels on one side: two against
+#: one is a single derivation's difference, within what a threshold at the edge of a
+#: field decides (ours)
+ASYMMETRY_MIN_CHANNELS = 2
 SW_MIN_SLOW_AFTER = 2.0 / 3.0
 FAST_MIN_UV = 5.0
 FAST_ABS_UV = 10.0
@@ -324,7 +329,7 @@ def _side(
         Reason("asymmetry_channels", ratio_n, ASYMMETRY_RATIO),
         Reason("asymmetry_amplitude", ratio_a, ASYMMETRY_RATIO),
     ]
-    if ratio_n >= ASYMMETRY_RATIO:
+    if ratio_n >= ASYMMETRY_RATIO and abs(n_l - n_r) >= ASYMMETRY_MIN_CHANNELS:
         return ("L" if n_l > n_r else "R"), reasons
     if ratio_a >= ASYMMETRY_RATIO:
         return ("L" if a_l > a_r else "R"), reasons
