@@ -97,3 +97,21 @@ def test_independent_discharges_elsewhere_do_not_widen_an_lpd() -> None:
     w = classify_window(x, FS, NAMES_1020)
     assert w.pattern is not None and w.pattern.term.startswith("LPD"), w.pattern
     assert not {NAMES_1020[c] for c in (4, 5, 10, 15)} & set(w.pattern.channels)
+
+
+def test_a_fast_train_keeps_the_power_of_its_own_rate() -> None:
+    """A 3-Hz train of 60-ms transients puts power above the 1/f fit at 3 Hz: its
+    channels keep their periodic train (train_ratio ≥ MIN_TRAIN_RATIO), which a
+    selection of the peaks of a faster rhythm does not (see the healthy-EEG test,
+    tests/monitoring/test_engine_healthy.py)."""
+    from rse_monitor.detectors.acns.rhythm import MIN_TRAIN_RATIO
+
+    x = background(16, 10.0, rms_uv=12.0)
+    x = add_transients(x, LEFT[2:6], np.arange(0.3, 10.0, 1.0 / 3.0), amp_uv=120.0,
+                       width_ms=60.0)  # fmt: skip
+    w = classify_window(x, FS, NAMES_1020)
+    assert w.rhythm is not None and w.rhythm.train_ratio is not None
+    chans = [c for c in LEFT[2:6] if w.rhythm.periodic[c]]
+    assert len(chans) >= 3
+    assert all(w.rhythm.train_ratio[c] >= MIN_TRAIN_RATIO for c in chans)
+    assert w.pattern is not None and w.pattern.rate_hz > 2.5
