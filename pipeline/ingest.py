@@ -523,6 +523,15 @@ class ChunkedRecording:
     def read(self, start_sample: int, stop_sample: int) -> Chunk:
         raise NotImplementedError
 
+    def _sample_range(self, start_sample: int, stop_sample: int) -> tuple[int, int, float]:
+        """``[start, stop)`` clipped to the recording, and the time of ``start`` (s),
+        for :meth:`read`; an empty range is an error."""
+        start = max(0, int(start_sample))
+        stop = min(self.n_samples, int(stop_sample))
+        if stop <= start:
+            raise ValueError(f"empty sample range [{start}, {stop})")
+        return start, stop, start / self.sfreq_hz
+
     def chunks(self) -> Iterator[Chunk]:
         """Yield the whole recording as consecutive chunks of ``chunk_s`` seconds."""
         step = max(1, int(round(self.chunk_s * self.sfreq_hz)))
@@ -791,11 +800,7 @@ class EdfSource(ChunkedRecording):
 
     def read(self, start_sample: int, stop_sample: int) -> Chunk:
         """Read samples ``[start_sample, stop_sample)`` of every EEG channel as a Chunk."""
-        start_sample = max(0, int(start_sample))
-        stop_sample = min(self.n_samples, int(stop_sample))
-        if stop_sample <= start_sample:
-            raise ValueError(f"empty sample range [{start_sample}, {stop_sample})")
-        t0 = start_sample / self.sfreq_hz
+        start_sample, stop_sample, t0 = self._sample_range(start_sample, stop_sample)
         try:
             out = self._records.read(start_sample, stop_sample)
         except Exception:  # the header passed its checks: the data records are corrupt

@@ -308,11 +308,7 @@ class MneSource(ChunkedRecording):
 
     def read(self, start_sample: int, stop_sample: int) -> Chunk:
         """Samples ``[start_sample, stop_sample)`` of every EEG channel as a Chunk (µV)."""
-        start_sample = max(0, int(start_sample))
-        stop_sample = min(self.n_samples, int(stop_sample))
-        if stop_sample <= start_sample:
-            raise ValueError(f"empty sample range [{start_sample}, {stop_sample})")
-        t0 = start_sample / self.sfreq_hz
+        start_sample, stop_sample, t0 = self._sample_range(start_sample, stop_sample)
         try:
             data: NDArray[np.float64] = self.raw.get_data(
                 picks=self._picks, start=start_sample, stop=stop_sample, verbose="error"
