@@ -22,6 +22,7 @@ from tests.service.test_page import (  # noqa: F401 - `server` is the module's f
     _wait_js,
     browser_page,
     server,
+    vermillion_pixels,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -93,13 +94,6 @@ def test_eeg_viewer_pages_and_jumps_to_an_alerts_onset(server: Server) -> None: 
         assert float(st["onset"]) == pytest.approx(onset_s)
         assert set(st["highlighted"].split(",")) == set(channels)
         # the highlighted traces are drawn in vermillion (#D55E00)
-        n_hot = page.evaluate(
-            "(() => { const c = document.querySelector('#eeg-canvas');"
-            " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
-            " let n = 0; for (let i = 0; i < d.length; i += 4)"
-            "   if (d[i] > 180 && d[i + 1] > 60 && d[i + 1] < 120 && d[i + 2] < 40) n++;"
-            " return n; })()"
-        )
-        assert n_hot > 200
+        assert vermillion_pixels(page) > 200
         page.screenshot(path=str(srv.tmp / "eeg-view.png"), full_page=True)
         assert not errors, errors

@@ -246,6 +246,19 @@ def _sign_in(page: Any, base: str, token: str) -> None:
     page.wait_for_selector("#login", state="hidden", timeout=10_000)
 
 
+def vermillion_pixels(page: Any) -> int:
+    """Pixels of the EEG canvas drawn in the highlight colour, vermillion (#D55E00)."""
+    return int(
+        page.evaluate(
+            "(() => { const c = document.querySelector('#eeg-canvas');"
+            " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+            " let n = 0; for (let i = 0; i < d.length; i += 4)"
+            "   if (d[i] > 180 && d[i + 1] > 60 && d[i + 1] < 120 && d[i + 2] < 40) n++;"
+            " return n; })()"
+        )
+    )
+
+
 def _wait_js(page: Any, expression: str, timeout: float = 30_000) -> None:
     """Wait until a JavaScript expression is truthy in the page.
 
