@@ -30,10 +30,11 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rse_monitor.service.errors import DatabaseInUse, StorageUnavailable
 
@@ -443,6 +444,33 @@ class Database:
                 if _is_storage_fault(exc):
                     raise self._fault(exc) from exc
                 raise
+
+    def page(
+        self,
+        table: str,
+        columns: str,
+        where: Sequence[tuple[str, Any]],
+        order_by: str,
+        *,
+        latest: bool,
+        limit: int,
+    ) -> list[sqlite3.Row]:
+        """One page of a time-ordered table, oldest first.
+
+        ``where`` holds ``(condition, value)`` pairs (``"t_s > ?"``, ``since``),
+        AND-ed; ``latest`` gives the last ``limit`` rows that match, otherwise the
+        first ``limit``. ``table``, ``columns`` and ``order_by`` are the caller's
+        own SQL, never request input.
+        """
+        clause = " AND ".join(cond for cond, _ in where) or "1"
+        direction = "DESC" if latest else "ASC"
+        with self.read() as conn:
+            rows = conn.execute(
+                f"SELECT {columns} FROM {table} WHERE {clause} "
+                f"ORDER BY {order_by} {direction} LIMIT ?",
+                [*(value for _, value in where), limit],
+            ).fetchall()
+        return rows[::-1] if latest else rows
 
     def probe_write(self, timeout_s: float = 1.0) -> str | None:
         """A real, cheap write on a connection of its own: None if the database took

@@ -91,23 +91,13 @@ def read_pattern_episodes(
     bound may be omitted). With ``start_s`` the first ``limit`` of them; without, the
     latest ``limit`` (as :func:`~service.store.trends.read_trends`).
     """
-    where = ["admission_id = ?"]
-    args: list[Any] = [admission_id]
+    where: list[tuple[str, Any]] = [("admission_id = ?", admission_id)]
     if start_s is not None:
-        where.append("offset_s >= ?")
-        args.append(start_s)
+        where.append(("offset_s >= ?", start_s))
     if end_s is not None:
-        where.append("onset_s <= ?")
-        args.append(end_s)
-    direction = "DESC" if start_s is None else "ASC"
-    with db.read() as conn:
-        rows = conn.execute(
-            f"SELECT {', '.join(_COLUMNS)} FROM pattern_episodes WHERE {' AND '.join(where)} "
-            f"ORDER BY onset_s {direction} LIMIT ?",
-            [*args, limit],
-        ).fetchall()
-    if start_s is None:
-        rows = rows[::-1]
+        where.append(("onset_s <= ?", end_s))
+    rows = db.page("pattern_episodes", ", ".join(_COLUMNS), where, "onset_s",
+                   latest=start_s is None, limit=limit)  # fmt: skip
     return [
         {
             "term": r["term"],

@@ -47,25 +47,14 @@ def read_trends(
 
     With ``since_s`` the first ``limit`` rows after it; without, the latest ``limit``.
     """
-    where: list[str] = ["admission_id = ?"]
-    args: list[Any] = [admission_id]
+    where: list[tuple[str, Any]] = [("admission_id = ?", admission_id)]
     if since_s is not None:
-        where.append("t_s > ?")
-        args.append(since_s)
+        where.append(("t_s > ?", since_s))
     if until_s is not None:
-        where.append("t_s <= ?")
-        args.append(until_s)
-    cols = ", ".join(fields)
+        where.append(("t_s <= ?", until_s))
     # without since_s the latest rows are wanted; with it, the next ones after since_s
-    direction = "DESC" if since_s is None else "ASC"
-    with db.read() as conn:
-        rows = conn.execute(
-            f"SELECT {cols} FROM trends WHERE {' AND '.join(where)} "
-            f"ORDER BY t_s {direction} LIMIT ?",
-            [*args, limit],
-        ).fetchall()
-    if since_s is None:
-        rows = rows[::-1]
+    rows = db.page("trends", ", ".join(fields), where, "t_s", latest=since_s is None,
+                   limit=limit)  # fmt: skip
     out = []
     for r in rows:
         d = dict(r)
