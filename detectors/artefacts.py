@@ -495,7 +495,9 @@ class ArtefactClassifier:
         # ictal delta met these rules in up to half of the ictal hops, and taking those
         # windows from every detector lost 3 of 21 seizures. Muscle windows leave the
         # relative detector only (ArtefactBatch.no_relative_evidence): the ACNS rules
-        # still judge them, and with them every chb01 seizure is found (RESULTS 1k).
+        # still judge them, and with them every chb01 seizure is found (RESULTS 1k);
+        # there, periodic "discharges" that are mostly >= 20 Hz are muscle bursts, not
+        # a pattern (detectors.acns.terms, "Muscle").
         # Blocking stays for what cannot be cerebral: mechanical lines here, and below
         # the electrode causes (railing, pops, amplitudes beyond any EEG).
         block[:] = code == _MECH

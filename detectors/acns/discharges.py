@@ -61,6 +61,20 @@ A candidate is a discharge when all of the following hold:
 
 Candidates of opposite polarity within ``refractory_ms`` of each other on the same
 channel (the two phases of one biphasic transient) are kept once, the larger.
+
+Muscle
+------
+Each discharge also carries ``hf_share``: the share of the power of the ± 100 ms
+around its peak (the span of the longest sharp wave, 200 ms) that lies at
+≥ 20 Hz. Above 20 Hz scalp EEG is dominated by muscle (EMG; Goncharova et al.,
+Clin Neurophysiol 2003;114:1580-1593), and a burst of muscle potentials (chewing,
+shivering) has its largest peak pass every test above. A cerebral spike or sharp
+wave has most of its power below 20 Hz: a triangular transient of duration ``D``
+has its first spectral zero at ``2 / D`` (40 Hz for a 50-ms spike), and about 5 %
+of its power above 20 Hz; the slow wave that follows it adds more below. The
+detector reports the share and does not judge it (a muscle burst can ride on a
+discharge); :func:`detectors.acns.terms.classify_window` does, where the window is
+in muscle artefact.
 """
 
 from __future__ import annotations
@@ -79,6 +93,8 @@ SHARP_MAX_MS = 200.0  # IFCN glossary, ACNS 2021 "sharp"
 MIN_DURATION_MS = 20.0  # IFCN glossary: a spike lasts 20 to < 70 ms
 FLANK_MS = 200.0  # half-wave search on either side of the peak
 PRELIM_REL_AMPLITUDE = 3.0  # first pass, to take discharges out of the background
+MUSCLE_HZ = 20.0  # EMG dominates scalp EEG above this (Goncharova et al. 2003)
+HF_SPAN_MS = 100.0  # ± this around the peak: a sharp wave lasts at most 200 ms
 _MAD_TO_SD = 1.4826  # σ of a normal variable per unit of MAD
 
 
@@ -104,6 +120,8 @@ class Discharges:
     n_channels: int
     window_s: float
     background_sd_uv: NDArray[np.float64]  # (n_channels,) σ_c used
+    #: share of the power within ± 100 ms of the peak at ≥ 20 Hz (see module: muscle)
+    hf_share: NDArray[np.float64]
 
     def __len__(self) -> int:
         return int(self.channel.size)
@@ -129,7 +147,7 @@ class Discharges:
         return Discharges(
             self.channel[keep], self.peak_s[keep], self.duration_ms[keep],
             self.amplitude_uv[keep], self.slope_uv_per_ms[keep], self.polarity[keep],
-            self.n_channels, self.window_s, self.background_sd_uv,
+            self.n_channels, self.window_s, self.background_sd_uv, self.hf_share[keep],
         )  # fmt: skip
 
 
@@ -219,6 +237,22 @@ def _shape(
     inside = (cols >= lo) & (cols < hi)
     slope = np.where(inside, step, 0.0).max(axis=1) * sfreq_hz / 1000.0
     return duration_ms, slope
+
+
+def _hf_share(seg: NDArray[np.float64], w: int, sfreq_hz: float) -> NDArray[np.float64]:
+    """Share of the power at ≥ :data:`MUSCLE_HZ` within ± :data:`HF_SPAN_MS` of each
+    peak (column ``w`` of the :func:`_segments` rows), the row's mean removed; 0 for a
+    row without power."""
+    h = min(w, int(round(HF_SPAN_MS / 1000.0 * sfreq_hz)))
+    part = seg[:, w - h : w + h + 1]
+    part = part - part.mean(axis=1, keepdims=True)
+    n_fft = 1 << int(np.ceil(np.log2(part.shape[1])))
+    power = np.abs(np.fft.rfft(part, n_fft, axis=1)) ** 2
+    high = np.fft.rfftfreq(n_fft, 1.0 / sfreq_hz) >= MUSCLE_HZ
+    total = power[:, 1:].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = power[:, high].sum(axis=1) / total
+    return np.where(total > 0, share, 0.0)
 
 
 def _drop_twins(
@@ -432,6 +466,7 @@ def detect_discharges(
     with np.errstate(invalid="ignore"):
         ok = shaped & high & (slope >= slope_floor[ch])
     ch, p, amp, dur, slope, pol_ = ch[ok], p[ok], amp[ok], dur[ok], slope[ok], pol_[ok]
+    seg = seg[ok]
     t = p / fs
     order = np.lexsort((t, ch))
     keep = order[_drop_twins(ch[order], t[order], amp[order], refractory_ms / 1000.0)]
@@ -439,5 +474,5 @@ def detect_discharges(
         channel=ch[keep].astype(np.intp), peak_s=t[keep], duration_ms=dur[keep],
         amplitude_uv=amp[keep], slope_uv_per_ms=slope[keep],
         polarity=pol_[keep].astype(np.int8), n_channels=n_ch,
-        window_s=x.shape[1] / fs, background_sd_uv=sd,
+        window_s=x.shape[1] / fs, background_sd_uv=sd, hf_share=_hf_share(seg[keep], w, fs),
     )  # fmt: skip

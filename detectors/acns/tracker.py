@@ -28,7 +28,9 @@ after the first sample and after every reset (a gap in the data), so that the
 causal filters' start-up transient is not judged. Channels that the engine's
 artefact guards flagged in any hop of a window are left out of that window; a
 window whose hops were mostly in artefact (:mod:`detectors.artefacts`) is not
-judged. The
+judged. In a window whose hops were mostly in muscle artefact, periodic groups made
+of muscle bursts are not patterns (:mod:`detectors.acns.terms`, "Muscle"), and the
+window's σ, raised by the muscle, does not enter the local background. The
 criteria are in µV: a source whose units are unknown gets no ACNS decisions (the
 engine does not build a tracker for it).
 
@@ -226,7 +228,8 @@ class PatternTracker:
         self._to_skip = self.n_settle
         self._phase = 0  # samples since the first kept one, modulo step
         self._good = np.ones(len(self.ch_names), dtype=bool)
-        self._n_hops = self._n_artefact = 0  # hops noted for the next window, in artefact
+        # hops noted for the next window: all, in blocking artefact, in muscle
+        self._n_hops = self._n_artefact = self._n_muscle = 0
         self._run: deque[WindowTerm] = deque(maxlen=self.max_run_windows)
         self._prev_term: WindowTerm | None = None
         self._quiet_sd: deque[NDArray[np.float64]] = deque(maxlen=self.background_windows)
@@ -259,14 +262,17 @@ class PatternTracker:
         self._buf.append(data_uv)
         self._n_buf += n
 
-    def note_good(self, good: NDArray[np.bool_], artefact: bool = False) -> None:
-        """Channels the engine's guards passed at one hop (AND-ed over the window), and
+    def note_good(
+        self, good: NDArray[np.bool_], artefact: bool = False, muscle: bool = False
+    ) -> None:
+        """Channels the engine's guards passed at one hop (AND-ed over the window),
         whether the hop's window was in artefact (:mod:`detectors.artefacts`): a window
         whose hops were mostly in artefact is not judged (no pattern, reason
-        ``artefact``)."""
+        ``artefact``), and whether it was classed muscle (see module)."""
         self._good &= good
         self._n_hops += 1
         self._n_artefact += bool(artefact)
+        self._n_muscle += bool(muscle)
 
     @property
     def next_end_s(self) -> float | None:
@@ -302,7 +308,8 @@ class PatternTracker:
         good = self._good & np.isfinite(x).all(axis=1) & (np.ptp(x, axis=1) > 0)
         self._good = np.ones(len(self.ch_names), dtype=bool)
         artefact_share = self._n_artefact / max(1, self._n_hops)
-        self._n_hops = self._n_artefact = 0
+        muscle = self._n_muscle / max(1, self._n_hops) > 0.5
+        self._n_hops = self._n_artefact = self._n_muscle = 0
         idx = np.flatnonzero(good)
         names = tuple(self.ch_names[i] for i in idx)
         if artefact_share > 0.5:
@@ -311,6 +318,7 @@ class PatternTracker:
             term = classify_window(
                 x[idx], self.sfreq_hz, names, t_start_s=t0, min_channels=self.min_channels,
                 ceiling_sd_uv=self._ceiling()[idx] if self.local_background else None,
+                muscle=muscle,
             )  # fmt: skip
         else:
             term = WindowTerm(t0, self.window_s, None, (Reason("too_few_channels", len(idx)),))
@@ -318,7 +326,7 @@ class PatternTracker:
             self._run.clear()
         self._run.append(term)
         seizure, iic = self._judge(term)
-        if term.discharges is not None and _background_window(term, seizure):
+        if term.discharges is not None and not muscle and _background_window(term, seizure):
             sd = np.full(len(self.ch_names), np.nan)
             sd[idx] = term.discharges.background_sd_uv
             self._quiet_sd.append(sd)
