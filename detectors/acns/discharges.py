@@ -64,7 +64,7 @@ channel (the two phases of one biphasic transient) are kept once, the larger.
 
 Muscle
 ------
-Each discharge also carries ``hf_share``: the share of the power of the ± 100 ms
+:func:`hf_share` gives, for each discharge, the share of the power of the ± 100 ms
 around its peak (the span of the longest sharp wave, 200 ms) that lies at
 ≥ 20 Hz. Above 20 Hz scalp EEG is dominated by muscle (EMG; Goncharova et al.,
 Clin Neurophysiol 2003;114:1580-1593), and a burst of muscle potentials (chewing,
@@ -72,9 +72,9 @@ shivering) has its largest peak pass every test above. A cerebral spike or sharp
 wave has most of its power below 20 Hz: a triangular transient of duration ``D``
 has its first spectral zero at ``2 / D`` (40 Hz for a 50-ms spike), and about 5 %
 of its power above 20 Hz; the slow wave that follows it adds more below. The
-detector reports the share and does not judge it (a muscle burst can ride on a
-discharge); :func:`detectors.acns.terms.classify_window` does, where the window is
-in muscle artefact.
+detector does not judge the share (a muscle burst can ride on a discharge);
+:func:`detectors.acns.terms.classify_window` does, where the window is in muscle
+artefact (and only there is it measured).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ from numpy.typing import NDArray
 
 from rse_monitor.pipeline.checks import eeg_array, positive
 
-__all__ = ["Discharges", "detect_discharges", "robust_sd"]
+__all__ = ["Discharges", "detect_discharges", "hf_share", "robust_sd"]
 
 SPIKE_MAX_MS = 70.0  # IFCN glossary (Kane et al. 2017), ACNS 2021 "spiky"
 SHARP_MAX_MS = 200.0  # IFCN glossary, ACNS 2021 "sharp"
@@ -120,8 +120,6 @@ class Discharges:
     n_channels: int
     window_s: float
     background_sd_uv: NDArray[np.float64]  # (n_channels,) σ_c used
-    #: share of the power within ± 100 ms of the peak at ≥ 20 Hz (see module: muscle)
-    hf_share: NDArray[np.float64]
 
     def __len__(self) -> int:
         return int(self.channel.size)
@@ -147,7 +145,7 @@ class Discharges:
         return Discharges(
             self.channel[keep], self.peak_s[keep], self.duration_ms[keep],
             self.amplitude_uv[keep], self.slope_uv_per_ms[keep], self.polarity[keep],
-            self.n_channels, self.window_s, self.background_sd_uv, self.hf_share[keep],
+            self.n_channels, self.window_s, self.background_sd_uv,
         )  # fmt: skip
 
 
@@ -239,16 +237,22 @@ def _shape(
     return duration_ms, slope
 
 
-def _hf_share(seg: NDArray[np.float64], w: int, sfreq_hz: float) -> NDArray[np.float64]:
+def hf_share(x_uv: NDArray[np.float64], sfreq_hz: float, d: Discharges) -> NDArray[np.float64]:
     """Share of the power at ≥ :data:`MUSCLE_HZ` within ± :data:`HF_SPAN_MS` of each
-    peak (column ``w`` of the :func:`_segments` rows), the row's mean removed; 0 for a
-    row without power."""
-    h = min(w, int(round(HF_SPAN_MS / 1000.0 * sfreq_hz)))
-    part = seg[:, w - h : w + h + 1]
+    discharge's peak (see module: muscle), one value per discharge of ``d`` in its
+    order; ``x_uv`` is the window ``d`` was detected on. The segment's mean is removed
+    (edge samples repeated beyond the window's ends); 0 for a segment without power.
+    """
+    fs = positive("sfreq_hz", sfreq_hz)
+    x = np.asarray(x_uv, dtype=np.float64)
+    h = int(round(HF_SPAN_MS / 1000.0 * fs))
+    p = np.rint(d.peak_s * fs).astype(np.intp)
+    idx = np.clip(p[:, None] + np.arange(-h, h + 1)[None, :], 0, x.shape[1] - 1)
+    part = x[d.channel[:, None], idx]
     part = part - part.mean(axis=1, keepdims=True)
     n_fft = 1 << int(np.ceil(np.log2(part.shape[1])))
     power = np.abs(np.fft.rfft(part, n_fft, axis=1)) ** 2
-    high = np.fft.rfftfreq(n_fft, 1.0 / sfreq_hz) >= MUSCLE_HZ
+    high = np.fft.rfftfreq(n_fft, 1.0 / fs) >= MUSCLE_HZ
     total = power[:, 1:].sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = power[:, high].sum(axis=1) / total
@@ -466,7 +470,6 @@ def detect_discharges(
     with np.errstate(invalid="ignore"):
         ok = shaped & high & (slope >= slope_floor[ch])
     ch, p, amp, dur, slope, pol_ = ch[ok], p[ok], amp[ok], dur[ok], slope[ok], pol_[ok]
-    seg = seg[ok]
     t = p / fs
     order = np.lexsort((t, ch))
     keep = order[_drop_twins(ch[order], t[order], amp[order], refractory_ms / 1000.0)]
@@ -474,5 +477,5 @@ def detect_discharges(
         channel=ch[keep].astype(np.intp), peak_s=t[keep], duration_ms=dur[keep],
         amplitude_uv=amp[keep], slope_uv_per_ms=slope[keep],
         polarity=pol_[keep].astype(np.int8), n_channels=n_ch,
-        window_s=x.shape[1] / fs, background_sd_uv=sd, hf_share=_hf_share(seg[keep], w, fs),
+        window_s=x.shape[1] / fs, background_sd_uv=sd,
     )  # fmt: skip

@@ -59,7 +59,7 @@ Muscle
 In a window the artefact classifier calls muscle (``muscle=True``: most of its hops
 classed ``muscle`` by :mod:`detectors.artefacts`), a PD or SW group whose
 discharges have most of their power at ≥ 20 Hz (median ``hf_share`` of the
-group's discharges > ``MUSCLE_HF_MAX``, 0.5; :mod:`detectors.acns.discharges`) is
+group's discharges > ``MUSCLE_HF_MAX``, 0.5; :func:`detectors.acns.discharges.hf_share`) is
 not a pattern (reason ``muscle_discharges``): its "discharges" are the largest
 peaks of bursts of muscle potentials, and chewing or shivering at 1-4 Hz makes
 such bursts periodic (Tatum, Dworetzky & Schomer 2011: chewing is rhythmic bursts
@@ -112,7 +112,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import maximum_filter1d
 
-from rse_monitor.detectors.acns.discharges import Discharges, detect_discharges
+from rse_monitor.detectors.acns.discharges import Discharges, detect_discharges, hf_share
 from rse_monitor.detectors.acns.rhythm import (
     MAX_INTERVAL_CV,
     MIN_CYCLES,
@@ -704,7 +704,7 @@ def classify_window(
     frontopolar = np.array([_frontopolar(n) for n in names], dtype=bool)
     groups, reasons = _make_groups(d, r, sides, k, x, fs, frontopolar)
     if muscle and groups:
-        groups, reasons = _without_muscle(groups, reasons, d)
+        groups, reasons = _without_muscle(groups, reasons, d, hf_share(x, fs, d))
     duration = x.shape[1] / fs
     if not groups:
         return WindowTerm(t0, duration, None, tuple(reasons), r, d, tuple(names))
@@ -726,14 +726,15 @@ def classify_window(
 
 
 def _without_muscle(
-    groups: list[Group], reasons: list[Reason], d: Discharges
+    groups: list[Group], reasons: list[Reason], d: Discharges, hf: NDArray[np.float64]
 ) -> tuple[list[Group], list[Reason]]:
     """The groups of a muscle window less the PD/SW groups made of muscle bursts
-    (median ``hf_share`` of their discharges > ``MUSCLE_HF_MAX``; see module)."""
+    (median share ``hf`` of their discharges at ≥ 20 Hz > ``MUSCLE_HF_MAX``; see
+    module)."""
     kept: list[Group] = []
     worst = -np.inf
     for g in groups:
-        share = d.hf_share[np.isin(d.channel, g.channels)]
+        share = hf[np.isin(d.channel, g.channels)]
         if g.kind != "RDA" and share.size and float(np.median(share)) > MUSCLE_HF_MAX:
             worst = max(worst, float(np.median(share)))
         else:

@@ -50,7 +50,6 @@ def _discharges(rows: list[tuple[int, float, int, float]], n_ch: int = 4) -> Dis
         n_channels=n_ch,
         window_s=10.0,
         background_sd_uv=np.full(n_ch, 10.0),
-        hf_share=np.full(n, 0.05),
     )
 
 
