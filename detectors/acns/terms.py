@@ -56,8 +56,10 @@ On healthy eyes-closed EEG (eegmmidb S001R02) slow roving eye movements made a
 
 Muscle
 ------
-In a window the artefact classifier calls muscle (``muscle=True``: most of its hops
-classed ``muscle`` by :mod:`detectors.artefacts`), a PD or SW group whose
+In a window where the artefact classifier found muscle (``muscle=True``: the
+tracker passes it when any hop of the window was classed ``muscle`` by
+:mod:`detectors.artefacts`; two seconds of bursts at 2 Hz already made a "GPD"
+train with the window's other discharges), a PD or SW group whose
 discharges have most of their power at ≥ 20 Hz (median ``hf_share`` of the
 group's discharges > ``MUSCLE_HF_MAX``, 0.5; :func:`detectors.acns.discharges.hf_share`) is
 not a pattern (reason ``muscle_discharges``): its "discharges" are the largest

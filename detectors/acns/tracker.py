@@ -28,7 +28,7 @@ after the first sample and after every reset (a gap in the data), so that the
 causal filters' start-up transient is not judged. Channels that the engine's
 artefact guards flagged in any hop of a window are left out of that window; a
 window whose hops were mostly in artefact (:mod:`detectors.artefacts`) is not
-judged. In a window whose hops were mostly in muscle artefact, periodic groups made
+judged. In a window with any hop in muscle artefact, periodic groups made
 of muscle bursts are not patterns (:mod:`detectors.acns.terms`, "Muscle"), and the
 window's σ, raised by the muscle, does not enter the local background. The
 criteria are in µV: a source whose units are unknown gets no ACNS decisions (the
@@ -308,7 +308,7 @@ class PatternTracker:
         good = self._good & np.isfinite(x).all(axis=1) & (np.ptp(x, axis=1) > 0)
         self._good = np.ones(len(self.ch_names), dtype=bool)
         artefact_share = self._n_artefact / max(1, self._n_hops)
-        muscle = self._n_muscle / max(1, self._n_hops) > 0.5
+        muscle = self._n_muscle > 0  # any hop: bursts of a few seconds make a "train"
         self._n_hops = self._n_artefact = self._n_muscle = 0
         idx = np.flatnonzero(good)
         names = tuple(self.ch_names[i] for i in idx)

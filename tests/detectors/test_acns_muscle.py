@@ -14,8 +14,9 @@ import pytest
 from numpy.typing import NDArray
 from scipy import signal
 
-from rse_monitor.detectors.acns import classify_window, detect_discharges
+from rse_monitor.detectors.acns import PatternWindow, classify_window, detect_discharges
 from rse_monitor.detectors.acns.discharges import hf_share
+from rse_monitor.detectors.acns.tracker import PatternTracker
 from rse_monitor.recordings.synthetic import artefact_classes as ac
 from tests.detectors.test_acns import (
     FS,
@@ -108,3 +109,26 @@ def test_a_three_hz_seizure_train_under_muscle_is_still_fast_pd() -> None:
     w = classify_window(x, FS, NAMES_1020, muscle=True)
     assert w.pattern is not None and w.pattern.main2 in ("PD", "SW"), w.reasons
     assert w.pattern.rate_hz > 2.5
+
+
+def tracked(x: NDArray[np.float64], muscle_hops: int) -> PatternWindow:
+    """The tracker's first window over ``x`` (12 s: 2 s settle, one 10-s window) with
+    ``muscle_hops`` of its ten 1-s hops noted as muscle (the last ones)."""
+    tr = PatternTracker(FS, NAMES_1020, local_background=False)
+    tr.push(x, 0.0)
+    for k in range(10):
+        tr.note_good(np.ones(len(NAMES_1020), dtype=bool), muscle=k >= 10 - muscle_hops)
+    (win,) = tr.ready(x.shape[1] / FS)
+    return win
+
+
+def test_one_muscle_hop_is_enough_for_the_tracker_to_ask() -> None:
+    """Bursts over the whole window: without a muscle hop the tracker keeps the
+    periodic "pattern"; with one hop of ten classed muscle it is judged as muscle
+    (two seconds of bursts at 2 Hz made a GPD train with the window's other
+    discharges in the artefact benchmark)."""
+    x = np.concatenate([background(9, 2.0), chewing(9, 1.5, 60.0)], axis=1)
+    assert tracked(x, 0).term.pattern is not None
+    win = tracked(x, 1)
+    assert win.term.pattern is None
+    assert "muscle_discharges" in [r.code for r in win.term.reasons]
