@@ -61,17 +61,6 @@ BLINK_FIELD = {"Fp1": 1.0, "Fp2": 1.0, "F7": 0.35, "F8": 0.35, "F3": 0.3, "F4": 
 Maker = Callable[[np.ndarray, int], np.ndarray]
 
 
-def muscle_bursts(x: np.ndarray, seed: int, rate_hz: float, amp_uv: float = 100.0) -> np.ndarray:
-    """EMG (20-100 Hz) on every channel, gated into bursts at ``rate_hz``."""
-    rng = np.random.default_rng(seed)
-    sl = slice(int(START_S * FS), int(STOP_S * FS))
-    n = sl.stop - sl.start
-    gate = (np.sin(2 * np.pi * rate_hz * np.arange(n) / FS) > 0.1).astype(float)
-    out = x.copy()
-    out[:, sl] += amp_uv * ac._emg(rng, x.shape[0], n, FS) * gate
-    return out
-
-
 def blinks(x: np.ndarray, seed: int, rate_hz: float = 1.0, amp_uv: float = 100.0) -> np.ndarray:
     """300-ms blinks (sin² bumps, positive at Fp) every ``1/rate_hz`` s ± 10 %."""
     rng = np.random.default_rng(seed)
@@ -87,6 +76,10 @@ def blinks(x: np.ndarray, seed: int, rate_hz: float = 1.0, amp_uv: float = 100.0
     return out
 
 
+def _bursts(x: np.ndarray, seed: int, rate_hz: float) -> np.ndarray:
+    return ac.add_muscle_bursts(x, FS, CH, START_S, STOP_S, rate_hz, seed=seed)
+
+
 def _pops(x: np.ndarray, seed: int) -> np.ndarray:
     rec = add_artefacts(SyntheticRecording(x, FS, CH), "electrode_pop", START_S,
                         STOP_S - START_S, seed=seed)  # fmt: skip
@@ -95,10 +88,10 @@ def _pops(x: np.ndarray, seed: int) -> np.ndarray:
 
 CASES: dict[str, Maker] = {
     "chewing (FT, 1.5/s)": lambda x, s: ac.add_chewing(x, FS, CH, START_S, STOP_S, seed=s),
-    "muscle bursts 1 Hz": functools.partial(muscle_bursts, rate_hz=1.0),
-    "muscle bursts 2 Hz": functools.partial(muscle_bursts, rate_hz=2.0),
-    "muscle bursts 3 Hz": functools.partial(muscle_bursts, rate_hz=3.0),
-    "muscle bursts 4 Hz": functools.partial(muscle_bursts, rate_hz=4.0),
+    **{
+        f"muscle bursts {r:g} Hz": functools.partial(_bursts, rate_hz=r)
+        for r in (1.0, 2.0, 3.0, 4.0)
+    },
     "continuous EMG": lambda x, s: ac.add_emg(x, FS, CH, START_S, STOP_S, seed=s),
     "ECG 40 uV": lambda x, s: ac.add_ecg(x, FS, CH, START_S, STOP_S, 40.0, seed=s),
     "ECG 80 uV": lambda x, s: ac.add_ecg(x, FS, CH, START_S, STOP_S, 80.0, seed=s),

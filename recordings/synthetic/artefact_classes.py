@@ -5,6 +5,8 @@ Each function adds one artefact to a copy of ``(n_channels, n_samples)`` µV dat
 
 - :func:`add_chewing`: EMG bursts (20-100 Hz broadband noise, 0.3-s bursts at 1.5 /s)
   on the frontotemporal electrodes (temporalis, masseter), RMS ``amplitude_uv``;
+- :func:`add_muscle_bursts`: the same bursts at any rate (chewing at 1-2 /s,
+  shivering faster) on chosen electrodes, every one by default;
 - :func:`add_emg`: continuous EMG, largest frontotemporally (weight 1), 0.3 elsewhere;
 - :func:`add_gain_clip`: an amplifier gain step (×``gain``) into a ± ``rail_uv`` rail
   on every electrode;
@@ -38,6 +40,7 @@ __all__ = [
     "add_gain_clip",
     "add_jump",
     "add_mechanical",
+    "add_muscle_bursts",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -57,6 +60,33 @@ def _emg(rng: np.random.Generator, n_rows: int, n: int, fs: float) -> FloatArray
     )
 
 
+def add_muscle_bursts(
+    x: FloatArray,
+    fs: float,
+    ch_names: Sequence[str],
+    start_s: float,
+    stop_s: float,
+    rate_hz: float,
+    amplitude_uv: float = 100.0,
+    channels: Sequence[str] | None = None,
+    seed: int = 0,
+) -> FloatArray:
+    """EMG on ``channels`` (default every one) gated into bursts at ``rate_hz``: on while
+    ``sin(2π rate t) > 0.1``, a little under half of each cycle."""
+    rng = np.random.default_rng(seed)
+    sl = _span(x, fs, start_s, stop_s)
+    n = sl.stop - sl.start
+    names = list(ch_names)
+    idx = list(range(len(names))) if channels is None else [
+        i for i, c in enumerate(names) if c in channels
+    ]  # fmt: skip
+    t = np.arange(n) / fs
+    gate = (np.sin(2 * np.pi * rate_hz * t) > 0.1).astype(float)
+    out = x.copy()
+    out[idx, sl] += amplitude_uv * _emg(rng, len(idx), n, fs) * gate
+    return out
+
+
 def add_chewing(
     x: FloatArray,
     fs: float,
@@ -66,15 +96,9 @@ def add_chewing(
     amplitude_uv: float = 60.0,
     seed: int = 0,
 ) -> FloatArray:
-    rng = np.random.default_rng(seed)
-    sl = _span(x, fs, start_s, stop_s)
-    n = sl.stop - sl.start
-    idx = [i for i, c in enumerate(ch_names) if c in FRONTOTEMPORAL_19]
-    t = np.arange(n) / fs
-    gate = (np.sin(2 * np.pi * 1.5 * t) > 0.1).astype(float)  # ~0.3-s bursts at 1.5 /s
-    out = x.copy()
-    out[idx, sl] += amplitude_uv * _emg(rng, len(idx), n, fs) * gate
-    return out
+    """Muscle bursts at 1.5 /s (~0.3 s each) on the frontotemporal electrodes."""
+    return add_muscle_bursts(x, fs, ch_names, start_s, stop_s, 1.5, amplitude_uv,
+                             FRONTOTEMPORAL_19, seed)  # fmt: skip
 
 
 def add_emg(

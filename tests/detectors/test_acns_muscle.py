@@ -38,15 +38,8 @@ def band(x: NDArray[np.float64]) -> NDArray[np.float64]:
 def chewing(seed: int, rate_hz: float = 1.5, amp_uv: float = 60.0) -> NDArray[np.float64]:
     """10 s of background with EMG bursts gated at ``rate_hz`` on the frontal and
     temporal channels (the muscles of mastication)."""
-    x = background(seed, 10.0)
-    if rate_hz == 1.5:
-        x = ac.add_chewing(x, FS, NAMES_1020, 0.0, 10.0, amplitude_uv=amp_uv, seed=seed)
-    else:
-        rng = np.random.default_rng(seed)
-        idx = [i for i, c in enumerate(NAMES_1020) if c in ac.FRONTOTEMPORAL_19]
-        t = np.arange(x.shape[1]) / FS
-        gate = (np.sin(2 * np.pi * rate_hz * t) > 0.1).astype(float)
-        x[idx] += amp_uv * ac._emg(rng, len(idx), x.shape[1], FS) * gate
+    x = ac.add_muscle_bursts(background(seed, 10.0), FS, NAMES_1020, 0.0, 10.0, rate_hz,
+                             amp_uv, ac.FRONTOTEMPORAL_19, seed)  # fmt: skip
     return band(x)
 
 

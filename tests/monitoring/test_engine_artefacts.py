@@ -85,18 +85,6 @@ def test_artefact_raises_no_seizure_alarm(eeg: np.ndarray, kind: str) -> None:
     assert [(e.term, e.onset_s) for e in engine.pattern_episodes()] == []
 
 
-def muscle_bursts(x: np.ndarray, rate_hz: float, amp_uv: float, seed: int = 3) -> np.ndarray:
-    """EMG (20-100 Hz) on every channel, gated into bursts at ``rate_hz`` (chewing at
-    1-2 Hz, shivering faster) over [START_S, STOP_S)."""
-    rng = np.random.default_rng(seed)
-    sl = slice(int(START_S * FS), int(STOP_S * FS))
-    n = sl.stop - sl.start
-    gate = (np.sin(2 * np.pi * rate_hz * np.arange(n) / FS) > 0.1).astype(float)
-    out = x.copy()
-    out[:, sl] += amp_uv * ac._emg(rng, x.shape[0], n, FS) * gate
-    return out
-
-
 @pytest.mark.parametrize("rate_hz", [1.0, 2.0, 3.0, 4.0])
 def test_rhythmic_muscle_bursts_are_neither_seizure_nor_pattern(
     eeg: np.ndarray, rate_hz: float
@@ -104,7 +92,7 @@ def test_rhythmic_muscle_bursts_are_neither_seizure_nor_pattern(
     """A minute of muscle bursts at 1-4 Hz, classed muscle: each burst's largest peak
     passes as a spike, so they made a GPD at the burst rate, and at 3-4 Hz a seizure.
     Now: no alarm, no seizure event, no pattern episode."""
-    engine, hops = replay(muscle_bursts(eeg, rate_hz, 100.0))
+    engine, hops = replay(ac.add_muscle_bursts(eeg, FS, CH, START_S, STOP_S, rate_hz, seed=3))
     inside = [h for h in hops if START_S < h.t_s <= STOP_S]
     assert sum(h.artefact == "muscle" for h in inside) >= 0.9 * len(inside)
     assert alarms(hops) == [] and engine.events == []
