@@ -141,6 +141,13 @@ class Discharges:
         """The discharges of the given channels only (same fields, same order)."""
         return self._subset(np.isin(self.channel, channels))
 
+    def where(self, keep: NDArray[np.bool_]) -> Discharges:
+        """The discharges where ``keep`` (one bool per discharge) holds (same fields)."""
+        keep = np.asarray(keep, dtype=bool)
+        if keep.shape != self.channel.shape:
+            raise ValueError(f"keep must hold {len(self)} values, got shape {keep.shape}")
+        return self._subset(keep)
+
     def _subset(self, keep: NDArray[np.bool_]) -> Discharges:
         return Discharges(
             self.channel[keep], self.peak_s[keep], self.duration_ms[keep],

@@ -68,7 +68,10 @@ such bursts periodic (Tatum, Dworetzky & Schomer 2011: chewing is rhythmic burst
 of muscle artefact). Both must hold: the classifier alone is not enough, since a
 discharge train can go on under muscle, and the share alone is not used outside
 muscle windows, where the low-voltage fast activity of a seizure's onset has
-most of its power above 20 Hz too. On the recordings in ``../shared/data`` the
+most of its power above 20 Hz too. In the same windows, discharges with most of
+their power at ≥ 20 Hz are not reported as sporadic discharges or BIRDs
+(:mod:`detectors.acns.tracker`; each one alone, since a brief finding has no train
+whose median could decide). On the recordings in ``../shared/data`` the
 median share of the discharges of every PD or SW window with a pattern was at
 most 0.29 (chb01 seizures, ICU clips), against 0.80-0.84 in a synthetic
 chewing minute.
@@ -242,6 +245,8 @@ class WindowTerm:
     rhythm: ChannelRhythm | None = field(default=None, compare=False, repr=False)
     discharges: Discharges | None = field(default=None, compare=False, repr=False)
     ch_names: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    #: each discharge's share of power at ≥ 20 Hz, measured in muscle windows only
+    hf_share: NDArray[np.float64] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -705,11 +710,12 @@ def classify_window(
     sides = [hemisphere_of(n) for n in names]
     frontopolar = np.array([_frontopolar(n) for n in names], dtype=bool)
     groups, reasons = _make_groups(d, r, sides, k, x, fs, frontopolar)
-    if muscle and groups:
-        groups, reasons = _without_muscle(groups, reasons, d, hf_share(x, fs, d))
+    hf = hf_share(x, fs, d) if muscle else None
+    if hf is not None and groups:
+        groups, reasons = _without_muscle(groups, reasons, d, hf)
     duration = x.shape[1] / fs
     if not groups:
-        return WindowTerm(t0, duration, None, tuple(reasons), r, d, tuple(names))
+        return WindowTerm(t0, duration, None, tuple(reasons), r, d, tuple(names), hf)
     main = groups[0]
     plus, plus_reasons = _plus(main, groups, r)
     if main.kind == "RDA":
@@ -724,7 +730,7 @@ def classify_window(
     )  # fmt: skip
     reasons += [Reason("frequency_hz", main.frequency_hz), Reason("rate_hz", main.rate_hz)]
     reasons += [Reason("prevalence_ratio", prevalence)] + plus_reasons
-    return WindowTerm(t0, duration, pattern, tuple(reasons), r, d, tuple(names))
+    return WindowTerm(t0, duration, pattern, tuple(reasons), r, d, tuple(names), hf)
 
 
 def _without_muscle(

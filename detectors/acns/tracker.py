@@ -30,7 +30,8 @@ artefact guards flagged in any hop of a window are left out of that window; a
 window whose hops were mostly in artefact (:mod:`detectors.artefacts`) is not
 judged. In a window with any hop in muscle artefact, periodic groups made
 of muscle bursts are not patterns (:mod:`detectors.acns.terms`, "Muscle"), and the
-window's σ, raised by the muscle, does not enter the local background. The
+window's σ, raised by the muscle, does not enter the local background; nor are its
+mostly-≥ 20-Hz discharges reported as sporadic discharges or BIRDs. The
 criteria are in µV: a source whose units are unknown gets no ACNS decisions (the
 engine does not build a tracker for it).
 
@@ -51,6 +52,7 @@ from numpy.typing import NDArray
 from rse_monitor.detectors.acns.brief import BriefFindings, Tail, brief_findings
 from rse_monitor.detectors.acns.terms import (
     IIC_RATE_HZ,
+    MUSCLE_HF_MAX,
     SEIZURE_RATE_HZ,
     Decision,
     Evolution,
@@ -333,7 +335,10 @@ class PatternTracker:
         self._prev_term = term
         win = PatternWindow(t0, t_end, term, seizure, iic, names)
         self._episode(win)
-        brief = brief_findings(term.discharges, term.ch_names, self.window_s,
+        d_brief = term.discharges
+        if d_brief is not None and term.hf_share is not None:  # a muscle window
+            d_brief = d_brief.where(term.hf_share <= MUSCLE_HF_MAX)
+        brief = brief_findings(d_brief, term.ch_names, self.window_s,
                                term.pattern is not None, seizure.present,
                                self._brief_tail)  # fmt: skip
         self._brief_tail = brief.tail

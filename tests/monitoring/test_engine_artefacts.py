@@ -266,3 +266,14 @@ def test_slow_rhythmic_mechanical_artefact_raises_no_seizure_alarm(
     x = ac.add_mechanical(eeg, FS, START_S, STOP_S, freq_hz, amplitude_uv=amplitude_uv)
     engine, hops = replay(x)
     assert alarms(hops) == [] and engine.events == []
+
+
+@pytest.mark.parametrize("kind", ["chewing", "emg"])
+def test_muscle_gives_no_birds(eeg: np.ndarray, kind: str) -> None:
+    """Peaks of EMG are not brief potentially ictal rhythmic discharges: in muscle
+    windows, discharges with most of their power at >= 20 Hz are not reported (they
+    counted 2 points of 2HELPS2B)."""
+    engine, _ = replay(CASES[kind][0](eeg))
+    assert engine.patterns is not None
+    birds = [(t0, b) for t0, f in engine.patterns.brief_log for b in f.birds]
+    assert birds == []
