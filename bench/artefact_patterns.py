@@ -11,6 +11,8 @@ bed runs it). For each case the table gives, summed over the seeds:
 - ``ours+acns sz``: seizure events (the relative detector OR the ACNS 2021 rules);
 - ``patterns``: ACNS pattern episodes (``events.tsv`` rows other than ``sz``), with
   their terms;
+- ``sporadic`` / ``birds``: sporadic epileptiform discharges and BIRDs reported from
+  the windows that touch the artefact (both feed 2HELPS2B);
 - ``esteller@1.5`` / ``@2.0``: the detections of the fixed line-length threshold
   (Esteller et al. 2001; :class:`detectors.baseline.LineLengthBaseline`) at its best
   and its default ratio, fed the same features. No artefact holds a seizure, so
@@ -20,7 +22,8 @@ The artefacts (:mod:`recordings.synthetic.artefact_classes`, and below): chewing
 (EMG bursts at 1.5/s on the frontal and temporal channels); muscle bursts on every
 channel gated at 1-4 Hz (chewing, shivering); continuous EMG; ECG at 40 and 80 µV;
 a 15-Hz mechanical line and chest compressions (a 1.8-Hz common sinusoid, 100 µV);
-blinks (Fp-maximal, 100 µV, 1 Hz); electrode pops; a gain step that clips.
+blinks (Fp-maximal, 100 µV, 1 Hz); electrode pops on one electrode (T4) and on
+every electrode at once (classed movement); a gain step that clips.
 """
 
 from __future__ import annotations
@@ -80,9 +83,9 @@ def _bursts(x: np.ndarray, seed: int, rate_hz: float) -> np.ndarray:
     return ac.add_muscle_bursts(x, FS, CH, START_S, STOP_S, rate_hz, seed=seed)
 
 
-def _pops(x: np.ndarray, seed: int) -> np.ndarray:
+def _pops(x: np.ndarray, seed: int, channels: list[str] | None = None) -> np.ndarray:
     rec = add_artefacts(SyntheticRecording(x, FS, CH), "electrode_pop", START_S,
-                        STOP_S - START_S, seed=seed)  # fmt: skip
+                        STOP_S - START_S, channels=channels, seed=seed)  # fmt: skip
     return rec.data_uv
 
 
@@ -98,18 +101,23 @@ CASES: dict[str, Maker] = {
     "mechanical 15 Hz": lambda x, s: ac.add_mechanical(x, FS, START_S, STOP_S, 15.0, 40.0, s),
     "compressions 1.8 Hz": lambda x, s: ac.add_mechanical(x, FS, START_S, STOP_S, 1.8, 100.0, s),
     "blinks 1 Hz": blinks,
-    "electrode pops": _pops,
+    "electrode pops (T4)": functools.partial(_pops, channels=["T4"]),
+    "pops on every electrode": _pops,
     "gain step (clipping)": lambda x, s: ac.add_gain_clip(x, FS, START_S, STOP_S),
 }
 
 
-def run_case(x: np.ndarray) -> tuple[int, list[str], dict[str, int]]:
-    """Seizure events and pattern terms of the whole engine; the baseline's events."""
+def run_case(x: np.ndarray) -> tuple[int, list[str], tuple[int, int], dict[str, int]]:
+    """Seizure events, pattern terms and (sporadic discharges, BIRDs) over the
+    artefact of the whole engine; the baseline's events."""
     engine = BedEngine(FS, CH)
     for piece in Chunk(x, 0.0, FS, CH).split(int(60 * FS)):
         engine.push(piece)
     events = engine.finish()
     terms = [ep.term for ep in engine.pattern_episodes()]
+    log = engine.patterns.brief_log if engine.patterns is not None else []
+    touching = [f for t0, f in log if t0 + 10.0 > START_S and t0 < STOP_S]
+    brief = (sum(len(f.sporadic_s) for f in touching), sum(len(f.birds) for f in touching))
     rec = Recording("case", lambda: Chunk(x, 0.0, FS, CH).split(int(60 * FS)), FS, CH,
                     DURATION_S, [])  # fmt: skip
     factories = {
@@ -119,7 +127,12 @@ def run_case(x: np.ndarray) -> tuple[int, list[str], dict[str, int]]:
     }
     tee, _ = run_detectors(rec, factories)
     base = {k: len(v) for k, v in tee.events.items() if k.startswith("esteller")}
-    return len(events), terms, base
+    return len(events), terms, brief, base
+
+
+def _row(name: str, c: Counter[str]) -> str:
+    return (f"{name:24s} {c['sz']:12d} {c['patterns']:8d} {c['sporadic']:8d} {c['birds']:5d} "
+            f"{c['esteller@1.5']:12d} {c['esteller@2.0']:12d}")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -129,27 +142,27 @@ def main(argv: list[str] | None = None) -> None:
     print(f"machine: {os.cpu_count()} CPU(s); python {sys.version.split()[0]}")
     print(f"{args.seeds} background(s) of {DURATION_S:g} s per case, artefact over "
           f"{START_S:g}-{STOP_S:g} s; counts summed over the seeds (each one false)\n")  # fmt: skip
-    head = f"{'artefact':24s} {'ours+acns sz':>12s} {'patterns':>8s} {'esteller@1.5':>12s} "
-    print(head + f"{'esteller@2.0':>12s}  pattern terms")
-    print("-" * (len(head) + 28))
+    head = (f"{'artefact':24s} {'ours+acns sz':>12s} {'patterns':>8s} {'sporadic':>8s} "
+            f"{'birds':>5s} {'esteller@1.5':>12s} {'esteller@2.0':>12s}")  # fmt: skip
+    print(head + "  pattern terms")
+    rule = "-" * (len(head) + 16)
+    print(rule)
     t0 = time.perf_counter()
     totals = Counter[str]()
     for name, make in CASES.items():
-        n_sz, terms, base = 0, Counter[str](), Counter[str]()
+        row = Counter[str]()
+        terms = Counter[str]()
         for seed in range(args.seeds):
             x = make(background(DURATION_S, FS, CH, 30.0, seed=21 + seed), seed)
-            s, t, b = run_case(x)
-            n_sz += s
-            terms.update(t)
-            base.update(b)
-        n_pat = sum(terms.values())
-        totals.update({"sz": n_sz, "patterns": n_pat, **base})
+            n_sz, found, (n_sporadic, n_birds), base = run_case(x)
+            terms.update(found)
+            row.update({"sz": n_sz, "patterns": len(found), "sporadic": n_sporadic,
+                        "birds": n_birds, **base})  # fmt: skip
+        totals.update(row)
         listed = " ".join(f"{k}×{v}" for k, v in sorted(terms.items())) or "-"
-        print(f"{name:24s} {n_sz:12d} {n_pat:8d} {base['esteller@1.5']:12d} "
-              f"{base['esteller@2.0']:12d}  {listed}")  # fmt: skip
-    print("-" * (len(head) + 28))
-    print(f"{'total':24s} {totals['sz']:12d} {totals['patterns']:8d} "
-          f"{totals['esteller@1.5']:12d} {totals['esteller@2.0']:12d}")  # fmt: skip
+        print(_row(name, row) + f"  {listed}")
+    print(rule)
+    print(_row("total", totals))
     print(f"\n(artefact-pattern benchmark {time.perf_counter() - t0:.0f} s)")
 
 

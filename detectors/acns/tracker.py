@@ -31,7 +31,11 @@ window whose hops were mostly in artefact (:mod:`detectors.artefacts`) is not
 judged. In a window with any hop in muscle artefact, periodic groups made
 of muscle bursts are not patterns (:mod:`detectors.acns.terms`, "Muscle"), and the
 window's σ, raised by the muscle, does not enter the local background; nor are its
-mostly-≥ 20-Hz discharges reported as sporadic discharges or BIRDs. The
+mostly-≥ 20-Hz discharges reported as sporadic discharges or BIRDs. A window with
+any hop in another artefact class but ECG (movement, clipping, pops, a mechanical
+line) reports no sporadic discharge or BIRD at all: they are not read through
+artefact (popping on every electrode, classed movement, made 14 "sporadic
+discharges" a minute), and they feed 2HELPS2B. The
 criteria are in µV: a source whose units are unknown gets no ACNS decisions (the
 engine does not build a tracker for it).
 
@@ -230,8 +234,9 @@ class PatternTracker:
         self._to_skip = self.n_settle
         self._phase = 0  # samples since the first kept one, modulo step
         self._good = np.ones(len(self.ch_names), dtype=bool)
-        # hops noted for the next window: all, in blocking artefact, in muscle
-        self._n_hops = self._n_artefact = self._n_muscle = 0
+        # hops noted for the next window: all, in blocking artefact, in muscle, in
+        # another artefact class
+        self._n_hops = self._n_artefact = self._n_muscle = self._n_other = 0
         self._run: deque[WindowTerm] = deque(maxlen=self.max_run_windows)
         self._prev_term: WindowTerm | None = None
         self._quiet_sd: deque[NDArray[np.float64]] = deque(maxlen=self.background_windows)
@@ -265,16 +270,23 @@ class PatternTracker:
         self._n_buf += n
 
     def note_good(
-        self, good: NDArray[np.bool_], artefact: bool = False, muscle: bool = False
+        self,
+        good: NDArray[np.bool_],
+        artefact: bool = False,
+        muscle: bool = False,
+        other_artefact: bool = False,
     ) -> None:
         """Channels the engine's guards passed at one hop (AND-ed over the window),
         whether the hop's window was in artefact (:mod:`detectors.artefacts`): a window
         whose hops were mostly in artefact is not judged (no pattern, reason
-        ``artefact``), and whether it was classed muscle (see module)."""
+        ``artefact``), whether it was classed muscle, and whether it was classed any
+        other artefact but ECG (movement, clipping, pops, a mechanical line; see
+        module)."""
         self._good &= good
         self._n_hops += 1
         self._n_artefact += bool(artefact)
         self._n_muscle += bool(muscle)
+        self._n_other += bool(other_artefact or artefact)
 
     @property
     def next_end_s(self) -> float | None:
@@ -311,7 +323,8 @@ class PatternTracker:
         self._good = np.ones(len(self.ch_names), dtype=bool)
         artefact_share = self._n_artefact / max(1, self._n_hops)
         muscle = self._n_muscle > 0  # any hop: bursts of a few seconds make a "train"
-        self._n_hops = self._n_artefact = self._n_muscle = 0
+        clean = self._n_other == 0  # brief findings are not read through artefact
+        self._n_hops = self._n_artefact = self._n_muscle = self._n_other = 0
         idx = np.flatnonzero(good)
         names = tuple(self.ch_names[i] for i in idx)
         if artefact_share > 0.5:
@@ -335,7 +348,7 @@ class PatternTracker:
         self._prev_term = term
         win = PatternWindow(t0, t_end, term, seizure, iic, names)
         self._episode(win)
-        d_brief = term.discharges
+        d_brief = term.discharges if clean else None
         if d_brief is not None and term.hf_share is not None:  # a muscle window
             d_brief = d_brief.where(term.hf_share <= MUSCLE_HF_MAX)
         brief = brief_findings(d_brief, term.ch_names, self.window_s,

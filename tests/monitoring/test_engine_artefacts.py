@@ -277,3 +277,19 @@ def test_muscle_gives_no_birds(eeg: np.ndarray, kind: str) -> None:
     assert engine.patterns is not None
     birds = [(t0, b) for t0, f in engine.patterns.brief_log for b in f.birds]
     assert birds == []
+
+
+def test_no_sporadic_discharges_are_read_through_movement(eeg: np.ndarray) -> None:
+    """Pops on every electrode at once (about one a second each, classed movement):
+    the windows that touch them report no sporadic discharge nor BIRD (before, about
+    14 "sporadic epileptiform discharges" a minute, which feed 2HELPS2B), while the
+    clean windows before it are still judged."""
+    rec = add_artefacts(SyntheticRecording(eeg, FS, CH), "electrode_pop", START_S,
+                        STOP_S - START_S, seed=1)  # fmt: skip
+    engine, hops = replay(rec.data_uv)
+    inside = [h for h in hops if START_S < h.t_s <= STOP_S]
+    assert sum(h.artefact not in ("", "muscle", "ecg") for h in inside) >= 0.5 * len(inside)
+    assert engine.patterns is not None
+    touching = [f for t0, f in engine.patterns.brief_log if t0 + 10.0 > START_S and t0 < STOP_S]
+    assert sum(len(f.sporadic_s) + len(f.birds) for f in touching) == 0
+    assert engine.patterns.n_windows >= 30  # the tracker judged the recording
