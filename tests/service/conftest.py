@@ -57,6 +57,29 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def admit(url: str, token: str, bed_id: str, source: dict[str, Any]) -> dict[str, Any]:
+    """``POST /api/v1/beds`` for a 70-kg patient on ``source``; the bed, asserted created."""
+    r = httpx.post(
+        url + "/api/v1/beds",
+        headers=bearer(token),
+        json={"bed_id": bed_id, "weight_kg": 70, "source": source},
+        timeout=30,
+    )
+    assert r.status_code in (200, 201), r.text
+    bed: dict[str, Any] = r.json()
+    return bed
+
+
+def insert_trend_rows(conn: Any, rows: Any) -> None:
+    """Store trend rows ``(admission_id, *TREND_FIELDS)`` as a longer-running service
+    would have (``conn`` from :meth:`Database.transaction`)."""
+    from rse_monitor.service.store import TREND_FIELDS
+
+    cols = ", ".join(TREND_FIELDS)
+    marks = ", ".join("?" for _ in range(len(TREND_FIELDS) + 1))
+    conn.executemany(f"INSERT OR REPLACE INTO trends (admission_id, {cols}) VALUES ({marks})", rows)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -35,7 +35,14 @@ from rse_monitor.detectors.alerts import Alert
 from rse_monitor.service.clock import BedClock, parse_iso
 from rse_monitor.service.db import Database
 from rse_monitor.service.store import TREND_FIELDS, apply_alert_changes
-from tests.service.conftest import ServerProcess, bearer, make_tokens, wait_for
+from tests.service.conftest import (
+    ServerProcess,
+    admit,
+    bearer,
+    insert_trend_rows,
+    make_tokens,
+    wait_for,
+)
 from tests.service.test_page import _playwright, _sign_in, _wait_js, browser_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -133,31 +140,16 @@ def history_server(
     srv.start()
     tokens = make_tokens(db_path)
     try:
-        r = httpx.post(
-            srv.url + "/api/v1/beds",
-            headers=bearer(tokens["clinician"]),
-            json={
-                "bed_id": BED_ID,
-                "weight_kg": 70,
-                "source": {"kind": "edf", "path": "long.edf", "speed": speed},
-            },
-            timeout=30,
-        )
-        assert r.status_code in (200, 201), r.text
-        bed = r.json()
+        bed = admit(srv.url, tokens["clinician"], BED_ID,
+                    {"kind": "edf", "path": "long.edf", "speed": speed})  # fmt: skip
         admission_id = int(bed["admission_id"])
     finally:
         srv.stop(signal.SIGTERM)
     # the history a longer-running service would have stored, then resume after it
     db = Database(str(db_path))
     try:
-        cols = ", ".join(TREND_FIELDS)
-        marks = ", ".join("?" for _ in range(len(TREND_FIELDS) + 1))
         with db.transaction() as conn:
-            conn.executemany(
-                f"INSERT OR REPLACE INTO trends (admission_id, {cols}) VALUES ({marks})",
-                _history_rows(admission_id, history_s),
-            )
+            insert_trend_rows(conn, _history_rows(admission_id, history_s))
             conn.execute(
                 "UPDATE beds SET position_s = ? WHERE admission_id = ?",
                 (float(history_s), admission_id),

@@ -28,7 +28,7 @@ import pytest
 
 from rse_monitor.service.db import Database
 from rse_monitor.service.store import TREND_FIELDS
-from tests.service.conftest import ServerProcess, bearer, make_tokens
+from tests.service.conftest import ServerProcess, admit, bearer, insert_trend_rows, make_tokens
 from tests.service.test_page import _playwright, _sign_in, _wait_js, browser_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -94,28 +94,14 @@ def pattern_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pattern
     srv.start()
     try:
         tokens = make_tokens(db_path)
-        r = httpx.post(
-            srv.url + "/api/v1/beds",
-            headers=bearer(tokens["clinician"]),
-            json={
-                "bed_id": BED_ID,
-                "weight_kg": 70,
-                "source": {"kind": "lsl", "stream_name": "rsemon-test-never-there"},
-            },
-            timeout=30,
-        )
-        assert r.status_code in (200, 201), r.text
-        admission_id = int(r.json()["admission_id"])
+        bed = admit(srv.url, tokens["clinician"], BED_ID,
+                    {"kind": "lsl", "stream_name": "rsemon-test-never-there"})  # fmt: skip
+        admission_id = int(bed["admission_id"])
         # the stored history: the bed makes no hops of its own (no stream)
         db = Database(str(db_path))
         try:
-            cols = ", ".join(TREND_FIELDS)
-            marks = ", ".join("?" for _ in range(len(TREND_FIELDS) + 1))
             with db.transaction() as conn:
-                conn.executemany(
-                    f"INSERT OR REPLACE INTO trends (admission_id, {cols}) VALUES ({marks})",
-                    _rows(admission_id),
-                )
+                insert_trend_rows(conn, _rows(admission_id))
         finally:
             db.close()
         yield PatternServer(srv, tokens)

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.service.conftest import ServerProcess, bearer, start_module_server, wait_for
+from tests.service.conftest import ServerProcess, admit, bearer, start_module_server, wait_for
 from tests.service.test_page import _playwright, _sign_in, _wait_js, browser_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -55,17 +55,9 @@ def yield_server(
 def test_bed_view_shows_over_budget_after_false_alarm_labels(yield_server: ServerProcess) -> None:
     srv = yield_server
     tokens = srv.tokens  # type: ignore[attr-defined]
-    r = httpx.post(
-        srv.url + "/api/v1/beds",
-        headers=bearer(tokens["clinician"]),
-        json={
-            "bed_id": BED_ID,
-            "weight_kg": 70,
-            "source": {"kind": "edf", "path": "seizure.edf", "speed": SPEED},
-        },
-        timeout=30,
+    admit(
+        srv.url, tokens["clinician"], BED_ID, {"kind": "edf", "path": "seizure.edf", "speed": SPEED}
     )
-    assert r.status_code in (200, 201), r.text
 
     def alerts() -> list[dict[str, object]]:
         got = httpx.get(
