@@ -17,13 +17,15 @@ Goal (issue 13, part 5): peak RSS < 300 MB for any length, 24 h included.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.replay_speed import replay_command, run_process  # noqa: E402
 
 GOAL_MB = 300.0
 
@@ -44,17 +46,8 @@ def tile_edf(base: Path, out: Path, times: int) -> None:
 
 def run_replay(repo: Path, edf: Path, out: Path) -> tuple[float, float]:
     """Peak RSS (MB) and CPU time (s) of one ``rsemon replay`` process."""
-    # a checkout from before the rse_monitor namespace (--against) names the CLI module
-    # without it
-    module = "rse_monitor.service.cli" if (repo / "rse_monitor").is_dir() else "service.cli"
-    cmd = [sys.executable, "-m", module, "replay", str(edf), "--out", str(out), "-q"]
-    proc = subprocess.Popen(cmd, cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode() if proc.stderr is not None else ""
-    if proc.returncode != 0:
-        raise RuntimeError(f"replay of {edf} failed ({proc.returncode}): {err.strip()}")
-    return usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
+    _, cpu_s, rss_mb = run_process(replay_command(repo, edf, out), repo)
+    return rss_mb, cpu_s
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -64,25 +64,38 @@ FLOORS = {
 }
 
 
-def time_process(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall time and CPU time (user + system, from ``os.wait4``) of one process, s."""
+def run_process(cmd: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall time and CPU time (user + system, from ``os.wait4``), s, and peak RSS (MB)
+    of one process; its standard error in the message when it fails."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr is not None else ""
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} in {cwd} failed with status {proc.returncode}")
-    return wall, usage.ru_utime + usage.ru_stime
+        raise RuntimeError(f"{' '.join(cmd)} in {cwd} failed with status {proc.returncode}: "
+                           f"{err.strip()[-500:]}")  # fmt: skip
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+
+
+def time_process(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall time and CPU time of one process, s (:func:`run_process`)."""
+    wall, cpu, _ = run_process(cmd, cwd)
+    return wall, cpu
+
+
+def replay_command(repo: Path, edf: Path, out: Path) -> list[str]:
+    """The ``rsemon replay`` command of the checkout ``repo`` (quiet)."""
+    # a checkout from before the rse_monitor namespace (--against) names the CLI module
+    # without it
+    module = "rse_monitor.service.cli" if (repo / "rse_monitor").is_dir() else "service.cli"
+    return [sys.executable, "-m", module, "replay", str(edf), "--out", str(out), "-q"]
 
 
 def time_replay(repo: Path, edf: Path, out: Path) -> tuple[float, float]:
     """Wall time and CPU time of one ``rsemon replay`` process, s."""
-    # a checkout from before the rse_monitor namespace (--against) names the CLI module
-    # without it
-    module = "rse_monitor.service.cli" if (repo / "rse_monitor").is_dir() else "service.cli"
-    cmd = [sys.executable, "-m", module, "replay", str(edf), "--out", str(out), "-q"]
-    return time_process(cmd, repo)
+    return time_process(replay_command(repo, edf, out), repo)
 
 
 def main(argv: list[str] | None = None) -> int:
