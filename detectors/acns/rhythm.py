@@ -66,7 +66,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
@@ -175,6 +175,11 @@ class ChannelRhythm:
     #: power above the 1/f fit at the train frequency over the 0.5-20 Hz power, for
     #: the trains faster than 2.5 Hz (NaN elsewhere); see :data:`MIN_TRAIN_RATIO`
     train_ratio: NDArray[np.float64] | None = None
+    #: the 0.5-20 Hz spectrum the measures came from: frequencies (Hz), power above
+    #: the 1/f fit per channel, and each channel's total power (for :func:`power_at`)
+    spectrum: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 def periodicity(
@@ -287,6 +292,20 @@ def train_ratio(
         near = np.abs(ff - freq_hz[c]) <= PEAK_HALF_BAND_HZ
         out[c] = excess[c, near].max() / total[c] if near.any() else 0.0
     return out
+
+
+def power_at(rhythm: ChannelRhythm, channels: Sequence[int], freq_hz: float) -> float:
+    """Mean over ``channels`` of the largest share of a channel's 0.5-20 Hz power that
+    lies above the 1/f fit within ± 0.5 Hz of ``freq_hz`` (as :func:`train_ratio`);
+    NaN without a spectrum, channels, or with ``freq_hz`` outside the spectrum."""
+    if rhythm.spectrum is None or not len(channels) or not np.isfinite(freq_hz):
+        return float("nan")
+    ff, excess, total = rhythm.spectrum
+    near = np.flatnonzero(np.abs(ff - freq_hz) <= PEAK_HALF_BAND_HZ)
+    if near.size == 0:
+        return float("nan")
+    rows = np.asarray(channels, dtype=np.intp)
+    return float((excess[np.ix_(rows, near)].max(axis=1) / total[rows]).mean())
 
 
 def _welch(
@@ -463,6 +482,7 @@ def channel_rhythm(
         # only periodic channels can be SW (the rest stay NaN)
         slow_after_ratio=slow_after_ratio(x, fs, discharges.of_channels(np.flatnonzero(periodic))),
         fast_rms_uv=fast, window_s=window_s, train_ratio=trains,
+        spectrum=(ff, excess, total),
     )  # fmt: skip
 
 

@@ -353,7 +353,7 @@ class PatternTracker:
             d_brief = d_brief.where(term.hf_share <= MUSCLE_HF_MAX)
         brief = brief_findings(d_brief, term.ch_names, self.window_s,
                                term.pattern is not None, seizure.present,
-                               self._brief_tail)  # fmt: skip
+                               self._brief_tail, term.rhythm)  # fmt: skip
         self._brief_tail = brief.tail
         if not brief.empty:
             self.brief_log.append((t0, brief))

@@ -28,6 +28,7 @@ from rse_monitor.detectors.acns.brief import (
     sporadic_discharges,
 )
 from rse_monitor.detectors.acns.discharges import Discharges
+from rse_monitor.detectors.acns.rhythm import channel_rhythm
 from rse_monitor.monitoring.engine import BedEngine
 from rse_monitor.monitoring.settings import EngineConfig
 from rse_monitor.pipeline.chunk import Chunk
@@ -203,3 +204,36 @@ def test_brief_6_hz_bursts_are_birds(seed: int) -> None:
         assert b.frequency_hz == pytest.approx(6.0, abs=0.5)
         assert b.duration_s == pytest.approx(3.0, abs=0.7)
         assert set(b.channels) == {"F7-T7", "T7-P7"}
+
+
+# --------------------------------------------- a rhythm at twice the rate is no BIRD
+
+
+def _window_with(hz: float, channels: tuple[int, ...], seed: int = 5) -> np.ndarray:
+    """10 s of 1/f background (10 µV) on the four NAMES channels, with a 40-µV
+    sinusoid at ``hz`` on ``channels``."""
+    rng = np.random.default_rng(seed)
+    n = int(10 * FS)
+    spec = np.fft.rfft(rng.standard_normal((4, n)), axis=-1)
+    f = np.fft.rfftfreq(n, 1.0 / FS)
+    spec[:, 1:] /= f[1:] ** 0.75
+    spec[:, f < 0.5] = 0.0
+    x = np.fft.irfft(spec, n=n, axis=-1)
+    x = x / x.std(axis=-1, keepdims=True) * 10.0
+    t = np.arange(n) / FS
+    for c in channels:
+        x[c] += 40.0 * np.sin(2 * np.pi * hz * t)
+    return x
+
+
+@pytest.mark.parametrize(("rhythm_hz", "kept"), [(10.0, False), (5.0, True)])
+def test_a_5_hz_run_is_a_bird_only_where_the_power_is_at_5_hz(rhythm_hz: float, kept: bool) -> None:
+    """The same 5-Hz run on F7-T7 and T7-P7: in a window whose rhythm on those channels
+    is at 10 Hz (an alpha rhythm the detector read every other wave) it is no BIRD;
+    where the rhythm is at 5 Hz it is one."""
+    d = _discharges(_train(0, 2.0, 5.0, 10) + _train(1, 2.0, 5.0, 10))
+    rhythm = channel_rhythm(_window_with(rhythm_hz, (0, 1)), FS, d)
+    found = brief_findings(d, NAMES, 10.0, False, False, None, rhythm)
+    assert len(found.birds) == (1 if kept else 0), found.birds
+    # without the window's rhythm nothing is removed
+    assert len(brief_findings(d, NAMES, 10.0, False, False).birds) == 1

@@ -38,3 +38,23 @@ def test_healthy_eeg_has_no_seizure_and_no_pattern(path: Path) -> None:
     assert eng.pattern_episodes() == [], [
         (ep.term, ep.onset_s, ep.offset_s, ep.top_channels(4)) for ep in eng.pattern_episodes()
     ]
+
+
+#: healthy files whose posterior alpha rhythm, read every other wave, made BIRDs
+#: (7 on Subject05_1, 1 on S001R02) before the rhythm at twice a run's rate was checked
+ALPHA_BIRDS = [p for p in FILES if p.stem in ("Subject05_1", "S001R02")]
+
+
+@pytest.mark.parametrize("path", ALPHA_BIRDS, ids=[p.stem for p in ALPHA_BIRDS])
+def test_a_healthy_alpha_rhythm_makes_no_birds(path: Path) -> None:
+    """BIRDs score 2 points of 2HELPS2B; the alpha rhythm of an awake adult is a known
+    normal pattern (ACNS 2021: not a BIRD), however the detector samples it."""
+    src = EdfSource(path, chunk_s=10.0)
+    eng = BedEngine(src.sfreq_hz, src.ch_names, src.info.unit_known, EngineConfig())
+    for chunk in src.chunks():
+        eng.push(chunk)
+    eng.finish()
+    assert eng.patterns is not None and eng.patterns.n_windows > 0
+    birds = [(t0 + b.onset_s, b.frequency_hz, b.channels)
+             for t0, f in eng.patterns.brief_log for b in f.birds]  # fmt: skip
+    assert birds == []
