@@ -295,17 +295,15 @@ def train_ratio(
 
 
 def power_at(rhythm: ChannelRhythm, channels: Sequence[int], freq_hz: float) -> float:
-    """Mean over ``channels`` of the largest share of a channel's 0.5-20 Hz power that
-    lies above the 1/f fit within ± 0.5 Hz of ``freq_hz`` (as :func:`train_ratio`);
-    NaN without a spectrum, channels, or with ``freq_hz`` outside the spectrum."""
+    """Mean over ``channels`` of :func:`train_ratio` at ``freq_hz`` (0 where the
+    frequency lies outside the spectrum); NaN without a spectrum or channels."""
     if rhythm.spectrum is None or not len(channels) or not np.isfinite(freq_hz):
         return float("nan")
     ff, excess, total = rhythm.spectrum
-    near = np.flatnonzero(np.abs(ff - freq_hz) <= PEAK_HALF_BAND_HZ)
-    if near.size == 0:
-        return float("nan")
     rows = np.asarray(channels, dtype=np.intp)
-    return float((excess[np.ix_(rows, near)].max(axis=1) / total[rows]).mean())
+    freqs = np.full(total.size, np.nan)
+    freqs[rows] = freq_hz
+    return float(train_ratio(freqs, ff, excess, total)[rows].mean())
 
 
 def _welch(
