@@ -98,7 +98,7 @@ hold it).
 for PD/SW, the spectral peak for RDA) and ``rate_hz`` the average (discharges per
 second, used by the seizure and IIC rules, which speak of "averaging"), both
 medians over the pattern's channels. Prevalence is the share of the window the
-pattern covers: for PD/SW the inter-discharge intervals no longer than 1.5× the
+pattern covers: for PD/SW the inter-discharge intervals no longer than 2.5× the
 median, plus one interval, over the window; for RDA the share of time its
 narrow-band envelope is ≥ half its 90th percentile on its strongest channel.
 
@@ -108,7 +108,7 @@ Evolution, seizure, IIC: see :func:`evolution`, :func:`is_electrographic_seizure
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -376,15 +376,118 @@ def _main_term_1(groups: Sequence[Group]) -> MainTerm1:
 # ------------------------------------------------------------------ window
 
 
+def _train_cover(peaks_s: NDArray[np.float64], window_s: float) -> float | None:
+    """Share of the window a train of discharges covers: its inter-discharge intervals
+    up to 2.5× their median, plus one interval, over the window (None with < 2)."""
+    idi = np.diff(peaks_s)
+    if idi.size == 0:
+        return None
+    med = float(np.median(idi))
+    return float((idi[idi <= 2.5 * med].sum() + med) / window_s)
+
+
 def _pd_prevalence(d: Discharges, chans: Sequence[int]) -> float:
-    cover = []
-    for c in chans:
-        idi = np.diff(d.peak_s[d.channel == c])
-        if idi.size == 0:
-            continue
-        med = float(np.median(idi))
-        cover.append((idi[idi <= 2.5 * med].sum() + med) / d.window_s)
+    cover = [c for ch in chans if (c := _train_cover(d.peak_s[d.channel == ch], d.window_s))
+             is not None]  # fmt: skip
     return float(min(1.0, np.median(cover))) if cover else 0.0
+
+
+@dataclass
+class _Grouping:
+    """The groups of one window (:func:`_make_groups`): PD/SW groups if any (with
+    ≥ ``min_channels`` and ``MIN_PREVALENCE``), else PD groups of merged trains,
+    otherwise RDA groups; none confined to the frontopolar electrodes. ``brief`` and
+    ``ocular`` count the groups left out for each reason."""
+
+    d: Discharges
+    r: ChannelRhythm
+    sides: Sequence[str | None]
+    min_channels: int
+    x: NDArray[np.float64]
+    fs: float
+    frontopolar: NDArray[np.bool_]
+    brief: int = 0
+    ocular: int = 0
+
+    def usable(self, g: NDArray[np.intp], need: int | None = None) -> bool:
+        if g.size < (self.min_channels if need is None else need):
+            return False
+        if self.frontopolar[g].all():
+            self.ocular += 1
+            return False
+        return True
+
+    def pd_groups(self) -> list[Group]:
+        """PD/SW groups of the channels that are periodic on their own."""
+        d, r = self.d, self.r
+        periodic = np.flatnonzero(r.periodic).astype(np.intp)
+        if periodic.size == 0:
+            return []
+        amp_pd = _amplitudes(d, r)
+        cores = []
+        for g in _sync_groups(d, periodic):
+            if not self.usable(g):
+                continue
+            if _pd_prevalence(d, [int(c) for c in g]) < MIN_PREVALENCE:
+                self.brief += 1
+                continue
+            cores.append(g)
+        groups = []
+        taken = np.zeros(r.n_discharges.size, dtype=bool)
+        for g in cores:
+            taken[g] = True
+        for g in cores:
+            field = _field(d, r, g, taken)
+            taken[field] = True
+            side, _ = _side(field, amp_pd, self.sides)
+            slow = float(np.nanmedian(r.slow_after_ratio[g]))
+            kind: MainTerm2 = "SW" if slow >= SW_MIN_SLOW_AFTER else "PD"
+            groups.append(Group(
+                kind, tuple(int(c) for c in field), side, float(np.median(r.frequency_hz[g])),
+                float(np.median(r.rate_hz[g])), float(np.median(amp_pd[g])),
+            ))  # fmt: skip
+        return groups
+
+    def merged_groups(self) -> list[Group]:
+        """PD groups of the merged trains (:func:`_merged_trains`)."""
+        d, r = self.d, self.r
+        trains = _merged_trains(d, r)
+        if not trains:
+            return []
+        amps = _amplitudes(d, r)
+        groups = []
+        for g, ev in trains:
+            if not self.usable(g, 2):
+                continue
+            cover = _train_cover(ev, d.window_s)
+            if cover is None or min(1.0, cover) < MIN_PREVALENCE:
+                self.brief += 1
+                continue
+            period = float(np.median(np.diff(ev)))
+            side, _ = _side(g, amps, self.sides)
+            groups.append(Group(
+                "PD", tuple(int(c) for c in g), side, 1.0 / period, ev.size / d.window_s,
+                float(np.median(amps[g])),
+            ))  # fmt: skip
+        return groups
+
+    def rda_groups(self) -> list[Group]:
+        """RDA groups of the channels with rhythmic delta, by peak frequency."""
+        d, r = self.d, self.r
+        groups = []
+        rhythmic = np.flatnonzero(r.rhythmic_delta).astype(np.intp)
+        for g in _frequency_groups(rhythmic, r.peak_hz):
+            if not self.usable(g):
+                continue
+            best = max(g, key=lambda c: r.peak_ratio[c])
+            if rda_prevalence(self.x[best], self.fs, float(r.peak_hz[best])) < MIN_PREVALENCE:
+                self.brief += 1
+                continue
+            side, _ = _side(g, d.background_sd_uv, self.sides)
+            f = float(np.median(r.peak_hz[g]))
+            groups.append(Group("RDA", tuple(int(c) for c in g), side, f, f,
+                                float(np.median(d.background_sd_uv[g]))))  # fmt: skip
+        return groups
 
 
 def _make_groups(
@@ -396,72 +499,24 @@ def _make_groups(
     fs: float,
     frontopolar: NDArray[np.bool_],
 ) -> tuple[list[Group], list[Reason]]:
-    """PD/SW groups if any (with ≥ ``min_channels`` and ``MIN_PREVALENCE``), else
-    PD groups of merged trains, otherwise RDA groups; none confined to the
-    frontopolar electrodes."""
+    """The window's groups (:class:`_Grouping`), largest first, and the reasons."""
     reasons = [
         Reason("n_periodic_channels", int(r.periodic.sum()), min_channels),
         Reason("n_rhythmic_delta_channels", int(r.rhythmic_delta.sum()), min_channels),
     ]
-    tally = {"brief": 0, "ocular": 0}
-
-    def usable(g: NDArray[np.intp], need: int = min_channels) -> bool:
-        if g.size < need:
-            return False
-        if frontopolar[g].all():
-            tally["ocular"] += 1
-            return False
-        return True
-
-    groups = _pd_groups(d, r, sides, usable, tally)
+    grouping = _Grouping(d, r, sides, min_channels, x, fs, frontopolar)
+    groups = grouping.pd_groups()
     if not groups:
-        groups = _merged_groups(d, r, sides, usable, tally)
+        groups = grouping.merged_groups()
         if groups:
             reasons.append(Reason("merged_train_groups", len(groups), 1.0))
     if not groups:
-        groups = _rda_groups(d, r, sides, usable, tally, x, fs)
-    if tally["brief"]:
-        reasons.append(Reason("n_groups_below_prevalence", tally["brief"], MIN_PREVALENCE))
-    if tally["ocular"]:
-        reasons.append(Reason("n_groups_ocular", tally["ocular"]))
+        groups = grouping.rda_groups()
+    if grouping.brief:
+        reasons.append(Reason("n_groups_below_prevalence", grouping.brief, MIN_PREVALENCE))
+    if grouping.ocular:
+        reasons.append(Reason("n_groups_ocular", grouping.ocular))
     return sorted(groups, key=lambda g: -len(g.channels)), reasons
-
-
-def _pd_groups(
-    d: Discharges,
-    r: ChannelRhythm,
-    sides: Sequence[str | None],
-    usable: Callable[..., bool],
-    tally: dict[str, int],
-) -> list[Group]:
-    """PD/SW groups of the channels that are periodic on their own."""
-    periodic = np.flatnonzero(r.periodic).astype(np.intp)
-    if periodic.size == 0:
-        return []
-    amp_pd = _amplitudes(d, r)
-    cores = []
-    for g in _sync_groups(d, periodic):
-        if not usable(g):
-            continue
-        if _pd_prevalence(d, [int(c) for c in g]) < MIN_PREVALENCE:
-            tally["brief"] += 1
-            continue
-        cores.append(g)
-    groups = []
-    taken = np.zeros(r.n_discharges.size, dtype=bool)
-    for g in cores:
-        taken[g] = True
-    for g in cores:
-        field = _field(d, r, g, taken)
-        taken[field] = True
-        side, _ = _side(field, amp_pd, sides)
-        slow = float(np.nanmedian(r.slow_after_ratio[g]))
-        kind: MainTerm2 = "SW" if slow >= SW_MIN_SLOW_AFTER else "PD"
-        groups.append(Group(
-            kind, tuple(int(c) for c in field), side, float(np.median(r.frequency_hz[g])),
-            float(np.median(r.rate_hz[g])), float(np.median(amp_pd[g])),
-        ))  # fmt: skip
-    return groups
 
 
 def _coincide(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
@@ -495,61 +550,6 @@ def _field(
         if _coincide(own, train) >= need_on_core and carried >= _sync_need(own.size, d.window_s):
             extra.append(int(c))
     return np.sort(np.r_[core, np.asarray(extra, dtype=np.intp)]).astype(np.intp)
-
-
-def _merged_groups(
-    d: Discharges,
-    r: ChannelRhythm,
-    sides: Sequence[str | None],
-    usable: Callable[..., bool],
-    tally: dict[str, int],
-) -> list[Group]:
-    """PD groups of the merged trains (:func:`_merged_trains`)."""
-    trains = _merged_trains(d, r)
-    if not trains:
-        return []
-    amps = _amplitudes(d, r)
-    groups = []
-    for g, ev in trains:
-        if not usable(g, 2):
-            continue
-        idi = np.diff(ev)
-        period = float(np.median(idi))
-        if min(1.0, (idi[idi <= 2.5 * period].sum() + period) / d.window_s) < MIN_PREVALENCE:
-            tally["brief"] += 1
-            continue
-        side, _ = _side(g, amps, sides)
-        groups.append(Group(
-            "PD", tuple(int(c) for c in g), side, 1.0 / period, ev.size / d.window_s,
-            float(np.median(amps[g])),
-        ))  # fmt: skip
-    return groups
-
-
-def _rda_groups(
-    d: Discharges,
-    r: ChannelRhythm,
-    sides: Sequence[str | None],
-    usable: Callable[..., bool],
-    tally: dict[str, int],
-    x: NDArray[np.float64],
-    fs: float,
-) -> list[Group]:
-    """RDA groups of the channels with rhythmic delta, by peak frequency."""
-    groups = []
-    rhythmic = np.flatnonzero(r.rhythmic_delta).astype(np.intp)
-    for g in _frequency_groups(rhythmic, r.peak_hz):
-        if not usable(g):
-            continue
-        best = max(g, key=lambda c: r.peak_ratio[c])
-        if rda_prevalence(x[best], fs, float(r.peak_hz[best])) < MIN_PREVALENCE:
-            tally["brief"] += 1
-            continue
-        side, _ = _side(g, d.background_sd_uv, sides)
-        f = float(np.median(r.peak_hz[g]))
-        groups.append(Group("RDA", tuple(int(c) for c in g), side, f, f,
-                            float(np.median(d.background_sd_uv[g]))))  # fmt: skip
-    return groups
 
 
 def _amplitudes(d: Discharges, r: ChannelRhythm) -> NDArray[np.float64]:
