@@ -399,8 +399,7 @@ class BedEngine:
             )  # fmt: skip
             pat = self.patterns
             if pat is not None:
-                lab = art_labels[w]
-                pat.note_good(g, art_skip[w], lab == "muscle", lab not in ("", "muscle", "ecg"))
+                pat.note_good(g, art_skip[w], art_labels[w])
                 for pw in pat.ready(t):
                     self._pattern_window(pw)
             if dec.offset is not None:

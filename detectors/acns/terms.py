@@ -139,6 +139,7 @@ __all__ = [
     "Pattern",
     "Reason",
     "WindowTerm",
+    "cerebral_discharges",
     "classify_window",
     "evolution",
     "in_iic",
@@ -750,6 +751,15 @@ def _without_muscle(
     if len(kept) < len(groups):
         reasons = [*reasons, Reason("muscle_discharges", worst, MUSCLE_HF_MAX)]
     return kept, reasons
+
+
+def cerebral_discharges(term: WindowTerm) -> Discharges | None:
+    """The window's discharges less, in a muscle window (where ``hf_share`` was
+    measured), those with most of their power at ≥ 20 Hz (see module: muscle)."""
+    d = term.discharges
+    if d is None or term.hf_share is None:
+        return d
+    return d.where(term.hf_share <= MUSCLE_HF_MAX)
 
 
 # ------------------------------------------------------------------ over windows

@@ -56,13 +56,13 @@ from numpy.typing import NDArray
 from rse_monitor.detectors.acns.brief import BriefFindings, Tail, brief_findings
 from rse_monitor.detectors.acns.terms import (
     IIC_RATE_HZ,
-    MUSCLE_HF_MAX,
     SEIZURE_RATE_HZ,
     Decision,
     Evolution,
     Pattern,
     Reason,
     WindowTerm,
+    cerebral_discharges,
     classify_window,
     evolution,
     in_iic,
@@ -269,24 +269,17 @@ class PatternTracker:
         self._buf.append(data_uv)
         self._n_buf += n
 
-    def note_good(
-        self,
-        good: NDArray[np.bool_],
-        artefact: bool = False,
-        muscle: bool = False,
-        other_artefact: bool = False,
-    ) -> None:
+    def note_good(self, good: NDArray[np.bool_], artefact: bool = False, label: str = "") -> None:
         """Channels the engine's guards passed at one hop (AND-ed over the window),
-        whether the hop's window was in artefact (:mod:`detectors.artefacts`): a window
-        whose hops were mostly in artefact is not judged (no pattern, reason
-        ``artefact``), whether it was classed muscle, and whether it was classed any
-        other artefact but ECG (movement, clipping, pops, a mechanical line; see
-        module)."""
+        whether the hop's window was in artefact: a window whose hops were mostly in
+        artefact is not judged (no pattern, reason ``artefact``), and the hop's artefact
+        class (:mod:`detectors.artefacts`; "" for none): ``muscle``, or another class
+        but ``ecg`` (see module)."""
         self._good &= good
         self._n_hops += 1
         self._n_artefact += bool(artefact)
-        self._n_muscle += bool(muscle)
-        self._n_other += bool(other_artefact or artefact)
+        self._n_muscle += label == "muscle"
+        self._n_other += bool(artefact) or label not in ("", "muscle", "ecg")
 
     @property
     def next_end_s(self) -> float | None:
@@ -348,10 +341,8 @@ class PatternTracker:
         self._prev_term = term
         win = PatternWindow(t0, t_end, term, seizure, iic, names)
         self._episode(win)
-        d_brief = term.discharges if clean else None
-        if d_brief is not None and term.hf_share is not None:  # a muscle window
-            d_brief = d_brief.where(term.hf_share <= MUSCLE_HF_MAX)
-        brief = brief_findings(d_brief, term.ch_names, self.window_s,
+        brief = brief_findings(cerebral_discharges(term) if clean else None,
+                               term.ch_names, self.window_s,
                                term.pattern is not None, seizure.present,
                                self._brief_tail, term.rhythm)  # fmt: skip
         self._brief_tail = brief.tail

@@ -110,7 +110,8 @@ def tracked(x: NDArray[np.float64], muscle_hops: int) -> PatternWindow:
     tr = PatternTracker(FS, NAMES_1020, local_background=False)
     tr.push(x, 0.0)
     for k in range(10):
-        tr.note_good(np.ones(len(NAMES_1020), dtype=bool), muscle=k >= 10 - muscle_hops)
+        label = "muscle" if k >= 10 - muscle_hops else ""
+        tr.note_good(np.ones(len(NAMES_1020), dtype=bool), label=label)
     (win,) = tr.ready(x.shape[1] / FS)
     return win
 
